@@ -1,0 +1,113 @@
+/**
+ * Every refusal the service can give, in one place. Code anywhere (edge or
+ * Durable Object) produces a typed `Problem`; only `problemResponse` turns it
+ * into RFC 9457 `application/problem+json`.
+ */
+export const PROBLEMS = {
+  "validation-failed": { status: 400, title: "The request is not valid" },
+  unauthenticated: { status: 401, title: "Authentication is required" },
+  "invalid-token": { status: 401, title: "The session token is not valid" },
+  "invalid-proof": { status: 401, title: "The DPoP proof is not valid" },
+  "proof-replayed": { status: 401, title: "The DPoP proof was already used" },
+  "session-revoked": { status: 401, title: "The session was revoked" },
+  "session-expired": { status: 401, title: "The session has expired" },
+  "session-not-yet-valid": { status: 401, title: "The session is not valid yet" },
+  "principal-frozen": { status: 403, title: "The principal is frozen" },
+  forbidden: { status: 403, title: "The caller may not do this" },
+  "scope-denied": { status: 403, title: "The scope is not granted" },
+  "budget-exceeded": { status: 403, title: "The budget would be exceeded" },
+  "calls-exhausted": { status: 403, title: "No calls remain" },
+  "not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "idempotency-in-flight": { status: 409, title: "A request with this Idempotency-Key is in flight" },
+  "hold-closed": { status: 409, title: "The hold is no longer open" },
+  "payload-too-large": { status: 413, title: "The request body is too large" },
+  "unsupported-media-type": { status: 415, title: "The request body must be JSON" },
+  "delegation-widens": { status: 422, title: "The delegation would widen authority" },
+  "depth-exceeded": { status: 422, title: "The delegation is too deep" },
+  "idempotency-key-reused": { status: 422, title: "The Idempotency-Key was used with another request" },
+  "rate-limited": { status: 429, title: "Too many requests" },
+  "internal-error": { status: 500, title: "Internal error" },
+  "service-unavailable": { status: 503, title: "The service is unavailable" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemName = keyof typeof PROBLEMS;
+
+/** A refusal as a plain value: it crosses Durable Object RPC unchanged. */
+export interface Problem {
+  name: ProblemName;
+  detail: string;
+  /** Extension members of the problem document (e.g. `errors`, `remaining`). */
+  extra?: Record<string, unknown>;
+  /** Extra response headers (e.g. `Retry-After`, `WWW-Authenticate`). */
+  headers?: Record<string, string>;
+}
+
+export class RemitError extends Error {
+  constructor(readonly problem: Problem) {
+    super(`${problem.name}: ${problem.detail}`);
+    this.name = "RemitError";
+  }
+}
+
+export function problem(
+  name: ProblemName,
+  detail: string,
+  extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Problem {
+  return { name, detail, ...(extra ? { extra } : {}), ...(headers ? { headers } : {}) };
+}
+
+export function fail(
+  name: ProblemName,
+  detail: string,
+  extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): never {
+  throw new RemitError(problem(name, detail, extra, headers));
+}
+
+/** What a Durable Object decision returns: a value, or a refusal that changed nothing. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: Problem };
+export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const refused = <T = never>(p: Problem): Outcome<T> => ({ ok: false, problem: p });
+
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw new RemitError(outcome.problem);
+}
+
+export interface FieldError {
+  /** JSON path of the field, dotted (`limits.budgets.0.amount`). */
+  field: string;
+  /** The rule it broke, stable and machine-readable (`too_big`, `scope_grammar`). */
+  rule: string;
+  message: string;
+}
+
+export function validationFailed(errors: FieldError[], detail?: string): never {
+  throw new RemitError(
+    problem("validation-failed", detail ?? errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors }),
+  );
+}
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+export function problemType(baseUrl: string, name: ProblemName): string {
+  return `${baseUrl.replace(/\/$/, "")}/problems/${name}`;
+}
+
+export function problemResponse(p: Problem, baseUrl: string, instance?: string): Response {
+  const { status, title } = PROBLEMS[p.name];
+  const body = {
+    type: problemType(baseUrl, p.name),
+    title,
+    status,
+    detail: p.detail,
+    ...(instance ? { instance } : {}),
+    ...(p.extra ?? {}),
+  };
+  const headers = new Headers({ "content-type": PROBLEM_CONTENT_TYPE, ...(p.headers ?? {}) });
+  return new Response(JSON.stringify(body), { status, headers });
+}
