@@ -33,12 +33,15 @@ export const PROBLEMS = {
 
 export type ProblemName = keyof typeof PROBLEMS;
 
+/** What a problem extension member may hold: plain data, so a Problem crosses RPC as typed. */
+export type ProblemValue = string | number | boolean | null | undefined | object;
+
 /** A refusal as a plain value: it crosses Durable Object RPC unchanged. */
 export interface Problem {
   name: ProblemName;
   detail: string;
   /** Extension members of the problem document (e.g. `errors`, `remaining`). */
-  extra?: Record<string, unknown>;
+  extra?: Record<string, ProblemValue>;
   /** Extra response headers (e.g. `Retry-After`, `WWW-Authenticate`). */
   headers?: Record<string, string>;
 }
@@ -53,7 +56,7 @@ export class RemitError extends Error {
 export function problem(
   name: ProblemName,
   detail: string,
-  extra?: Record<string, unknown>,
+  extra?: Record<string, ProblemValue>,
   headers?: Record<string, string>,
 ): Problem {
   return { name, detail, ...(extra ? { extra } : {}), ...(headers ? { headers } : {}) };
@@ -62,7 +65,7 @@ export function problem(
 export function fail(
   name: ProblemName,
   detail: string,
-  extra?: Record<string, unknown>,
+  extra?: Record<string, ProblemValue>,
   headers?: Record<string, string>,
 ): never {
   throw new RemitError(problem(name, detail, extra, headers));

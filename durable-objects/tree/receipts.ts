@@ -1,0 +1,63 @@
+import { signSync } from "../../src/auth/service-keys";
+import { b64urlEncode, hex, utf8 } from "../../src/encoding";
+import { newIdIn } from "../../src/tree-ids";
+import { canonicalize } from "../../src/settlement/jcs";
+import { leafHash } from "../../src/settlement/merkle";
+import type { Receipt, SignedReceipt } from "../../src/settlement/receipt";
+import { getMeta, setMeta } from "./store";
+
+export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" | "asset" | "amount" | "request_digest" | "reason" | "hold">;
+
+/**
+ * Signs and stores a receipt inside the caller's transaction: the debit and its
+ * receipt commit together or not at all (invariant 6). The row is also the outbox
+ * entry the ledger drain picks up.
+ */
+export function writeReceipt(
+  sql: SqlStorage,
+  key: { kid: string; seed: Uint8Array },
+  tree: { id: string; principal: string },
+  fields: ReceiptFields,
+  now: number,
+): SignedReceipt {
+  const seq = Number(getMeta(sql, "receipt_seq") ?? "0") + 1;
+  setMeta(sql, "receipt_seq", String(seq));
+  const receipt: Receipt = {
+    v: 1,
+    id: newIdIn("rcp", tree.id),
+    ...fields,
+    tree: tree.id,
+    principal: tree.principal,
+    seq,
+    at: new Date(now).toISOString(),
+    kid: key.kid,
+  };
+  const bytes = canonicalize(receipt);
+  const encoded = utf8(bytes);
+  const signed: SignedReceipt = {
+    receipt,
+    bytes,
+    signature: b64urlEncode(signSync(key.seed, encoded)),
+    leaf_hash: hex(leafHash(encoded)),
+  };
+  sql.exec(
+    "INSERT INTO receipts (id, seq, session_id, kind, bytes, signature, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    receipt.id,
+    seq,
+    receipt.session,
+    receipt.kind,
+    bytes,
+    signed.signature,
+    signed.leaf_hash,
+    now,
+  );
+  return signed;
+}
+
+export function readReceipt(sql: SqlStorage, id: string): SignedReceipt | null {
+  const row = sql
+    .exec<{ bytes: string; signature: string; leaf_hash: string }>("SELECT bytes, signature, leaf_hash FROM receipts WHERE id = ?", id)
+    .toArray()[0];
+  if (!row) return null;
+  return { receipt: JSON.parse(row.bytes) as Receipt, bytes: row.bytes, signature: row.signature, leaf_hash: row.leaf_hash };
+}

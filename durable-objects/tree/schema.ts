@@ -1,0 +1,85 @@
+/** Tables of one delegation tree. Amounts are TEXT: 38-digit integers do not fit SQLite's INTEGER. */
+export function migrateTree(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS sessions (
+      id TEXT PRIMARY KEY,
+      parent TEXT,
+      path TEXT NOT NULL,
+      depth INTEGER NOT NULL,
+      agent_jwk TEXT NOT NULL,
+      jkt TEXT NOT NULL,
+      scopes TEXT NOT NULL,
+      not_before INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      limits TEXT NOT NULL,
+      max_depth INTEGER NOT NULL,
+      label TEXT,
+      status TEXT NOT NULL DEFAULT 'active',
+      revoked_at INTEGER,
+      revoked_by TEXT,
+      calls_used INTEGER NOT NULL DEFAULT 0,
+      rate_refused INTEGER NOT NULL DEFAULT 0,
+      expiry_notified INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS sessions_parent ON sessions(parent);
+    CREATE TABLE IF NOT EXISTS budgets (
+      session_id TEXT NOT NULL,
+      asset TEXT NOT NULL,
+      period TEXT NOT NULL,
+      limit_amount TEXT NOT NULL,
+      spent TEXT NOT NULL DEFAULT '0',
+      held TEXT NOT NULL DEFAULT '0',
+      window_start INTEGER,
+      thresholds TEXT NOT NULL DEFAULT '[]',
+      PRIMARY KEY (session_id, asset, period)
+    );
+    CREATE TABLE IF NOT EXISTS rate (session_id TEXT PRIMARY KEY, tat REAL NOT NULL);
+    CREATE TABLE IF NOT EXISTS holds (
+      id TEXT PRIMARY KEY,
+      session_id TEXT NOT NULL,
+      scope TEXT NOT NULL,
+      asset TEXT NOT NULL,
+      amount TEXT NOT NULL,
+      captured TEXT,
+      status TEXT NOT NULL,
+      windows TEXT NOT NULL,
+      expires_at INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      closed_at INTEGER
+    );
+    CREATE INDEX IF NOT EXISTS holds_open ON holds(status, expires_at);
+    CREATE TABLE IF NOT EXISTS jti (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS jti_expiry ON jti(expires_at);
+    CREATE TABLE IF NOT EXISTS idempotency (
+      caller TEXT NOT NULL,
+      key TEXT NOT NULL,
+      fingerprint TEXT NOT NULL,
+      response TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (caller, key)
+    );
+    CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency(created_at);
+    CREATE TABLE IF NOT EXISTS receipts (
+      id TEXT PRIMARY KEY,
+      seq INTEGER NOT NULL UNIQUE,
+      session_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      bytes TEXT NOT NULL,
+      signature TEXT NOT NULL,
+      leaf_hash TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      shipped INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS receipts_outbox ON receipts(shipped, seq);
+    CREATE TABLE IF NOT EXISTS events (
+      id TEXT PRIMARY KEY,
+      type TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      sent INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS events_outbox ON events(sent, created_at);
+  `);
+}

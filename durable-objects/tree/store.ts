@@ -1,0 +1,163 @@
+import type { AgentJwk } from "../../src/auth/jwk";
+import type { BudgetCounter } from "../../src/policy/budgets";
+import type { Limits } from "../../src/policy/attenuate";
+import type { Period } from "../../src/policy/periods";
+
+/** Typed reads and writes of the tree's rows; no decisions live here. */
+export interface SessionRow {
+  id: string;
+  parent: string | null;
+  path: string[];
+  depth: number;
+  agentJwk: AgentJwk;
+  jkt: string;
+  scopes: string[];
+  notBefore: number;
+  expiresAt: number;
+  limits: Limits;
+  maxDepth: number;
+  label: string | null;
+  status: "active" | "revoked";
+  revokedAt: number | null;
+  revokedBy: string | null;
+  callsUsed: number;
+  rateRefused: number;
+  expiryNotified: number;
+  createdAt: number;
+}
+
+type Raw = Record<string, SqlStorageValue>;
+
+function toSession(r: Raw): SessionRow {
+  return {
+    id: r.id as string,
+    parent: (r.parent as string | null) ?? null,
+    path: JSON.parse(r.path as string) as string[],
+    depth: r.depth as number,
+    agentJwk: JSON.parse(r.agent_jwk as string) as AgentJwk,
+    jkt: r.jkt as string,
+    scopes: JSON.parse(r.scopes as string) as string[],
+    notBefore: r.not_before as number,
+    expiresAt: r.expires_at as number,
+    limits: JSON.parse(r.limits as string) as Limits,
+    maxDepth: r.max_depth as number,
+    label: (r.label as string | null) ?? null,
+    status: r.status as SessionRow["status"],
+    revokedAt: (r.revoked_at as number | null) ?? null,
+    revokedBy: (r.revoked_by as string | null) ?? null,
+    callsUsed: r.calls_used as number,
+    rateRefused: r.rate_refused as number,
+    expiryNotified: r.expiry_notified as number,
+    createdAt: r.created_at as number,
+  };
+}
+
+export function readSession(sql: SqlStorage, id: string): SessionRow | null {
+  const rows = sql.exec("SELECT * FROM sessions WHERE id = ?", id).toArray();
+  return rows[0] ? toSession(rows[0]) : null;
+}
+
+/** The session and its ancestors, root first. */
+export function readChain(sql: SqlStorage, session: SessionRow): SessionRow[] {
+  if (session.path.length === 1) return [session];
+  const ids = session.path.slice(0, -1);
+  const rows = sql
+    .exec(`SELECT * FROM sessions WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids)
+    .toArray()
+    .map(toSession);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return [...ids.map((id) => byId.get(id)!), session];
+}
+
+/** The session and every descendant, depth-first. */
+export function readSubtree(sql: SqlStorage, rootId: string): SessionRow[] {
+  const all = sql.exec("SELECT * FROM sessions ORDER BY depth, created_at").toArray().map(toSession);
+  const children = new Map<string, SessionRow[]>();
+  for (const s of all) if (s.parent) (children.get(s.parent) ?? children.set(s.parent, []).get(s.parent)!).push(s);
+  const root = all.find((s) => s.id === rootId);
+  if (!root) return [];
+  const out: SessionRow[] = [];
+  const walk = (s: SessionRow) => {
+    out.push(s);
+    for (const c of children.get(s.id) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+export function insertSession(sql: SqlStorage, s: SessionRow): void {
+  sql.exec(
+    `INSERT INTO sessions (id, parent, path, depth, agent_jwk, jkt, scopes, not_before, expires_at, limits, max_depth, label, status, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
+    s.id,
+    s.parent,
+    JSON.stringify(s.path),
+    s.depth,
+    JSON.stringify(s.agentJwk),
+    s.jkt,
+    JSON.stringify(s.scopes),
+    s.notBefore,
+    s.expiresAt,
+    JSON.stringify(s.limits),
+    s.maxDepth,
+    s.label,
+    s.createdAt,
+  );
+  for (const b of s.limits.budgets ?? []) {
+    sql.exec(
+      "INSERT INTO budgets (session_id, asset, period, limit_amount) VALUES (?, ?, ?, ?)",
+      s.id,
+      b.asset,
+      b.period ?? "life",
+      b.amount,
+    );
+  }
+}
+
+export interface StoredCounter extends BudgetCounter {
+  session: string;
+  thresholds: number[];
+}
+
+function toCounter(r: Raw): StoredCounter {
+  return {
+    session: r.session_id as string,
+    asset: r.asset as string,
+    period: r.period === "life" ? null : (r.period as Period),
+    limit: BigInt(r.limit_amount as string),
+    spent: BigInt(r.spent as string),
+    held: BigInt(r.held as string),
+    windowStart: (r.window_start as number | null) ?? null,
+    thresholds: JSON.parse(r.thresholds as string) as number[],
+  };
+}
+
+export function readCounters(sql: SqlStorage, sessionIds: string[], asset?: string): StoredCounter[] {
+  const marks = sessionIds.map(() => "?").join(",");
+  const rows = asset
+    ? sql.exec(`SELECT * FROM budgets WHERE session_id IN (${marks}) AND asset = ?`, ...sessionIds, asset)
+    : sql.exec(`SELECT * FROM budgets WHERE session_id IN (${marks})`, ...sessionIds);
+  return rows.toArray().map(toCounter);
+}
+
+export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
+  sql.exec(
+    "UPDATE budgets SET spent = ?, held = ?, window_start = ?, thresholds = ? WHERE session_id = ? AND asset = ? AND period = ?",
+    c.spent.toString(),
+    c.held.toString(),
+    c.windowStart,
+    JSON.stringify(c.thresholds),
+    c.session,
+    c.asset,
+    c.period ?? "life",
+  );
+}
+
+export function getMeta(sql: SqlStorage, key: string): string | null {
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+  return row ? row.value : null;
+}
+
+export function setMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+}

@@ -1,0 +1,107 @@
+import { formatAmount } from "../../src/policy/amounts";
+import { rollover } from "../../src/policy/budgets";
+import { windowEnd } from "../../src/policy/periods";
+import type { RateLimit } from "../../src/policy/rate";
+import type { SessionRow, StoredCounter } from "./store";
+
+/** How a session looks to principals and agents: its bounds and its live counters. */
+export interface SessionView {
+  id: string;
+  object: "session";
+  tree: string;
+  principal: string;
+  parent: string | null;
+  depth: number;
+  label: string | null;
+  status: "active" | "revoked" | "expired" | "pending" | "frozen";
+  scopes: string[];
+  not_before: string;
+  expires_at: string;
+  max_depth: number;
+  limits: SessionRow["limits"];
+  agent_jkt: string;
+  created_at: string;
+  revoked_at: string | null;
+  counters: {
+    calls: { limit: number; used: number; remaining: number } | null;
+    budgets: {
+      asset: string;
+      period: string | null;
+      limit: string;
+      spent: string;
+      held: string;
+      remaining: string;
+      window_start: string | null;
+      resets_at: string | null;
+    }[];
+    rate: { requests: number; per_seconds: number; remaining: number; reset_seconds: number } | null;
+    rate_limited: number;
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Remaining GCRA capacity without consuming any. */
+export function ratePeek(limit: RateLimit, tat: number | null, now: number) {
+  const interval = (limit.per_seconds * 1000) / limit.requests;
+  const backlog = Math.max(0, (tat ?? now) - now);
+  const remaining = Math.max(0, Math.min(limit.requests, Math.floor((limit.per_seconds * 1000 - backlog) / interval)));
+  return { remaining, reset_seconds: Math.ceil(backlog / 1000) };
+}
+
+export function sessionView(
+  s: SessionRow,
+  ctx: { tree: string; principal: string; frozen: boolean; revokedAncestor: boolean },
+  counters: StoredCounter[],
+  tat: number | null,
+  now: number,
+): SessionView {
+  const status: SessionView["status"] =
+    s.status === "revoked" || ctx.revokedAncestor
+      ? "revoked"
+      : now >= s.expiresAt
+        ? "expired"
+        : ctx.frozen
+          ? "frozen"
+          : now < s.notBefore
+            ? "pending"
+            : "active";
+  const calls = s.limits.calls;
+  return {
+    id: s.id,
+    object: "session",
+    tree: ctx.tree,
+    principal: ctx.principal,
+    parent: s.parent,
+    depth: s.depth,
+    label: s.label,
+    status,
+    scopes: s.scopes,
+    not_before: iso(s.notBefore),
+    expires_at: iso(s.expiresAt),
+    max_depth: s.maxDepth,
+    limits: s.limits,
+    agent_jkt: s.jkt,
+    created_at: iso(s.createdAt),
+    revoked_at: s.revokedAt === null ? null : iso(s.revokedAt),
+    counters: {
+      calls: calls === undefined ? null : { limit: calls, used: s.callsUsed, remaining: Math.max(0, calls - s.callsUsed) },
+      budgets: counters.map((raw) => {
+        const c = rollover(raw, now);
+        const remaining = c.limit - c.spent - c.held;
+        return {
+          asset: c.asset,
+          period: c.period,
+          limit: formatAmount(c.limit),
+          spent: formatAmount(c.spent),
+          held: formatAmount(c.held),
+          remaining: formatAmount(remaining < 0n ? 0n : remaining),
+          window_start: c.windowStart === null ? null : iso(c.windowStart),
+          resets_at: c.period === null || c.windowStart === null ? null : iso(windowEnd(c.period, c.windowStart)),
+        };
+      }),
+      rate: s.limits.rate ? { ...s.limits.rate, ...ratePeek(s.limits.rate, tat, now) } : null,
+      rate_limited: s.rateRefused,
+    },
+  };
+}

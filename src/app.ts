@@ -1,0 +1,63 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./auth/middleware";
+import { problem, problemResponse, RemitError } from "./errors";
+import { baseUrl } from "./http";
+import { agent } from "./routes/agent";
+import { fieldErrors } from "./routes/common";
+import { holds } from "./routes/holds";
+import { meta } from "./routes/meta";
+import { principals } from "./routes/principals";
+import { receipts } from "./routes/receipts";
+import { sessions } from "./routes/sessions";
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const errors = fieldErrors(result.error.issues, result.target === "json" ? "body" : result.target);
+        throw new RemitError(problem("validation-failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors }));
+      }
+    },
+  });
+
+  app.route("/", meta);
+  app.route("/", principals);
+  app.route("/", sessions);
+  app.route("/", agent);
+  app.route("/", holds);
+  app.route("/", receipts);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Operator", { type: "http", scheme: "bearer", description: "REMIT_ADMIN_TOKEN" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "DPoP", {
+    type: "http",
+    scheme: "dpop",
+    description: "Authorization: DPoP <session token>, with a DPoP proof header (RFC 9449), alg Ed25519 or EdDSA",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: { title: "Remit API", version: "1.0.0", description: "Bounded authority for autonomous agents." },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Remit API" }));
+
+  app.notFound((c) => problemResponse(problem("not-found", `nothing at ${c.req.method} ${new URL(c.req.url).pathname}`), baseUrl(c)));
+  app.onError((err, c) => {
+    if (err instanceof RemitError) return problemResponse(err.problem, baseUrl(c));
+    if (err instanceof HTTPException) {
+      if (err.status === 415) return problemResponse(problem("unsupported-media-type", "send the body as application/json"), baseUrl(c));
+      if (err.status === 400)
+        return problemResponse(
+          problem("validation-failed", "the body is not valid JSON", { errors: [{ field: "body", rule: "json_syntax", message: err.message }] }),
+          baseUrl(c),
+        );
+    }
+    console.error("unhandled", err);
+    return problemResponse(problem("internal-error", "something failed on our side; it was logged"), baseUrl(c));
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,90 @@
+import { b64urlDecode, b64urlEncode, sha256, utf8 } from "../encoding";
+import { problem, RemitError } from "../errors";
+import { agentJwkProblem, importAgentKey, thumbprint, toAgentJwk } from "./jwk";
+
+/** RFC 9864 fully-specified name first; `EdDSA` for older clients. Nothing else, ever. */
+export const DPOP_ALGS = ["Ed25519", "EdDSA"] as const;
+
+export interface ProofExpectations {
+  method: string;
+  url: string;
+  accessToken: string;
+  jkt: string;
+  now: number;
+  windowSeconds: number;
+}
+
+/** The stateless result of checking a proof; the `jti` still has to pass the tree's replay cache. */
+export interface VerifiedProof {
+  jti: string;
+  iat: number;
+}
+
+export const invalidProof = (detail: string) =>
+  new RemitError(
+    problem("invalid-proof", detail, undefined, {
+      "WWW-Authenticate": `DPoP error="invalid_dpop_proof", error_description="${detail.replace(/"/g, "'")}", algs="${DPOP_ALGS.join(" ")}"`,
+    }),
+  );
+
+function decodeJson(part: string, what: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(b64urlDecode(part)));
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error();
+    return value as Record<string, unknown>;
+  } catch {
+    throw invalidProof(`the proof ${what} is not a base64url JSON object`);
+  }
+}
+
+/** RFC 9449 §4.3 (9): scheme, host and path; no query, no fragment; scheme and host case-insensitive. */
+function htuOf(value: string): string | null {
+  try {
+    const u = new URL(value);
+    return `${u.protocol.toLowerCase()}//${u.host.toLowerCase()}${u.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Every check of RFC 9449 §4.3 that needs no state. Throws `invalid-proof`. */
+export async function verifyProof(proof: string, expect: ProofExpectations): Promise<VerifiedProof> {
+  if (proof.length > 4096) throw invalidProof("the proof is too large");
+  const parts = proof.split(".");
+  if (parts.length !== 3) throw invalidProof("the proof must be a compact JWS with three parts");
+  const [h, p, s] = parts as [string, string, string];
+  const header = decodeJson(h, "header");
+  const payload = decodeJson(p, "payload");
+
+  if (header.typ !== "dpop+jwt") throw invalidProof('the proof must have typ "dpop+jwt"');
+  if (typeof header.alg !== "string" || !(DPOP_ALGS as readonly string[]).includes(header.alg))
+    throw invalidProof(`the proof alg must be one of ${DPOP_ALGS.join(", ")}`);
+  if ("crit" in header) throw invalidProof("the proof must not carry crit parameters");
+  const jwkProblem = agentJwkProblem(header.jwk);
+  if (jwkProblem) throw invalidProof(`the proof jwk ${jwkProblem}`);
+  const jwk = toAgentJwk(header.jwk as Record<string, unknown>);
+  if ((await thumbprint(jwk)) !== expect.jkt) throw invalidProof("the proof key is not the key the session is bound to");
+
+  let signature: Uint8Array;
+  try {
+    signature = b64urlDecode(s);
+  } catch {
+    throw invalidProof("the proof signature is not base64url");
+  }
+  const key = await importAgentKey(jwk);
+  const valid = await crypto.subtle.verify({ name: "Ed25519" }, key, signature, utf8(`${h}.${p}`));
+  if (!valid) throw invalidProof("the proof signature does not verify");
+
+  const { jti, htm, htu, iat, ath } = payload;
+  if (typeof jti !== "string" || jti.length < 8 || jti.length > 128) throw invalidProof("the proof jti must be a string of 8 to 128 characters");
+  if (htm !== expect.method) throw invalidProof(`the proof htm must be ${expect.method}`);
+  if (typeof htu !== "string" || htuOf(htu) === null || htuOf(htu) !== htuOf(expect.url))
+    throw invalidProof("the proof htu does not match the request URL");
+  if (typeof iat !== "number" || !Number.isFinite(iat)) throw invalidProof("the proof iat must be a number");
+  const skew = iat - expect.now / 1000;
+  if (Math.abs(skew) > expect.windowSeconds)
+    throw invalidProof(skew > 0 ? "the proof iat is in the future" : "the proof iat is too old");
+  const expectedAth = b64urlEncode(await sha256(utf8(expect.accessToken)));
+  if (ath !== expectedAth) throw invalidProof("the proof ath is not the hash of the session token");
+  return { jti, iat };
+}

@@ -1,0 +1,92 @@
+import { createMiddleware } from "hono/factory";
+import type { AgentCall } from "../../durable-objects/session-tree";
+import type { KeyProof } from "../../durable-objects/principal";
+import { sha256, timingSafeEqual } from "../encoding";
+import type { Env } from "../env";
+import { problem, RemitError } from "../errors";
+import { issuer } from "../http";
+import { treeKey } from "../tree-ids";
+import { hashSecret, parseApiKey } from "./api-keys";
+import { DPOP_ALGS, invalidProof, verifyProof } from "./dpop";
+import { serviceKeys } from "./service-keys";
+import { verifySessionToken, type SessionClaims } from "./session-token";
+
+export interface AppVariables {
+  agent: { claims: SessionClaims; call: AgentCall };
+  keyProof: KeyProof;
+  principalId: string;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+const challenge = { "WWW-Authenticate": `DPoP algs="${DPOP_ALGS.join(" ")}"` };
+
+export function dpopWindowSeconds(env: Env): number {
+  const n = Number(env.DPOP_IAT_WINDOW_SECONDS ?? "60");
+  return Number.isFinite(n) && n > 0 ? n : 60;
+}
+
+/**
+ * Agent requests: every check that needs no state (token signature and window,
+ * proof signature, binding, method, URL, iat, ath) runs here, before any Durable
+ * Object is touched. Only the `jti` goes on to the tree's replay cache.
+ */
+export const agentAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const authorization = c.req.header("authorization");
+  if (!authorization) throw new RemitError(problem("unauthenticated", "send Authorization: DPoP <session token> and a DPoP proof", undefined, challenge));
+  const match = /^DPoP ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization);
+  if (!match) {
+    const detail = /^Bearer /i.test(authorization)
+      ? "session tokens are bound to a key: use the DPoP scheme, not Bearer"
+      : "the Authorization header must be DPoP <session token>";
+    throw new RemitError(problem("invalid-token", detail, undefined, { "WWW-Authenticate": `DPoP error="invalid_token", algs="${DPOP_ALGS.join(" ")}"` }));
+  }
+  const token = match[1]!;
+  const proof = c.req.header("dpop");
+  if (!proof) throw invalidProof("the DPoP header is missing");
+  if (proof.includes(",")) throw invalidProof("exactly one DPoP header is allowed");
+  const now = Date.now();
+  const keys = await serviceKeys(c.env);
+  const claims = await verifySessionToken(keys, token, issuer(c.env), now);
+  const window = dpopWindowSeconds(c.env);
+  const verified = await verifyProof(proof, {
+    method: c.req.method,
+    url: c.req.url,
+    accessToken: token,
+    jkt: claims.cnf.jkt,
+    now,
+    windowSeconds: window,
+  });
+  c.set("agent", { claims, call: { session: claims.sub, jti: verified.jti, jtiExpiresAt: Math.ceil((verified.iat + window) * 1000) + 1000 } });
+  await next();
+});
+
+/** The tree object of the authenticated agent. */
+export function treeOf(env: Env, anyIdInTree: string) {
+  return env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(anyIdInTree)));
+}
+
+export function principalOf(env: Env, principalId: string) {
+  return env.PRINCIPAL.get(env.PRINCIPAL.idFromName(principalId));
+}
+
+/** Principal requests: the key names its principal; the principal's object checks the hash. */
+export const principalAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const authorization = c.req.header("authorization") ?? "";
+  const match = /^Bearer (\S+)$/.exec(authorization);
+  const parsed = match ? parseApiKey(match[1]!) : null;
+  if (!parsed)
+    throw new RemitError(problem("unauthenticated", "send Authorization: Bearer <API key> (rmt_…)", undefined, { "WWW-Authenticate": 'Bearer realm="remit"' }));
+  c.set("keyProof", { keyId: parsed.keyId, secretHash: await hashSecret(parsed.secret) });
+  c.set("principalId", parsed.principal);
+  await next();
+});
+
+/** The operator's bootstrap token. */
+export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const match = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
+  const expected = c.env.REMIT_ADMIN_TOKEN;
+  const good = match && expected && timingSafeEqual(await sha256(match[1]!), await sha256(expected));
+  if (!good) throw new RemitError(problem("unauthenticated", "this call needs the operator token", undefined, { "WWW-Authenticate": 'Bearer realm="remit-admin"' }));
+  await next();
+});

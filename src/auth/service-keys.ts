@@ -1,0 +1,67 @@
+import * as ed from "@noble/ed25519";
+import { sha512 } from "@noble/hashes/sha2.js";
+import { b64urlDecode, b64urlEncode } from "../encoding";
+import type { Env } from "../env";
+import { thumbprint } from "./jwk";
+
+ed.hashes.sha512 = sha512;
+
+/** A service signing key: signs session tokens and receipts; published in the JWKS by `kid`. */
+export interface ServiceKey {
+  kid: string;
+  seed: Uint8Array;
+  publicJwk: { kty: "OKP"; crv: "Ed25519"; x: string; kid: string; alg: "EdDSA"; use: "sig" };
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
+
+export interface ServiceKeys {
+  current: ServiceKey;
+  previous: ServiceKey | null;
+  byKid: Map<string, ServiceKey>;
+}
+
+const PKCS8_ED25519_PREFIX = new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+async function loadKey(secret: string): Promise<ServiceKey> {
+  const seed = b64urlDecode(secret.trim());
+  if (seed.length !== 32) throw new Error("a signing key secret must be a base64url 32-byte Ed25519 seed");
+  const x = b64urlEncode(ed.getPublicKey(seed));
+  const kid = (await thumbprint({ kty: "OKP", crv: "Ed25519", x })).slice(0, 16);
+  const pkcs8 = new Uint8Array(48);
+  pkcs8.set(PKCS8_ED25519_PREFIX);
+  pkcs8.set(seed, 16);
+  const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
+  const publicKey = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x }, { name: "Ed25519" }, true, [
+    "verify",
+  ]);
+  return { kid, seed, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" }, privateKey, publicKey };
+}
+
+// Importing keys costs more than verifying with them: keep them per isolate, keyed by the secrets.
+let cache: { secrets: string; keys: Promise<ServiceKeys> } | null = null;
+
+export function serviceKeys(env: Pick<Env, "REMIT_SIGNING_KEY" | "REMIT_SIGNING_KEY_PREVIOUS">): Promise<ServiceKeys> {
+  const secrets = `${env.REMIT_SIGNING_KEY}|${env.REMIT_SIGNING_KEY_PREVIOUS ?? ""}`;
+  if (cache?.secrets !== secrets) {
+    const keys = (async () => {
+      if (!env.REMIT_SIGNING_KEY) throw new Error("REMIT_SIGNING_KEY is not set");
+      const current = await loadKey(env.REMIT_SIGNING_KEY);
+      const previous = env.REMIT_SIGNING_KEY_PREVIOUS ? await loadKey(env.REMIT_SIGNING_KEY_PREVIOUS) : null;
+      const byKid = new Map([[current.kid, current]]);
+      if (previous) byKid.set(previous.kid, previous);
+      return { current, previous, byKid };
+    })();
+    cache = { secrets, keys };
+  }
+  return cache.keys;
+}
+
+/** Synchronous Ed25519 signature: lets a Durable Object sign inside one synchronous transaction. */
+export function signSync(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  return ed.sign(message, seed);
+}
+
+export function jwks(keys: ServiceKeys): { keys: ServiceKey["publicJwk"][] } {
+  return { keys: [keys.current.publicJwk, ...(keys.previous ? [keys.previous.publicJwk] : [])] };
+}

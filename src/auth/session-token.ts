@@ -1,0 +1,110 @@
+import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { problem, RemitError } from "../errors";
+import { b64urlEncode, utf8 } from "../encoding";
+import { signSync, type ServiceKeys } from "./service-keys";
+
+export const SESSION_TOKEN_TYPE = "remit-session+jwt";
+
+/** What a session token asserts. The token is a bearer of nothing: it is bound to the agent key by `cnf.jkt`. */
+export interface SessionClaims {
+  iss: string;
+  sub: string; // session id
+  tree: string;
+  prn: string;
+  nbf: number;
+  exp: number;
+  iat: number;
+  jti: string;
+  cnf: { jkt: string };
+  /** Granted scopes, space-separated (RFC 9068 style), so the edge refuses a scope without state. */
+  scope: string;
+  depth: number;
+}
+
+export async function issueSessionToken(
+  keys: ServiceKeys,
+  claims: Omit<SessionClaims, "iat" | "jti">,
+  now: number,
+): Promise<string> {
+  return new SignJWT({ tree: claims.tree, prn: claims.prn, cnf: claims.cnf, scope: claims.scope, depth: claims.depth })
+    .setProtectedHeader({ alg: "EdDSA", typ: SESSION_TOKEN_TYPE, kid: keys.current.kid })
+    .setIssuer(claims.iss)
+    .setSubject(claims.sub)
+    .setNotBefore(claims.nbf)
+    .setExpirationTime(claims.exp)
+    .setIssuedAt(Math.floor(now / 1000))
+    .setJti(crypto.randomUUID())
+    .sign(keys.current.privateKey);
+}
+
+const invalidToken = (detail: string) =>
+  new RemitError(
+    problem("invalid-token", detail, undefined, {
+      "WWW-Authenticate": `DPoP error="invalid_token", error_description="${detail.replace(/"/g, "'")}", algs="EdDSA Ed25519"`,
+    }),
+  );
+
+/**
+ * Verifies signature, `typ`, `alg`, issuer and shape. Time is checked separately so
+ * an expired session gets its own problem type rather than "invalid token".
+ */
+export async function verifySessionToken(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {
+  let header;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw invalidToken("the session token is not a JWS");
+  }
+  if (header.alg !== "EdDSA") throw invalidToken("the session token must be signed with EdDSA");
+  if (header.typ !== SESSION_TOKEN_TYPE) throw invalidToken(`the session token must have typ ${SESSION_TOKEN_TYPE}`);
+  const key = typeof header.kid === "string" ? keys.byKid.get(header.kid) : undefined;
+  if (!key) throw invalidToken("the session token was signed by an unknown key");
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: ["EdDSA"],
+      typ: SESSION_TOKEN_TYPE,
+      issuer,
+      currentDate: new Date(now),
+      // Windows are enforced below with their own problem types.
+      clockTolerance: Number.MAX_SAFE_INTEGER,
+    }));
+  } catch (e) {
+    if (e instanceof joseErrors.JOSEError) throw invalidToken(`the session token does not verify (${e.code})`);
+    throw e;
+  }
+  const c = payload as Partial<SessionClaims>;
+  if (
+    typeof c.sub !== "string" ||
+    typeof c.tree !== "string" ||
+    typeof c.prn !== "string" ||
+    typeof c.exp !== "number" ||
+    typeof c.nbf !== "number" ||
+    typeof c.scope !== "string" ||
+    typeof c.depth !== "number" ||
+    typeof c.cnf?.jkt !== "string"
+  ) {
+    throw invalidToken("the session token lacks required claims");
+  }
+  const seconds = now / 1000;
+  if (seconds >= c.exp) throw new RemitError(problem("session-expired", `the session expired at ${new Date(c.exp * 1000).toISOString()}`));
+  if (seconds < c.nbf)
+    throw new RemitError(problem("session-not-yet-valid", `the session is valid from ${new Date(c.nbf * 1000).toISOString()}`));
+  return c as SessionClaims;
+}
+
+/**
+ * Same token as `issueSessionToken`, signed synchronously with noble so a Durable
+ * Object can mint it inside the transaction that creates the session (and store it
+ * with the idempotency record, so a replay returns the identical token).
+ */
+export function issueSessionTokenSync(
+  key: { kid: string; seed: Uint8Array },
+  claims: Omit<SessionClaims, "iat" | "jti">,
+  now: number,
+): string {
+  const header = { alg: "EdDSA", typ: SESSION_TOKEN_TYPE, kid: key.kid };
+  const payload: SessionClaims = { ...claims, iat: Math.floor(now / 1000), jti: crypto.randomUUID() };
+  const signingInput = `${b64urlEncode(utf8(JSON.stringify(header)))}.${b64urlEncode(utf8(JSON.stringify(payload)))}`;
+  return `${signingInput}.${b64urlEncode(signSync(key.seed, utf8(signingInput)))}`;
+}

@@ -1,0 +1,60 @@
+import type { Context, TypedResponse } from "hono";
+import { hex, sha256 } from "./encoding";
+import type { Env } from "./env";
+import { RemitError, problem, validationFailed, type Outcome } from "./errors";
+
+/** The base of problem `type` URLs and the token issuer. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function baseUrl(c: Context<any>): string {
+  return c.env.REMIT_BASE_URL?.replace(/\/$/, "") ?? new URL(c.req.url).origin;
+}
+
+export function issuer(env: Env): string {
+  return env.REMIT_BASE_URL?.replace(/\/$/, "") ?? "remit";
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * `Idempotency-Key` with the request's fingerprint (method, path, body): the same key
+ * with another request is refused rather than replayed.
+ */
+export async function idempotencyOf(c: Context): Promise<{ key: string; fingerprint: string } | null> {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(key))
+    validationFailed([{ field: "Idempotency-Key", rule: "idempotency_key_format", message: "must be 1 to 255 printable ASCII characters" }]);
+  const body = c.req.method === "GET" ? "" : await c.req.text();
+  const fingerprint = hex(await sha256(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`));
+  return { key, fingerprint };
+}
+
+export interface DecisionResult<T> {
+  outcome: Outcome<T>;
+  replayed?: boolean;
+  rateLimit?: Record<string, string>;
+}
+
+/** Turns a Durable Object's answer into the response: refusals become problems, with their headers. */
+export function respond<T, B>(
+  c: Context,
+  result: DecisionResult<T>,
+  status: 200 | 201,
+  shape: (value: T) => B = (v) => v as unknown as B,
+  // The shapes are declared by the route's zod schemas; the Durable Object's types are checked at the call.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Response & TypedResponse<any, any, "json"> {
+  const headers: Record<string, string> = { ...(result.rateLimit ?? {}) };
+  if (result.replayed) headers["Idempotent-Replayed"] = "true";
+  if (!result.outcome.ok) {
+    const p = result.outcome.problem;
+    throw new RemitError({ ...p, headers: { ...headers, ...(p.headers ?? {}) } });
+  }
+  return c.json(shape(result.outcome.value) as object, status, headers) as Response & TypedResponse<any, any, "json">;
+}
+
+export function requireJson(c: Context): void {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i.test(type))
+    throw new RemitError(problem("unsupported-media-type", "send the body as application/json"));
+}

@@ -1,0 +1,89 @@
+import { z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../auth/middleware";
+import { PROBLEMS, problem, RemitError, type ProblemName, type FieldError } from "../errors";
+import { Problem } from "../schemas";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Response entries of the OpenAPI document for the problems a route can answer with. */
+export function problems(...names: ProblemName[]) {
+  const out: Record<number, { description: string; content: { "application/problem+json": { schema: typeof Problem } } }> = {};
+  for (const name of names) {
+    const { status } = PROBLEMS[name];
+    const prior = out[status]?.description;
+    out[status] = {
+      description: prior ? `${prior}, ${name}` : name,
+      content: { "application/problem+json": { schema: Problem } },
+    };
+  }
+  return out;
+}
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "Retries with the same key and body return the first result; kept 24 h" }),
+});
+
+export const AGENT_SECURITY = [{ DPoP: [] }];
+export const PRINCIPAL_SECURITY = [{ ApiKey: [] }];
+export const ADMIN_SECURITY = [{ Operator: [] }];
+
+/** Turns zod issues into `errors[]` naming each field and the rule it broke. */
+export function fieldErrors(issues: readonly z.core.$ZodIssue[], root: string): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    const base = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys)
+        out.push({ field: base ? `${base}.${key}` : key, rule: "unknown_field", message: `${key} is not a known field` });
+      continue;
+    }
+    const params = (issue as { params?: { rule?: string } }).params;
+    const rule =
+      params?.rule ??
+      (issue.code === "invalid_format" ? `format_${(issue as { format?: string }).format ?? "string"}` : issue.code);
+    out.push({ field: base || root, rule, message: issue.message });
+  }
+  return out;
+}
+
+/**
+ * Bodies: JSON only, bounded in size, well-formed. Runs before the zod validator
+ * so each failure has its own problem.
+ */
+export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  const length = Number(c.req.header("content-length") ?? "0");
+  if (length > MAX_BODY_BYTES) throw new RemitError(problem("payload-too-large", `bodies are at most ${MAX_BODY_BYTES} bytes`));
+  const text = await c.req.text();
+  if (text.length === 0) {
+    // An empty body stands for `{}` on calls whose fields are all optional.
+    await next();
+    return;
+  }
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i.test(type))
+    throw new RemitError(problem("unsupported-media-type", "send the body as application/json"));
+  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES)
+    throw new RemitError(problem("payload-too-large", `bodies are at most ${MAX_BODY_BYTES} bytes`));
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new RemitError(
+      problem("validation-failed", "the body is not valid JSON", { errors: [{ field: "body", rule: "json_syntax", message: "is not valid JSON" }] }),
+    );
+  }
+  await next();
+});

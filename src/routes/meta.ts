@@ -1,0 +1,52 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../auth/middleware";
+import { jwks, serviceKeys } from "../auth/service-keys";
+import { PROBLEMS, type ProblemName } from "../errors";
+import { json } from "./common";
+
+export const meta = new OpenAPIHono<AppEnv>();
+
+const Jwks = z.object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })) }).openapi("Jwks");
+
+meta.openapi(
+  createRoute({
+    method: "get",
+    path: "/.well-known/jwks.json",
+    tags: ["Meta"],
+    summary: "The service keys that sign session tokens and receipts: current and previous",
+    responses: { 200: json(Jwks, "JWK Set") },
+  }),
+  async (c) => c.json(jwks(await serviceKeys(c.env)), 200, { "cache-control": "public, max-age=300" }),
+);
+
+meta.openapi(
+  createRoute({
+    method: "get",
+    path: "/healthz",
+    tags: ["Meta"],
+    summary: "Liveness",
+    responses: { 200: json(z.object({ ok: z.literal(true) }), "Alive") },
+  }),
+  (c) => c.json({ ok: true as const }, 200),
+);
+
+const PROBLEM_HELP: Partial<Record<ProblemName, string>> = {
+  "validation-failed": "A field broke a rule. `errors[]` names each field and rule; nothing was changed.",
+  "invalid-proof": "The DPoP proof failed a check of RFC 9449 §4.3: sign a fresh proof for this method and URL, with the session's key, iat now, and ath of this token.",
+  "proof-replayed": "Each DPoP proof is good once. Sign a new proof (new jti) for every request, retries included.",
+  "budget-exceeded": "The spend would take the session or an ancestor past a budget. The problem names the session, asset, period and what remains.",
+  "delegation-widens": "A child must be narrower than its parent in every respect. `errors[]` names each field that would widen.",
+  "rate-limited": "Wait `Retry-After` seconds before the next request.",
+  "idempotency-key-reused": "The Idempotency-Key was first used with a different request. Use a new key for a new request.",
+};
+
+meta.get("/problems/:name", (c) => {
+  const name = c.req.param("name") as ProblemName;
+  const known = PROBLEMS[name];
+  if (!known) return c.notFound();
+  const help = PROBLEM_HELP[name] ?? known.title + ".";
+  const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return c.html(
+    `<!doctype html><meta charset="utf-8"><title>${escape(name)}</title><h1>${escape(known.title)}</h1><p><code>${escape(name)}</code> — HTTP ${known.status}</p><p>${escape(help)}</p>`,
+  );
+});

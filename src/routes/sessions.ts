@@ -1,0 +1,99 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { NewSession } from "../../durable-objects/session-tree";
+import { principalAuth, principalOf, type AppEnv } from "../auth/middleware";
+import { thumbprint, toAgentJwk } from "../auth/jwk";
+import { idempotencyOf, issuer, respond } from "../http";
+import type { Limits } from "../policy/attenuate";
+import { EmptyRequest, GrantRequest, GrantResponse, IdParam, SessionView } from "../schemas";
+import { body, IdempotencyHeaders, jsonBody, json, PRINCIPAL_SECURITY, problems } from "./common";
+import { z } from "@hono/zod-openapi";
+
+export const sessions = new OpenAPIHono<AppEnv>();
+
+const AUTH_PROBLEMS = ["unauthenticated", "validation-failed"] as const;
+
+const grant = createRoute({
+  method: "post",
+  path: "/v1/sessions",
+  tags: ["Sessions"],
+  summary: "Grant a root session to an agent key",
+  security: PRINCIPAL_SECURITY,
+  middleware: [principalAuth, jsonBody] as const,
+  request: { headers: IdempotencyHeaders, body: body(GrantRequest) },
+  responses: {
+    201: json(GrantResponse, "The session and its DPoP-bound token"),
+    ...problems(...AUTH_PROBLEMS, "principal-frozen", "idempotency-key-reused", "idempotency-in-flight"),
+  },
+});
+
+sessions.openapi(grant, async (c) => {
+  const input = c.req.valid("json");
+  const agentJwk = toAgentJwk(input.agent_jwk);
+  const session: NewSession = {
+    agentJwk,
+    jkt: await thumbprint(agentJwk),
+    scopes: input.scopes,
+    notBefore: input.not_before ? Date.parse(input.not_before) : Date.now(),
+    expiresAt: Date.parse(input.expires_at),
+    limits: (input.limits ?? {}) as Limits,
+    maxDepth: input.max_depth ?? 3,
+    label: input.label ?? null,
+  };
+  const principal = principalOf(c.env, c.var.principalId);
+  const result = await principal.grantSession(c.var.keyProof, await idempotencyOf(c), { session, issuer: issuer(c.env) });
+  return respond(c, result, 201);
+});
+
+const getSession = createRoute({
+  method: "get",
+  path: "/v1/sessions/{id}",
+  tags: ["Sessions"],
+  summary: "A session with its live counters",
+  security: PRINCIPAL_SECURITY,
+  middleware: [principalAuth] as const,
+  request: { params: IdParam("ses") },
+  responses: { 200: json(SessionView, "The session"), ...problems(...AUTH_PROBLEMS, "not-found") },
+});
+
+sessions.openapi(getSession, async (c) => {
+  const { id } = c.req.valid("param");
+  return respond(c, await principalOf(c.env, c.var.principalId).getSession(c.var.keyProof, id), 200);
+});
+
+const TreeView = z.object({ session: SessionView, descendants: z.array(SessionView) }).openapi("SessionTree");
+
+const getTree = createRoute({
+  method: "get",
+  path: "/v1/sessions/{id}/tree",
+  tags: ["Sessions"],
+  summary: "A session and every descendant, with counters",
+  security: PRINCIPAL_SECURITY,
+  middleware: [principalAuth] as const,
+  request: { params: IdParam("ses") },
+  responses: { 200: json(TreeView, "The subtree, depth-first"), ...problems(...AUTH_PROBLEMS, "not-found") },
+});
+
+sessions.openapi(getTree, async (c) => {
+  const { id } = c.req.valid("param");
+  return respond(c, await principalOf(c.env, c.var.principalId).getTree(c.var.keyProof, id), 200);
+});
+
+const Revoked = z.object({ session: z.string(), revoked: z.number().int() }).openapi("Revocation");
+
+const revoke = createRoute({
+  method: "post",
+  path: "/v1/sessions/{id}/revoke",
+  tags: ["Sessions"],
+  summary: "Revoke a session and every descendant",
+  description: "From the moment this returns, no request under the session or any descendant succeeds.",
+  security: PRINCIPAL_SECURITY,
+  middleware: [principalAuth, jsonBody] as const,
+  request: { params: IdParam("ses"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
+  responses: { 200: json(Revoked, "How many sessions were revoked"), ...problems(...AUTH_PROBLEMS, "not-found") },
+});
+
+sessions.openapi(revoke, async (c) => {
+  const { id } = c.req.valid("param");
+  const principal = principalOf(c.env, c.var.principalId);
+  return respond(c, await principal.revokeSession(c.var.keyProof, await idempotencyOf(c), id), 200);
+});
