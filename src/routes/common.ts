@@ -34,7 +34,7 @@ export const IdempotencyHeaders = z.object({
   "idempotency-key": z
     .string()
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "Retries with the same key and body return the first result; kept 24 h" }),
+    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Retries with the same key and body return the first result; kept 24 h" }),
 });
 
 export const AGENT_SECURITY = [{ DPoP: [] }];
