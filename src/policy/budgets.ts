@@ -1,0 +1,115 @@
+/**
+ * The money arithmetic of one budget counter, exactly as the SessionTree runs
+ * it inside one SQLite transaction. Every function returns a new counter; the
+ * caller writes them all or none. Functions throw RangeError on misuse, which
+ * aborts the transaction rather than storing a counter past its limit
+ * (invariant 1 is defended twice: by checkDebit, and again here).
+ */
+import { windowStart, type Period } from "./periods";
+
+export interface BudgetCounter {
+  asset: string;
+  /** null: a budget for the session's whole life. */
+  period: Period | null;
+  limit: bigint;
+  /** Captured and directly debited amounts in this window. */
+  spent: bigint;
+  /** Reserved by open holds made in this window. */
+  held: bigint;
+  /** Start of the current window (epoch ms); null for life budgets. */
+  windowStart: number | null;
+}
+
+export type CheckDebitResult =
+  | { ok: true }
+  | { ok: false; counter: BudgetCounter; remaining: bigint };
+
+/**
+ * Move a periodic counter into the window containing `nowMs`, resetting it.
+ * Windows only move forward: if the clock reads earlier than the stored window
+ * (a clock step back across an edge), the counter is kept as it is — resetting
+ * it there and again on the way forward would let the same window be spent twice.
+ */
+export function rollover(c: BudgetCounter, nowMs: number): BudgetCounter {
+  if (c.period === null) return c;
+  const start = windowStart(c.period, nowMs);
+  if (c.windowStart !== null && start <= c.windowStart) return c;
+  return { ...c, spent: 0n, held: 0n, windowStart: start };
+}
+
+export function remaining(c: BudgetCounter): bigint {
+  return c.limit - c.spent - c.held;
+}
+
+function checkAmount(amount: bigint): void {
+  if (typeof amount !== "bigint" || amount < 0n) throw new RangeError(`invalid amount: ${String(amount)}`);
+}
+
+/**
+ * Can every counter take `amount`? If not, names the tightest one that cannot
+ * (smallest remaining; on a tie the first), for the `budget-exceeded` problem.
+ * Counters must already be rolled over to now and be of the spend's asset.
+ */
+export function checkDebit(counters: readonly BudgetCounter[], amount: bigint): CheckDebitResult {
+  checkAmount(amount);
+  let worst: { counter: BudgetCounter; remaining: bigint } | undefined;
+  for (const counter of counters) {
+    const left = remaining(counter);
+    if (left >= amount) continue;
+    if (worst === undefined || left < worst.remaining) worst = { counter, remaining: left };
+  }
+  return worst === undefined ? { ok: true } : { ok: false, ...worst };
+}
+
+function checkFits(c: BudgetCounter, amount: bigint): void {
+  checkAmount(amount);
+  if (amount > remaining(c)) {
+    throw new RangeError(`${c.asset}/${c.period ?? "life"}: ${amount} exceeds remaining ${remaining(c)}`);
+  }
+}
+
+export function debit(c: BudgetCounter, amount: bigint): BudgetCounter {
+  checkFits(c, amount);
+  return { ...c, spent: c.spent + amount };
+}
+
+export function reserve(c: BudgetCounter, amount: bigint): BudgetCounter {
+  checkFits(c, amount);
+  return { ...c, held: c.held + amount };
+}
+
+/**
+ * Give back a reservation. Clamped at 0 so a void can never drive `held`
+ * negative and free capacity that was never reserved.
+ */
+export function release(c: BudgetCounter, amount: bigint): BudgetCounter {
+  checkAmount(amount);
+  const held = c.held > amount ? c.held - amount : 0n;
+  return { ...c, held };
+}
+
+/**
+ * Close a hold of `heldAmount`, spending `captureAmount` of it (≤ heldAmount)
+ * and releasing the rest. Never raises spent + held, so it needs no check.
+ */
+export function capture(c: BudgetCounter, heldAmount: bigint, captureAmount: bigint): BudgetCounter {
+  checkAmount(heldAmount);
+  checkAmount(captureAmount);
+  if (captureAmount > heldAmount) {
+    throw new RangeError(`capture ${captureAmount} exceeds the hold of ${heldAmount}`);
+  }
+  if (heldAmount > c.held) {
+    throw new RangeError(`hold of ${heldAmount} exceeds what the counter holds (${c.held})`);
+  }
+  return { ...c, held: c.held - heldAmount, spent: c.spent + captureAmount };
+}
+
+/**
+ * A hold's reservation belongs to the window it was made in. Release or
+ * capture it only on counters still in that window (record each counter's
+ * windowStart with the hold); in a later window the reservation was already
+ * wiped by rollover.
+ */
+export function sameWindow(c: BudgetCounter, windowStart: number | null): boolean {
+  return c.windowStart === windowStart;
+}

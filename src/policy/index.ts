@@ -1,0 +1,7 @@
+/** Policy: pure functions shared by the edge, the Durable Objects and the SDK. */
+export * from "./amounts";
+export * from "./attenuate";
+export * from "./budgets";
+export * from "./periods";
+export * from "./rate";
+export * from "./scopes";
