@@ -1,0 +1,170 @@
+/**
+ * Receipts: the signed record of a committed spend or counted action.
+ *
+ * `bytes` is the RFC 8785 canonical JSON of `receipt`; the Ed25519 signature is
+ * over utf8(bytes) and the Merkle leaf is SHA-256(0x00 || utf8(bytes)) (RFC 9162).
+ * The signature does not enter the leaf: the leaf commits to what was signed.
+ */
+import * as ed from "@noble/ed25519";
+import { sha512 } from "@noble/hashes/sha2.js";
+import { b64urlDecode, b64urlEncode, hex, utf8 } from "../encoding";
+import { canonicalize } from "./jcs";
+import { leafHash } from "./merkle";
+
+ed.hashes.sha512 = sha512;
+
+export type ReceiptKind = "authorize" | "capture" | "void" | "denial";
+
+export interface Receipt {
+  v: 1;
+  id: string; // rcp_…
+  kind: ReceiptKind;
+  tree: string;
+  session: string;
+  path: string[]; // root … session
+  principal: string;
+  scope: string | null;
+  asset: string | null;
+  amount: string | null; // decimal string of integer minor units
+  request_digest: string | null;
+  reason: string | null; // denial problem name
+  hold: string | null;
+  seq: number; // per tree
+  at: string; // RFC 3339, ms, UTC
+  kid: string;
+}
+
+export interface SignedReceipt {
+  receipt: Receipt;
+  bytes: string; // the canonical JSON, exactly as hashed
+  signature: string; // base64url Ed25519 over utf8(bytes)
+  leaf_hash: string; // hex
+}
+
+/** Signs a message with an Ed25519 key; returns the 64-byte signature. */
+export type Signer = (message: Uint8Array) => Promise<Uint8Array>;
+
+export interface Ed25519PublicJwk {
+  kty: "OKP";
+  crv: "Ed25519";
+  x: string;
+}
+
+const KINDS: readonly string[] = ["authorize", "capture", "void", "denial"];
+const FIELDS = [
+  "v", "id", "kind", "tree", "session", "path", "principal", "scope", "asset", "amount",
+  "request_digest", "reason", "hold", "seq", "at", "kid",
+] as const;
+const NULLABLE = ["scope", "asset", "amount", "request_digest", "reason", "hold"] as const;
+const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const AMOUNT = /^(0|[1-9][0-9]*)$/;
+
+/** Why `value` is not a well-formed receipt, or null when it is. */
+export function receiptProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "a receipt must be an object";
+  const r = value as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!(FIELDS as readonly string[]).includes(k)) return `unknown member "${k}"`;
+  for (const k of FIELDS) if (!(k in r)) return `missing member "${k}"`;
+  if (r.v !== 1) return '"v" must be 1';
+  if (typeof r.id !== "string" || !r.id.startsWith("rcp_")) return '"id" must be an rcp_ id';
+  if (typeof r.kind !== "string" || !KINDS.includes(r.kind)) return `"kind" must be one of ${KINDS.join(", ")}`;
+  for (const k of ["tree", "session", "principal", "kid"] as const) {
+    if (typeof r[k] !== "string" || r[k] === "") return `"${k}" must be a non-empty string`;
+  }
+  if (!Array.isArray(r.path) || r.path.length === 0 || !r.path.every((s) => typeof s === "string")) {
+    return '"path" must be a non-empty array of session ids';
+  }
+  if (r.path[r.path.length - 1] !== r.session) return '"path" must end with "session"';
+  for (const k of NULLABLE) if (r[k] !== null && typeof r[k] !== "string") return `"${k}" must be a string or null`;
+  if (typeof r.amount === "string" && !AMOUNT.test(r.amount)) return '"amount" must be a decimal integer string';
+  if (typeof r.seq !== "number" || !Number.isSafeInteger(r.seq) || r.seq < 0) return '"seq" must be a non-negative integer';
+  if (typeof r.at !== "string" || !AT.test(r.at) || Number.isNaN(Date.parse(r.at))) {
+    return '"at" must be RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.sssZ)';
+  }
+  return null;
+}
+
+/** The canonical bytes (as a string) of a well-formed receipt; throws on a malformed one. */
+export function receiptBytes(receipt: Receipt): string {
+  const problem = receiptProblem(receipt);
+  if (problem) throw new TypeError(`receipt: ${problem}`);
+  return canonicalize(receipt);
+}
+
+/** The RFC 9162 leaf hash of a receipt's canonical bytes. */
+export function receiptLeaf(bytes: string): Uint8Array {
+  return leafHash(utf8(bytes));
+}
+
+/** Signs with a 32-byte Ed25519 seed or a `Signer` (e.g. one backed by a non-extractable CryptoKey). */
+export async function signReceipt(receipt: Receipt, key: Uint8Array | Signer): Promise<SignedReceipt> {
+  const bytes = receiptBytes(receipt);
+  const message = utf8(bytes);
+  const signature = typeof key === "function" ? await key(message) : ed.sign(message, checkSeed(key));
+  return assemble(receipt, bytes, signature);
+}
+
+/** Synchronous signing, for a Durable Object that signs inside one synchronous transaction. */
+export function signReceiptSync(receipt: Receipt, seed: Uint8Array): SignedReceipt {
+  const bytes = receiptBytes(receipt);
+  return assemble(receipt, bytes, ed.sign(utf8(bytes), checkSeed(seed)));
+}
+
+function assemble(receipt: Receipt, bytes: string, signature: Uint8Array): SignedReceipt {
+  if (signature.length !== 64) throw new Error("receipt: an Ed25519 signature is 64 bytes");
+  return { receipt, bytes, signature: b64urlEncode(signature), leaf_hash: hex(receiptLeaf(bytes)) };
+}
+
+/**
+ * True when `signature` is a valid Ed25519 signature by `jwk` over utf8(bytes) and
+ * `bytes` is exactly the canonical form of `receipt` (so the fields a reader sees are
+ * the fields that were signed). Strict RFC 8032 verification (no ZIP-215 leniency).
+ */
+export function verifyReceiptSignature(signed: SignedReceipt, jwk: Ed25519PublicJwk): boolean {
+  try {
+    if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519") return false;
+    const publicKey = b64urlDecode(jwk.x);
+    const signature = b64urlDecode(signed.signature);
+    if (publicKey.length !== 32 || signature.length !== 64) return false;
+    if (typeof signed.bytes !== "string" || canonicalize(signed.receipt) !== signed.bytes) return false;
+    return ed.verify(signature, utf8(signed.bytes), publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+/** The public JWK of a 32-byte Ed25519 seed. */
+export function publicJwkOf(seed: Uint8Array): Ed25519PublicJwk {
+  return { kty: "OKP", crv: "Ed25519", x: b64urlEncode(ed.getPublicKey(checkSeed(seed))) };
+}
+
+const PKCS8_ED25519_PREFIX = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+
+/**
+ * A `Signer` for a seed: imports it once as a non-extractable WebCrypto Ed25519 key
+ * (faster where the runtime has it) and falls back to @noble/ed25519 otherwise.
+ * Ed25519 is deterministic, so both give the same signature.
+ */
+export function seedSigner(seed: Uint8Array): Signer {
+  const own = checkSeed(seed).slice();
+  const pkcs8 = new Uint8Array(48);
+  pkcs8.set(PKCS8_ED25519_PREFIX);
+  pkcs8.set(own, 16);
+  const key: Promise<CryptoKey | null> = (async () => {
+    try {
+      return await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
+    } catch {
+      return null;
+    }
+  })();
+  return async (message) => {
+    const k = await key;
+    if (!k) return ed.sign(message, own);
+    return new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, k, message));
+  };
+}
+
+function checkSeed(seed: Uint8Array): Uint8Array {
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new TypeError("an Ed25519 seed is 32 bytes");
+  return seed;
+}
