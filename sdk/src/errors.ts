@@ -1,0 +1,240 @@
+/**
+ * Typed errors. Every refusal of the service is an RFC 9457 problem document with
+ * a stable `type` (`<base URL>/problems/<name>`); it surfaces as the subclass of
+ * `RemitError` named after it (`budget-exceeded` → `BudgetExceededError`), carrying
+ * the whole document. Failures to reach the service at all are `RemitNetworkError`.
+ */
+
+export interface FieldError {
+  /** Dotted JSON path of the field (`limits.budgets.0.amount`), or a header name. */
+  field: string;
+  /** The rule it broke, stable and machine-readable. */
+  rule: string;
+  message: string;
+}
+
+/** An RFC 9457 problem document with Remit's members; extension members vary by type. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  instance?: string;
+  [member: string]: unknown;
+}
+
+const BRAND = Symbol.for("@remit/sdk/RemitError");
+
+/** The base of every refusal by the API. */
+export class RemitError extends Error {
+  /** The problem name this class stands for (`budget-exceeded`); empty on the base class. */
+  static readonly code: string = "";
+  readonly [BRAND] = true;
+  /** The problem document as received (extension members included). */
+  readonly problem: ProblemDocument;
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string;
+  /** Each field that broke a rule (validation-failed, delegation-widens). */
+  readonly errors: FieldError[];
+  /** The problem's name: the `type` URL's last segment (`budget-exceeded`). */
+  readonly code: string;
+  /** Response headers (`Retry-After`, `WWW-Authenticate`, `RateLimit`…). */
+  readonly headers: Headers;
+
+  constructor(problem: ProblemDocument, headers: Headers = new Headers()) {
+    super(`${problem.title}: ${problem.detail}`);
+    this.name = new.target.name;
+    this.problem = problem;
+    this.status = problem.status;
+    this.type = problem.type;
+    this.title = problem.title;
+    this.detail = problem.detail;
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.code = problemName(problem.type);
+    this.headers = headers;
+  }
+
+  /** An extension member of the problem document (`remaining`, `session`, `receipt`…). */
+  member<T = unknown>(name: string): T | undefined {
+    return this.problem[name] as T | undefined;
+  }
+
+  /** Seconds to wait, from `Retry-After` (seconds or HTTP date), when the service sent one. */
+  get retryAfter(): number | undefined {
+    return parseRetryAfter(this.headers.get("retry-after"));
+  }
+
+  /** The denial receipt the service wrote for this refusal, when it wrote one. */
+  get receiptId(): string | undefined {
+    const r = this.problem.receipt;
+    return typeof r === "string" ? r : undefined;
+  }
+
+  toJSON(): ProblemDocument {
+    return this.problem;
+  }
+}
+
+// One class per problem type of the service (src/errors.ts PROBLEMS).
+export class ValidationFailedError extends RemitError {
+  static override readonly code = "validation-failed";
+}
+export class UnauthenticatedError extends RemitError {
+  static override readonly code = "unauthenticated";
+}
+export class InvalidTokenError extends RemitError {
+  static override readonly code = "invalid-token";
+}
+export class InvalidProofError extends RemitError {
+  static override readonly code = "invalid-proof";
+}
+export class ProofReplayedError extends RemitError {
+  static override readonly code = "proof-replayed";
+}
+export class SessionRevokedError extends RemitError {
+  static override readonly code = "session-revoked";
+}
+export class SessionExpiredError extends RemitError {
+  static override readonly code = "session-expired";
+}
+export class SessionNotYetValidError extends RemitError {
+  static override readonly code = "session-not-yet-valid";
+}
+export class PrincipalFrozenError extends RemitError {
+  static override readonly code = "principal-frozen";
+}
+export class ForbiddenError extends RemitError {
+  static override readonly code = "forbidden";
+}
+export class ScopeDeniedError extends RemitError {
+  static override readonly code = "scope-denied";
+}
+export class BudgetExceededError extends RemitError {
+  static override readonly code = "budget-exceeded";
+  /** What remains of the budget that refused (decimal string). */
+  get remaining(): string | undefined {
+    return this.member<string>("remaining");
+  }
+  get asset(): string | undefined {
+    return this.member<string>("asset");
+  }
+  /** The session (the caller's or an ancestor's) whose budget refused. */
+  get session(): string | undefined {
+    return this.member<string>("session");
+  }
+}
+export class CallsExhaustedError extends RemitError {
+  static override readonly code = "calls-exhausted";
+}
+export class NotFoundError extends RemitError {
+  static override readonly code = "not-found";
+}
+export class MethodNotAllowedError extends RemitError {
+  static override readonly code = "method-not-allowed";
+}
+export class IdempotencyInFlightError extends RemitError {
+  static override readonly code = "idempotency-in-flight";
+}
+export class HoldClosedError extends RemitError {
+  static override readonly code = "hold-closed";
+}
+export class PayloadTooLargeError extends RemitError {
+  static override readonly code = "payload-too-large";
+}
+export class UnsupportedMediaTypeError extends RemitError {
+  static override readonly code = "unsupported-media-type";
+}
+export class DelegationWidensError extends RemitError {
+  static override readonly code = "delegation-widens";
+}
+export class DepthExceededError extends RemitError {
+  static override readonly code = "depth-exceeded";
+}
+export class IdempotencyKeyReusedError extends RemitError {
+  static override readonly code = "idempotency-key-reused";
+}
+export class RateLimitedError extends RemitError {
+  static override readonly code = "rate-limited";
+}
+export class InternalError extends RemitError {
+  static override readonly code = "internal-error";
+}
+export class ServiceUnavailableError extends RemitError {
+  static override readonly code = "service-unavailable";
+}
+
+type ErrorClass = typeof RemitError;
+
+/** Problem name → its class. */
+export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.freeze(
+  Object.fromEntries(
+    [
+      ValidationFailedError,
+      UnauthenticatedError,
+      InvalidTokenError,
+      InvalidProofError,
+      ProofReplayedError,
+      SessionRevokedError,
+      SessionExpiredError,
+      SessionNotYetValidError,
+      PrincipalFrozenError,
+      ForbiddenError,
+      ScopeDeniedError,
+      BudgetExceededError,
+      CallsExhaustedError,
+      NotFoundError,
+      MethodNotAllowedError,
+      IdempotencyInFlightError,
+      HoldClosedError,
+      PayloadTooLargeError,
+      UnsupportedMediaTypeError,
+      DelegationWidensError,
+      DepthExceededError,
+      IdempotencyKeyReusedError,
+      RateLimitedError,
+      InternalError,
+      ServiceUnavailableError,
+    ].map((c) => [c.code, c]),
+  ),
+);
+
+/** The last path segment of a problem `type` URL (`…/problems/budget-exceeded` → `budget-exceeded`). */
+export function problemName(type: string): string {
+  const marker = type.lastIndexOf("/problems/");
+  const tail = marker >= 0 ? type.slice(marker + "/problems/".length) : type.slice(type.lastIndexOf("/") + 1);
+  return tail.replace(/[?#].*$/, "");
+}
+
+/** The typed error for a problem document: the subclass named by its `type`, else `RemitError`. */
+export function errorFromProblem(problem: ProblemDocument, headers?: Headers): RemitError {
+  const Class = PROBLEM_CLASSES[problemName(problem.type)] ?? RemitError;
+  return new Class(problem, headers);
+}
+
+/** True for any refusal by the API (any `RemitError`, even from another copy of this SDK). */
+export function isRemitError(value: unknown): value is RemitError {
+  return value instanceof RemitError || (typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true);
+}
+
+/** The service could not be reached, or its answer could not be read; retries were exhausted. */
+export class RemitNetworkError extends Error {
+  readonly attempts: number;
+  constructor(message: string, options: { cause?: unknown; attempts: number }) {
+    super(message, { cause: options.cause });
+    this.name = "RemitNetworkError";
+    this.attempts = options.attempts;
+  }
+}
+
+/** `Retry-After`: delta-seconds or an HTTP date; seconds from now, or undefined. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}

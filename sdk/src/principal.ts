@@ -1,0 +1,195 @@
+import { RemitAgent } from "./agent";
+import { boundsBody, enc, type SessionBounds } from "./common";
+import { HttpClient, type CallOptions, type ClientOptions } from "./http";
+import type { AgentKey } from "./keys";
+import { RemitClient } from "./public";
+import type {
+  Anchor,
+  ApiKey,
+  FreezeResult,
+  NewApiKey,
+  NewWebhookEndpoint,
+  Page,
+  PublicJwk,
+  ReceiptProofResponse,
+  Revocation,
+  Session,
+  SessionGrant,
+  SessionTree,
+  SignedReceipt,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from "./types";
+
+export interface RemitPrincipalOptions extends ClientOptions {
+  /** The principal's API key, `rmt_…`. */
+  apiKey: string;
+}
+
+export type GrantOptions = SessionBounds &
+  CallOptions & {
+    /** The agent's public key. */
+    agentJwk?: PublicJwk;
+    /** Or the agent's key pair (when the principal runs the agent): the result then carries a ready agent. */
+    agentKey?: AgentKey;
+  };
+
+export interface Grant extends SessionGrant {
+  agent?: RemitAgent;
+}
+
+export interface WebhookEndpointInput {
+  url: string;
+  /** Event types (`session.revoked`, …) or `["*"]`. */
+  events: string[];
+  description?: string | null;
+}
+
+export interface WebhookEndpointPatch {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  disabled?: boolean;
+}
+
+export interface DeliveryListOptions extends CallOptions {
+  limit?: number;
+  startingAfter?: string;
+}
+
+/** A principal: grants root sessions, watches and revokes them, manages keys and webhooks. */
+export class RemitPrincipal {
+  private readonly http: HttpClient;
+  private readonly options: RemitPrincipalOptions;
+
+  constructor(options: RemitPrincipalOptions) {
+    if (!options.apiKey) throw new TypeError("apiKey is required");
+    this.options = options;
+    this.http = new HttpClient(options);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  private auth = (): Record<string, string> => ({ authorization: `Bearer ${this.options.apiKey}` });
+
+  private get<T>(path: string, call: CallOptions & { query?: Record<string, string | number | undefined> } = {}): Promise<T> {
+    return this.http.request<T>({ method: "GET", path, auth: this.auth, ...call });
+  }
+
+  private send<T>(method: "POST" | "PATCH" | "DELETE", path: string, body: unknown, call: CallOptions = {}): Promise<T> {
+    return this.http.request<T>({ method, path, body, idempotent: true, auth: this.auth, ...call });
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /** Grant a root session to an agent key. `expiresAt` (or `expiresIn`) is required. */
+  async grant(options: GrantOptions): Promise<Grant> {
+    const { agentJwk, agentKey, idempotencyKey, signal, ...bounds } = options;
+    if (!agentJwk && !agentKey) throw new TypeError("agentJwk (or agentKey) is required");
+    if (bounds.expiresAt === undefined && bounds.expiresIn === undefined) throw new TypeError("expiresAt (or expiresIn) is required");
+    const grant = await this.send<SessionGrant>("POST", "/v1/sessions", boundsBody(agentJwk ?? agentKey!.publicJwk, bounds), {
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    if (!agentKey || (agentJwk && agentJwk.x !== agentKey.publicJwk.x)) return grant;
+    const { apiKey: _apiKey, ...client } = this.options;
+    return { ...grant, agent: new RemitAgent({ ...client, token: grant.token, key: agentKey }) };
+  }
+
+  /** A session with its live counters. */
+  session(id: string, call?: CallOptions): Promise<Session> {
+    return this.get<Session>(`/v1/sessions/${enc(id)}`, call);
+  }
+
+  /** A session and every descendant (depth-first), with counters. */
+  tree(id: string, call?: CallOptions): Promise<SessionTree> {
+    return this.get<SessionTree>(`/v1/sessions/${enc(id)}/tree`, call);
+  }
+
+  /** Revoke a session and every descendant; from its return nothing under them succeeds. */
+  revoke(id: string, call?: CallOptions): Promise<Revocation> {
+    return this.send<Revocation>("POST", `/v1/sessions/${enc(id)}/revoke`, {}, call);
+  }
+
+  /** The kill switch: every session of the principal stops at once. */
+  freeze(call?: CallOptions): Promise<FreezeResult> {
+    return this.send<FreezeResult>("POST", "/v1/freeze", {}, call);
+  }
+
+  unfreeze(call?: CallOptions): Promise<FreezeResult> {
+    return this.send<FreezeResult>("POST", "/v1/unfreeze", {}, call);
+  }
+
+  // ---------------------------------------------------------------- receipts and anchors
+
+  receipt(id: string, call?: CallOptions): Promise<SignedReceipt> {
+    return this.get<SignedReceipt>(`/v1/receipts/${enc(id)}`, call);
+  }
+
+  /** The receipt's inclusion proof and its anchor, once anchored. */
+  receiptProof(id: string, call?: CallOptions): Promise<ReceiptProofResponse> {
+    return this.get<ReceiptProofResponse>(`/v1/receipts/${enc(id)}/proof`, call);
+  }
+
+  /** Anchored period roots with their transactions (public). */
+  anchors(call?: CallOptions): Promise<Anchor[]> {
+    return this.public.anchors(call);
+  }
+
+  anchor(period: number | string, call?: CallOptions): Promise<Anchor> {
+    return this.public.anchor(period, call);
+  }
+
+  private get public(): RemitClient {
+    const { apiKey: _apiKey, ...client } = this.options;
+    return new RemitClient(client);
+  }
+
+  // ---------------------------------------------------------------- API keys
+
+  readonly apiKeys = {
+    /** A new key; its secret (`api_key`) is returned once. */
+    create: (options: { label?: string } & CallOptions = {}): Promise<NewApiKey> => {
+      const { label, ...call } = options;
+      return this.send<NewApiKey>("POST", "/v1/api-keys", label === undefined ? {} : { label }, call);
+    },
+    list: async (call?: CallOptions): Promise<ApiKey[]> => (await this.get<Page<ApiKey>>("/v1/api-keys", call)).data,
+    revoke: (id: string, call?: CallOptions): Promise<ApiKey> =>
+      this.http.request<ApiKey>({ method: "DELETE", path: `/v1/api-keys/${enc(id)}`, idempotent: true, auth: this.auth, ...call }),
+  };
+
+  // ---------------------------------------------------------------- webhooks
+
+  readonly webhookEndpoints = {
+    /** A new endpoint; its signing secret is returned once. */
+    create: (input: WebhookEndpointInput, call?: CallOptions): Promise<NewWebhookEndpoint> =>
+      this.send<NewWebhookEndpoint>("POST", "/v1/webhook-endpoints", input, call),
+    list: async (call?: CallOptions): Promise<WebhookEndpoint[]> => {
+      const page = await this.get<Page<WebhookEndpoint> | WebhookEndpoint[]>("/v1/webhook-endpoints", call);
+      return Array.isArray(page) ? page : page.data;
+    },
+    get: (id: string, call?: CallOptions): Promise<WebhookEndpoint> => this.get<WebhookEndpoint>(`/v1/webhook-endpoints/${enc(id)}`, call),
+    update: (id: string, patch: WebhookEndpointPatch, call?: CallOptions): Promise<WebhookEndpoint> =>
+      this.send<WebhookEndpoint>("PATCH", `/v1/webhook-endpoints/${enc(id)}`, patch, call),
+    delete: (id: string, call?: CallOptions): Promise<unknown> =>
+      this.http.request<unknown>({ method: "DELETE", path: `/v1/webhook-endpoints/${enc(id)}`, idempotent: true, auth: this.auth, ...call }),
+    /** A new signing secret; the previous one keeps signing alongside for 24 h. */
+    rotateSecret: (id: string, call?: CallOptions): Promise<{ secret: string; [member: string]: unknown }> =>
+      this.send<{ secret: string }>("POST", `/v1/webhook-endpoints/${enc(id)}/rotate-secret`, {}, call),
+    /** The endpoint's delivery log, newest first, a page at a time. */
+    deliveries: (id: string, options: DeliveryListOptions = {}): Promise<Page<WebhookDelivery>> => {
+      const { limit, startingAfter, ...call } = options;
+      return this.get<Page<WebhookDelivery>>(`/v1/webhook-endpoints/${enc(id)}/deliveries`, {
+        ...call,
+        query: { limit, starting_after: startingAfter },
+      });
+    },
+  };
+
+  /** Deliver a delivery's event again (a new attempt of the same message). */
+  redeliver(deliveryId: string, call?: CallOptions): Promise<WebhookDelivery> {
+    return this.send<WebhookDelivery>("POST", `/v1/webhook-deliveries/${enc(deliveryId)}/redeliver`, {}, call);
+  }
+}

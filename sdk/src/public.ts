@@ -1,0 +1,36 @@
+import { enc } from "./common";
+import { HttpClient, type CallOptions, type ClientOptions } from "./http";
+import type { Anchor, Jwks, Page } from "./types";
+
+/** The service's public surface: no credentials. */
+export class RemitClient {
+  private readonly http: HttpClient;
+
+  constructor(options: ClientOptions) {
+    this.http = new HttpClient(options);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  /** The service keys that sign session tokens and receipts (current and previous). */
+  jwks(call?: CallOptions): Promise<Jwks> {
+    return this.http.request<Jwks>({ method: "GET", path: "/.well-known/jwks.json", ...call });
+  }
+
+  /** Anchored period roots with their transactions. */
+  async anchors(call?: CallOptions): Promise<Anchor[]> {
+    const page = await this.http.request<Page<Anchor> | Anchor[]>({ method: "GET", path: "/v1/anchors", ...call });
+    return Array.isArray(page) ? page : page.data;
+  }
+
+  anchor(period: number | string, call?: CallOptions): Promise<Anchor> {
+    return this.http.request<Anchor>({ method: "GET", path: `/v1/anchors/${enc(String(period))}`, ...call });
+  }
+
+  async healthy(call?: CallOptions): Promise<boolean> {
+    const r = await this.http.request<{ ok?: boolean }>({ method: "GET", path: "/healthz", ...call });
+    return r?.ok === true;
+  }
+}

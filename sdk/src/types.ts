@@ -1,0 +1,262 @@
+/**
+ * The wire shapes of the Remit API (v1), as the service sends them: snake_case,
+ * amounts as decimal strings of integer minor units, times as RFC 3339 strings.
+ */
+
+/** An Ed25519 public key as a JWK. */
+export interface PublicJwk {
+  kty: "OKP";
+  crv: "Ed25519";
+  x: string;
+}
+
+export type Period = "hour" | "day" | "week" | "month";
+
+export interface Budget {
+  asset: string;
+  /** Decimal string of integer minor units. */
+  amount: string;
+  /** A UTC calendar window; absent for the session's whole life. */
+  period?: Period;
+}
+
+export interface RateLimit {
+  requests: number;
+  per_seconds: number;
+}
+
+export interface Limits {
+  calls?: number;
+  rate?: RateLimit;
+  budgets?: Budget[];
+}
+
+export interface BudgetCounter {
+  asset: string;
+  period: Period | null;
+  limit: string;
+  spent: string;
+  held: string;
+  remaining: string;
+  window_start: string | null;
+  resets_at: string | null;
+}
+
+export type SessionStatus = "active" | "revoked" | "expired" | "pending" | "frozen";
+
+export interface Session {
+  id: string;
+  object: "session";
+  tree: string;
+  principal: string;
+  parent: string | null;
+  depth: number;
+  label: string | null;
+  status: SessionStatus;
+  scopes: string[];
+  not_before: string;
+  expires_at: string;
+  max_depth: number;
+  limits: Limits;
+  agent_jkt: string;
+  created_at: string;
+  revoked_at: string | null;
+  counters: {
+    calls: { limit: number; used: number; remaining: number } | null;
+    budgets: BudgetCounter[];
+    rate: { requests: number; per_seconds: number; remaining: number; reset_seconds: number } | null;
+    rate_limited: number;
+  };
+}
+
+/** A session and its DPoP-bound token, as granted or delegated. */
+export interface SessionGrant {
+  session: Session;
+  token: string;
+}
+
+export interface SessionTree {
+  session: Session;
+  /** Every descendant, depth-first. */
+  descendants: Session[];
+}
+
+export interface Revocation {
+  session: string;
+  revoked: number;
+}
+
+export type ReceiptKind = "authorize" | "capture" | "void" | "denial";
+
+export interface Receipt {
+  v: 1;
+  id: string;
+  kind: ReceiptKind;
+  tree: string;
+  session: string;
+  path: string[];
+  principal: string;
+  scope: string | null;
+  asset: string | null;
+  amount: string | null;
+  request_digest: string | null;
+  reason: string | null;
+  hold: string | null;
+  seq: number;
+  at: string;
+  kid: string;
+}
+
+export interface SignedReceipt {
+  receipt: Receipt;
+  /** The RFC 8785 canonical JSON of `receipt`, exactly as signed and hashed. */
+  bytes: string;
+  /** base64url Ed25519 signature over utf8(bytes). */
+  signature: string;
+  /** hex SHA-256(0x00 || bytes). */
+  leaf_hash: string;
+}
+
+export interface Authorization {
+  receipt: SignedReceipt;
+  /** The session's counters after the action. */
+  session: Session;
+}
+
+export type HoldStatus = "open" | "captured" | "voided" | "expired";
+
+export interface Hold {
+  id: string;
+  object: "hold";
+  session: string;
+  scope: string;
+  asset: string;
+  amount: string;
+  captured: string | null;
+  status: HoldStatus;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface SettledHold {
+  hold: Hold;
+  receipt: SignedReceipt;
+}
+
+export interface Principal {
+  id: string;
+  object: "principal";
+  name: string;
+  max_session_seconds: number;
+  frozen: boolean;
+  created_at: string;
+}
+
+export interface FreezeResult extends Principal {
+  /** How many trees the switch reached. */
+  trees: number;
+}
+
+export interface ApiKey {
+  id: string;
+  object: "api_key";
+  prefix: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface NewApiKey extends ApiKey {
+  /** The secret key, shown once (absent on an idempotent replay). */
+  api_key?: string;
+}
+
+/** The inclusion proof of a receipt: receipt → batch root → period root. Hashes are hex. */
+export interface ReceiptProof {
+  leaf_index: number;
+  batch_size: number;
+  batch_path: string[];
+  batch_root: string;
+  batch_index: number;
+  period_size: number;
+  period_path: string[];
+  period_root: string;
+  /** The key of `rootOf(period)` on the anchor contract. */
+  period: number;
+}
+
+/** An anchored period root and the transaction that wrote it. */
+export interface Anchor {
+  period: number;
+  root: string;
+  count?: number;
+  status?: string;
+  tx?: string | null;
+  block?: string | number | null;
+  confirmations?: number | null;
+  contract?: string;
+  chain_id?: number;
+  [member: string]: unknown;
+}
+
+/** GET /v1/receipts/{id}/proof: the proof once the receipt is anchored, and where. */
+export interface ReceiptProofResponse {
+  receipt?: SignedReceipt;
+  proof: ReceiptProof | null;
+  anchor?: Anchor | null;
+  [member: string]: unknown;
+}
+
+export interface Page<T> {
+  data: T[];
+  has_more?: boolean;
+}
+
+export type EventSelection = string[];
+
+export interface WebhookEndpoint {
+  id: string;
+  object?: "webhook_endpoint";
+  url: string;
+  events: EventSelection;
+  description: string | null;
+  disabled: boolean;
+  created_at: string;
+  updated_at: string;
+  [member: string]: unknown;
+}
+
+export interface NewWebhookEndpoint extends WebhookEndpoint {
+  /** The signing secret (`whsec_…`), shown once. */
+  secret?: string;
+}
+
+export interface WebhookAttempt {
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  latency_ms: number;
+  response_excerpt: string;
+  error: string | null;
+  next_attempt_at: string | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  msg_id: string;
+  endpoint: string;
+  event_id: string;
+  event_type: string;
+  payload: unknown;
+  status: "pending" | "succeeded" | "retrying" | "failed";
+  attempts: number;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+  attempt_log: WebhookAttempt[];
+  [member: string]: unknown;
+}
+
+export interface Jwks {
+  keys: Array<PublicJwk & { kid?: string; alg?: string; use?: string }>;
+}
