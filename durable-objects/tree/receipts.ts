@@ -1,9 +1,5 @@
-import { signSync } from "../../src/auth/service-keys";
-import { b64urlEncode, hex, utf8 } from "../../src/encoding";
 import { newIdIn } from "../../src/tree-ids";
-import { canonicalize } from "../../src/settlement/jcs";
-import { leafHash } from "../../src/settlement/merkle";
-import type { Receipt, SignedReceipt } from "../../src/settlement/receipt";
+import { signReceiptSync, type Receipt, type SignedReceipt } from "../../src/settlement/receipt";
 import { getMeta, setMeta } from "./store";
 
 export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" | "asset" | "amount" | "request_digest" | "reason" | "hold">;
@@ -32,14 +28,8 @@ export function writeReceipt(
     at: new Date(now).toISOString(),
     kid: key.kid,
   };
-  const bytes = canonicalize(receipt);
-  const encoded = utf8(bytes);
-  const signed: SignedReceipt = {
-    receipt,
-    bytes,
-    signature: b64urlEncode(signSync(key.seed, encoded)),
-    leaf_hash: hex(leafHash(encoded)),
-  };
+  const signed = signReceiptSync(receipt, key.seed);
+  const { bytes } = signed;
   sql.exec(
     "INSERT INTO receipts (id, seq, session_id, kind, bytes, signature, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     receipt.id,
