@@ -8,7 +8,6 @@ import type {
   ApiKey,
   FreezeResult,
   NewApiKey,
-  NewWebhookEndpoint,
   Page,
   PublicJwk,
   ReceiptProofResponse,
@@ -17,8 +16,10 @@ import type {
   SessionGrant,
   SessionTree,
   SignedReceipt,
+  DeletedWebhookEndpoint,
   WebhookDelivery,
   WebhookEndpoint,
+  WebhookEndpointWithSecret,
 } from "./types";
 
 export interface RemitPrincipalOptions extends ClientOptions {
@@ -39,10 +40,11 @@ export interface Grant extends SessionGrant {
 }
 
 export interface WebhookEndpointInput {
+  /** https URL of a public host (http on loopback only in development). */
   url: string;
   /** Event types (`session.revoked`, …) or `["*"]`. */
   events: string[];
-  description?: string | null;
+  description?: string;
 }
 
 export interface WebhookEndpointPatch {
@@ -163,9 +165,9 @@ export class RemitPrincipal {
   // ---------------------------------------------------------------- webhooks
 
   readonly webhookEndpoints = {
-    /** A new endpoint; its signing secret is returned once. */
-    create: (input: WebhookEndpointInput, call?: CallOptions): Promise<NewWebhookEndpoint> =>
-      this.send<NewWebhookEndpoint>("POST", "/v1/webhook-endpoints", input, call),
+    /** A new endpoint; its signing secret is returned here (and on rotation) only. */
+    create: (input: WebhookEndpointInput, call?: CallOptions): Promise<WebhookEndpointWithSecret> =>
+      this.send<WebhookEndpointWithSecret>("POST", "/v1/webhook-endpoints", input, call),
     list: async (call?: CallOptions): Promise<WebhookEndpoint[]> => {
       const page = await this.get<Page<WebhookEndpoint> | WebhookEndpoint[]>("/v1/webhook-endpoints", call);
       return Array.isArray(page) ? page : page.data;
@@ -173,11 +175,11 @@ export class RemitPrincipal {
     get: (id: string, call?: CallOptions): Promise<WebhookEndpoint> => this.get<WebhookEndpoint>(`/v1/webhook-endpoints/${enc(id)}`, call),
     update: (id: string, patch: WebhookEndpointPatch, call?: CallOptions): Promise<WebhookEndpoint> =>
       this.send<WebhookEndpoint>("PATCH", `/v1/webhook-endpoints/${enc(id)}`, patch, call),
-    delete: (id: string, call?: CallOptions): Promise<unknown> =>
-      this.http.request<unknown>({ method: "DELETE", path: `/v1/webhook-endpoints/${enc(id)}`, idempotent: true, auth: this.auth, ...call }),
+    delete: (id: string, call?: CallOptions): Promise<DeletedWebhookEndpoint> =>
+      this.http.request<DeletedWebhookEndpoint>({ method: "DELETE", path: `/v1/webhook-endpoints/${enc(id)}`, idempotent: true, auth: this.auth, ...call }),
     /** A new signing secret; the previous one keeps signing alongside for 24 h. */
-    rotateSecret: (id: string, call?: CallOptions): Promise<{ secret: string; [member: string]: unknown }> =>
-      this.send<{ secret: string }>("POST", `/v1/webhook-endpoints/${enc(id)}/rotate-secret`, {}, call),
+    rotateSecret: (id: string, call?: CallOptions): Promise<WebhookEndpointWithSecret> =>
+      this.send<WebhookEndpointWithSecret>("POST", `/v1/webhook-endpoints/${enc(id)}/rotate-secret`, {}, call),
     /** The endpoint's delivery log, newest first, a page at a time. */
     deliveries: (id: string, options: DeliveryListOptions = {}): Promise<Page<WebhookDelivery>> => {
       const { limit, startingAfter, ...call } = options;

@@ -216,7 +216,7 @@ export type EventSelection = string[];
 
 export interface WebhookEndpoint {
   id: string;
-  object?: "webhook_endpoint";
+  object: "webhook_endpoint";
   url: string;
   events: EventSelection;
   description: string | null;
@@ -226,9 +226,15 @@ export interface WebhookEndpoint {
   [member: string]: unknown;
 }
 
-export interface NewWebhookEndpoint extends WebhookEndpoint {
-  /** The signing secret (`whsec_…`), shown once. */
-  secret?: string;
+/** An endpoint with its Standard Webhooks signing secret (`whsec_…`): returned on creation and rotation only. */
+export interface WebhookEndpointWithSecret extends WebhookEndpoint {
+  secret: string;
+}
+
+export interface DeletedWebhookEndpoint {
+  id: string;
+  object: "webhook_endpoint";
+  deleted: true;
 }
 
 export interface WebhookAttempt {
@@ -243,6 +249,8 @@ export interface WebhookAttempt {
 
 export interface WebhookDelivery {
   id: string;
+  object: "webhook_delivery";
+  /** The `webhook-id` header, the same on every attempt. */
   msg_id: string;
   endpoint: string;
   event_id: string;
@@ -251,6 +259,8 @@ export interface WebhookDelivery {
   status: "pending" | "succeeded" | "retrying" | "failed";
   attempts: number;
   next_attempt_at: string | null;
+  /** Set when every attempt failed and the delivery went to the dead-letter queue. */
+  dead_lettered_at: string | null;
   created_at: string;
   updated_at: string;
   attempt_log: WebhookAttempt[];

@@ -22,7 +22,7 @@ interface ChildProcessModule {
 const childProcess = (await import("node:child_process" as string)) as ChildProcessModule;
 const nodeProcess = (globalThis as unknown as { process: { execPath: string; env: Record<string, string | undefined> } }).process;
 
-const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
+const ROOT = path.resolve(new URL("../..", (import.meta as unknown as { url: string }).url).pathname);
 const BIN = path.join(ROOT, "cli", "bin", "remit.mjs");
 
 const stack = useStack({ withChain: false });

@@ -375,3 +375,31 @@ describe("every problem the API gives surfaces as its error class", () => {
     expect(await refusal(p.receipt("rcp_00000000000000000000000000"))).toBeInstanceOf(NotFoundError);
   });
 });
+
+describe("webhook endpoints", () => {
+  it("create, list, get, update, rotate the secret, list deliveries, delete", async () => {
+    const p = await principal();
+    const created = await p.webhookEndpoints.create({ url: "http://127.0.0.1:9/hook", events: ["session.revoked"], description: "ops" });
+    expect(created).toMatchObject({ object: "webhook_endpoint", url: "http://127.0.0.1:9/hook", events: ["session.revoked"], disabled: false });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect((await p.webhookEndpoints.list()).map((e) => e.id)).toEqual([created.id]);
+    expect(await p.webhookEndpoints.get(created.id)).not.toHaveProperty("secret");
+
+    const updated = await p.webhookEndpoints.update(created.id, { events: ["*"], disabled: true });
+    expect(updated).toMatchObject({ events: ["*"], disabled: true });
+    const rotated = await p.webhookEndpoints.rotateSecret(created.id);
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(created.secret);
+
+    const page = await p.webhookEndpoints.deliveries(created.id, { limit: 5 });
+    expect(Array.isArray(page.data)).toBe(true);
+    expect(await refusal(p.redeliver("dlv_00000000000000000000000000"))).toBeInstanceOf(NotFoundError);
+
+    const invalid = await refusal(p.webhookEndpoints.create({ url: "http://127.0.0.1:9/hook", events: ["no.such.event"] }));
+    expect(invalid).toBeInstanceOf(ValidationFailedError);
+    expect(invalid.errors[0]!.field).toBe("events.0");
+
+    expect(await p.webhookEndpoints.delete(created.id)).toEqual({ id: created.id, object: "webhook_endpoint", deleted: true });
+    expect(await refusal(p.webhookEndpoints.get(created.id))).toBeInstanceOf(NotFoundError);
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * Offline verification (invariant 7) with the SDK and the CLI: a receipt signed by
+ * the real worker, its inclusion proof, the period root anchored on a real anvil.
+ *
+ * The proof and the anchor are made here (one batch, one period) rather than by the
+ * service's settlement cron, so the test pins what a verifier checks, whatever the
+ * schedule: the CLI reads the proof through a small proxy that answers
+ * GET /v1/receipts/{id}/proof and forwards everything else to the worker.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hex } from "../../src/encoding";
+import { ANCHOR_ABI } from "../../src/settlement/anchor-artifact";
+import { MerkleTree } from "../../src/settlement/merkle";
+import { periodTree, receiptProof } from "../../src/settlement/period";
+import { receiptLeaf } from "../../src/settlement/receipt";
+import { fs, os, path } from "../../cli/src/node";
+import { generateAgentKey, RemitPrincipal, verifyReceipt, type Jwks, type ReceiptProof, type SignedReceipt } from "../../sdk/src/index";
+import { useStack } from "../support/stack";
+
+interface HttpModule {
+  createServer(handler: (req: IncomingLike, res: ServerResponseLike) => void): {
+    listen(port: number, host: string, cb: () => void): void;
+    close(cb?: () => void): void;
+    address(): { port: number } | string | null;
+  };
+}
+interface IncomingLike {
+  method?: string;
+  url?: string;
+  headers: Record<string, string | string[] | undefined>;
+  on(event: "data", fn: (c: Uint8Array) => void): void;
+  on(event: "end", fn: () => void): void;
+}
+interface ServerResponseLike {
+  writeHead(status: number, headers: Record<string, string>): void;
+  end(body?: string | Uint8Array): void;
+}
+interface ChildProcessModule {
+  spawn(
+    command: string,
+    args: string[],
+    options: { cwd?: string; env?: Record<string, string | undefined>; stdio?: unknown },
+  ): {
+    stdout: { on(event: "data", fn: (chunk: unknown) => void): void };
+    stderr: { on(event: "data", fn: (chunk: unknown) => void): void };
+    on(event: "close", fn: (code: number | null) => void): void;
+  };
+}
+const nodeHttp = (await import("node:http" as string)) as HttpModule;
+const childProcess = (await import("node:child_process" as string)) as ChildProcessModule;
+const nodeProcess = (globalThis as unknown as { process: { execPath: string; env: Record<string, string | undefined> } }).process;
+const BIN = path.resolve(new URL("../../cli/bin/remit.mjs", (import.meta as unknown as { url: string }).url).pathname);
+
+const stack = useStack({ withChain: true });
+
+/** Anchors `root` for `period` on the stack's anvil, as the contract's owner. */
+async function anchorOnChain(period: number, root: Uint8Array, count: number): Promise<void> {
+  const chain = stack().chain!;
+  const c = defineChain({
+    id: chain.chainId,
+    name: "anvil",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [chain.rpcUrl] } },
+  });
+  const wallet = createWalletClient({ account: privateKeyToAccount(chain.privateKey), chain: c, transport: http(chain.rpcUrl) });
+  const hash = await wallet.writeContract({
+    address: chain.contract,
+    abi: ANCHOR_ABI,
+    functionName: "anchor",
+    args: [BigInt(period), `0x${hex(root)}` as Hex, BigInt(count)],
+  });
+  const receipt = await createPublicClient({ chain: c, transport: http(chain.rpcUrl) }).waitForTransactionReceipt({ hash, pollingInterval: 100 });
+  expect(receipt.status).toBe("success");
+}
+
+let principal: RemitPrincipal;
+let apiKey = "";
+let signed: SignedReceipt[] = [];
+let proof: ReceiptProof;
+const PERIOD = 4_000_000_000 + Math.floor(Math.random() * 1_000_000);
+
+beforeAll(async () => {
+  const p = await stack().createPrincipal("Verifier");
+  apiKey = p.apiKey;
+  principal = new RemitPrincipal({ baseUrl: stack().url, apiKey });
+  const { agent } = await principal.grant({
+    agentKey: generateAgentKey(),
+    scopes: ["http:GET:api.example.com/*"],
+    expiresIn: 3600,
+    limits: { budgets: [{ asset: "USD", amount: "1000" }] },
+  });
+  signed = [];
+  for (const value of ["100", "200", "300"])
+    signed.push((await agent!.authorize("http:GET:api.example.com/v1/x", { amount: { asset: "USD", value } })).receipt);
+  // One batch of three receipts, alone in its period.
+  const batch = new MerkleTree(signed.map((s) => receiptLeaf(s.bytes)));
+  const period = periodTree([batch.root]);
+  proof = receiptProof({ batch, leafIndex: 1, periodTree: period, batchIndex: 0, period: PERIOD });
+  await anchorOnChain(PERIOD, period.root, signed.length);
+}, 60_000);
+
+describe("verifyReceipt", () => {
+  it("verifies a real receipt against the root on chain", async () => {
+    const chain = stack().chain!;
+    const result = await verifyReceipt(signed[1]!, proof, {
+      jwksUrl: `${stack().url}/.well-known/jwks.json`,
+      rpcUrl: chain.rpcUrl,
+      contract: chain.contract,
+    });
+    expect(result).toEqual({ ok: true, checks: { signature: true, leaf: true, batch: true, period: true, chain: true } });
+  });
+
+  it("takes the contract from a proof response, and the JWKS as given", async () => {
+    const chain = stack().chain!;
+    const jwks = (await (await fetch(`${stack().url}/.well-known/jwks.json`)).json()) as Jwks;
+    const result = await verifyReceipt(signed[1]!, { proof, anchor: { period: PERIOD, root: proof.period_root, contract: chain.contract } }, { jwks, rpcUrl: chain.rpcUrl });
+    expect(result.ok).toBe(true);
+  });
+
+  it("fails the right check for a tampered receipt, another receipt's proof, or an unanchored period", async () => {
+    const chain = stack().chain!;
+    const opts = { jwksUrl: `${stack().url}/.well-known/jwks.json`, rpcUrl: chain.rpcUrl, contract: chain.contract };
+    const tampered = { ...signed[1]!, receipt: { ...signed[1]!.receipt, amount: "1" } };
+    const t = await verifyReceipt(tampered, proof, opts);
+    expect(t.ok).toBe(false);
+    expect(t.checks.signature).toBe(false);
+
+    const wrong = await verifyReceipt(signed[0]!, proof, opts);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.checks).toMatchObject({ signature: true, leaf: true, batch: false });
+
+    const unanchored = await verifyReceipt(signed[1]!, { ...proof, period: PERIOD + 1 }, opts);
+    expect(unanchored.ok).toBe(false);
+    expect(unanchored.checks).toMatchObject({ signature: true, batch: true, period: true, chain: false });
+    expect(unanchored.reason).toMatch(/not anchored/);
+  });
+
+  it("needs a contract and a proof", async () => {
+    await expect(verifyReceipt(signed[1]!, proof, { rpcUrl: stack().chain!.rpcUrl, jwksUrl: `${stack().url}/.well-known/jwks.json` })).rejects.toThrow(/contract/);
+    await expect(verifyReceipt(signed[1]!, { proof: null }, { rpcUrl: "http://x", contract: "0x0" })).rejects.toThrow(/not anchored/);
+  });
+});
+
+describe("remit receipt verify", () => {
+  let proxyUrl = "";
+  let close: () => Promise<void> = async () => {};
+  let dir = "";
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "remit-verify-"));
+    const proofs = new Map(signed.map((s, i) => [s.receipt.id, i]));
+    const server = nodeHttp.createServer((req, res) => {
+      const chunks: Uint8Array[] = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", async () => {
+        const m = /^\/v1\/receipts\/(rcp_[0-9a-z]{26})\/proof$/.exec(req.url ?? "");
+        if (req.method === "GET" && m) {
+          const i = proofs.get(m[1]!);
+          const body =
+            i === 1
+              ? { proof, anchor: { period: PERIOD, root: proof.period_root, contract: stack().chain!.contract } }
+              : { proof: null, anchor: null };
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(body));
+          return;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection") headers[k] = v;
+        const upstream = await fetch(stack().url + (req.url ?? "/"), {
+          method: req.method ?? "GET",
+          headers,
+          ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+        });
+        res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+        res.end(new Uint8Array(await upstream.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    proxyUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(async () => {
+    await close();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  function remit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const clean = Object.fromEntries(Object.entries(nodeProcess.env).filter(([k]) => !k.startsWith("REMIT_")));
+    return new Promise((resolve) => {
+      const child = childProcess.spawn(nodeProcess.execPath, [BIN, ...args], {
+        cwd: dir,
+        env: { ...clean, HOME: dir, REMIT_CONFIG: path.join(dir, "config.json"), REMIT_URL: proxyUrl, REMIT_API_KEY: apiKey },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c) => (stdout += String(c)));
+      child.stderr.on("data", (c) => (stderr += String(c)));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it("exits 0 and shows every check for an anchored receipt", async () => {
+    const r = await remit(["receipt", "verify", signed[1]!.receipt.id, "--rpc-url", stack().chain!.rpcUrl]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${signed[1]!.receipt.id} verifies`);
+    for (const check of ["signature", "leaf", "batch", "period", "chain"]) expect(r.stdout).toContain(`✓ ${check}`);
+
+    const json = await remit(["--json", "receipt", "verify", signed[1]!.receipt.id, "--rpc-url", stack().chain!.rpcUrl]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, checks: { chain: true } });
+  });
+
+  it("exits 4 for a receipt that is not anchored, 1 without an RPC URL", async () => {
+    const r = await remit(["receipt", "verify", signed[0]!.receipt.id, "--rpc-url", stack().chain!.rpcUrl]);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain("not anchored yet");
+    const usage = await remit(["receipt", "verify", signed[1]!.receipt.id]);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toContain("--rpc-url");
+  });
+});
