@@ -196,6 +196,16 @@ function killGroup(child, signal) {
   }
 }
 
+/** True when nothing listens on HOST:port. */
+function portFree(port) {
+  return new Promise((ok) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => ok(false));
+    server.listen(port, HOST, () => server.close(() => ok(true)));
+  });
+}
+
 async function healthy(url) {
   try {
     const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
@@ -266,10 +276,9 @@ export async function startStack(options = {}) {
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   }
 
-  try {
-    const port = options.port ?? (await freePort());
+  /** Starts wrangler dev on `port`; resolves once /healthz answers, or rejects (with `addressInUse` when that was why). */
+  async function launch(port, vars) {
     const inspectorPort = await freePort();
-    const vars = { ...(chain?.vars ?? {}), ...(options.vars ?? {}) };
     const args = [
       WRANGLER,
       "dev",
@@ -290,19 +299,15 @@ export async function startStack(options = {}) {
       args.push("--env-file", resolve(options.devVarsPath));
     }
     installExitHook();
-    child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        // No network here but the package registries: no telemetry, no update checks, no login.
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_SEND_ERROR_REPORTS: "false",
-        NO_UPDATE_NOTIFIER: "1",
-        FORCE_COLOR: quiet ? "0" : (process.env.FORCE_COLOR ?? ""),
-      },
-    });
+    const env = {
+      ...process.env,
+      // No network here but the package registries: no telemetry, no update checks, no login.
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      NO_UPDATE_NOTIFIER: "1",
+    };
+    if (quiet) env.FORCE_COLOR = "0";
+    child = spawn(process.execPath, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
     children.add(child);
     const keep = (stream) => (chunk) => {
       const text = String(chunk);
@@ -318,13 +323,44 @@ export async function startStack(options = {}) {
     const url = `http://${HOST}:${port}`;
     const deadline = Date.now() + (options.timeoutMs ?? 90_000);
     for (;;) {
-      if (spawnError || !alive(child))
-        throw new Error(
-          `wrangler dev exited before it was ready (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}):\n${output.slice(-40).join("\n")}`,
+      if (spawnError || !alive(child)) {
+        const tail = output.slice(-40).join("\n");
+        const err = new Error(
+          `wrangler dev exited before it was ready (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}):\n${tail}`,
         );
-      if (await healthy(url)) break;
+        err.addressInUse = /EADDRINUSE|address already in use/i.test(tail);
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL"); // a workerd it may have left
+        } catch {
+          // nothing left
+        }
+        children.delete(child);
+        child = null;
+        throw err;
+      }
+      // Alive first, then healthy: a stranger on the port cannot pass for our worker.
+      if ((await healthy(url)) && alive(child)) return url;
       if (Date.now() > deadline) throw new Error(`wrangler dev did not answer on ${url}/healthz:\n${output.slice(-40).join("\n")}`);
       await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
+  try {
+    const vars = { ...(chain?.vars ?? {}), ...(options.vars ?? {}) };
+    let port = options.port;
+    if (port !== undefined && !(await portFree(port)))
+      throw new Error(`port ${port} on ${HOST} is in use: stop what is there, or choose another port`);
+    let url;
+    for (let attempt = 1; ; attempt++) {
+      const chosen = port ?? (await freePort());
+      try {
+        url = await launch(chosen, vars);
+        port = chosen;
+        break;
+      } catch (err) {
+        // A free port can be taken between our probe and wrangler's bind: draw another.
+        if (!err.addressInUse || options.port !== undefined || attempt >= 3) throw err;
+      }
     }
     log(`worker ready at ${url}`);
     return {

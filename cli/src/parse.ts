@@ -34,7 +34,7 @@ export function parseBudget(text: string): Budget {
   const periodText = m[3]?.toLowerCase();
   let period: Period | null = null;
   if (periodText !== undefined) {
-    if (!(periodText in PERIODS)) throw new UsageError(`--budget "${text}": the period must be hour, day, week or month`);
+    if (!Object.hasOwn(PERIODS, periodText)) throw new UsageError(`--budget "${text}": the period must be hour, day, week or month`);
     period = PERIODS[periodText]!;
   }
   return { asset: m[1]!.toUpperCase(), amount, ...(period ? { period } : {}) };

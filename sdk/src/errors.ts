@@ -210,7 +210,9 @@ export function problemName(type: string): string {
 
 /** The typed error for a problem document: the subclass named by its `type`, else `RemitError`. */
 export function errorFromProblem(problem: ProblemDocument, headers?: Headers): RemitError {
-  const Class = PROBLEM_CLASSES[problemName(problem.type)] ?? RemitError;
+  const name = problemName(problem.type);
+  // Own members only: a type ending in /problems/constructor must not find Object.
+  const Class = Object.hasOwn(PROBLEM_CLASSES, name) ? PROBLEM_CLASSES[name]! : RemitError;
   return new Class(problem, headers);
 }
 

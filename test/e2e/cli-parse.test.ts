@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseBudget, parseRate, parseWhen, UsageError } from "../../cli/src/parse";
 import { bar, renderTree } from "../../cli/src/render";
 import { HttpClient } from "../../sdk/src/http";
-import { BudgetExceededError, parseRetryAfter, problemName, RateLimitedError, RemitNetworkError } from "../../sdk/src/errors";
+import { BudgetExceededError, errorFromProblem, parseRetryAfter, RemitError, problemName, RateLimitedError, RemitNetworkError } from "../../sdk/src/errors";
 import { amountString } from "../../sdk/src/common";
 import type { Session } from "../../sdk/src/types";
 
@@ -18,7 +18,7 @@ describe("--budget", () => {
     ["JPY:10/month", { asset: "JPY", amount: "10", period: "month" }],
   ])("%s", (text, expected) => expect(parseBudget(text)).toEqual(expected));
 
-  it.each(["USD", "USD:", "USD:12.50", "USD:-1", "USD:5/fortnight", "5:USD", "USD:007", "U:5"])("refuses %s", (text) =>
+  it.each(["USD", "USD:", "USD:12.50", "USD:-1", "USD:5/fortnight", "USD:5/constructor", "5:USD", "USD:007", "U:5"])("refuses %s", (text) =>
     expect(() => parseBudget(text)).toThrow(UsageError),
   );
 });
@@ -109,6 +109,14 @@ describe("SDK plumbing", () => {
     expect(() => amountString(1.5)).toThrow(RangeError);
     expect(() => amountString("1.5")).toThrow(RangeError);
     expect(() => amountString(-1n)).toThrow(RangeError);
+  });
+
+  it("maps unknown and prototype-named problem types to the base class", () => {
+    for (const name of ["constructor", "toString", "__proto__", "no-such-problem"]) {
+      const e = errorFromProblem({ type: `https://h/problems/${name}`, title: "t", status: 400, detail: "d" });
+      expect(e.constructor, name).toBe(RemitError);
+      expect(e.code).toBe(name);
+    }
   });
 
   it("reads problem names and Retry-After", () => {
