@@ -227,10 +227,12 @@ async function healthy(url) {
  *   vars?: Record<string, string>, // more `--var`s for the worker
  *   devVarsPath?: string,     // default: .dev.vars beside wrangler.toml
  *   timeoutMs?: number,       // how long to wait for /healthz; default 90 s
+ *   tickEveryMs?: number,     // run the worker's scheduled() handler (the settlement cron) this often
  * }} [options]
  * @returns {Promise<{ url: string, port: number, adminToken: string, vars: Record<string, string>,
  *   chain: null | { rpcUrl: string, contract: string, chainId: number, privateKey: string },
- *   output: string[], stop: () => Promise<void> }>}
+ *   output: string[], runScheduled: (cron?: string) => Promise<{ status: number, body: string }>,
+ *   stop: () => Promise<void> }>}
  */
 export async function startStack(options = {}) {
   const { withChain = true, quiet = false } = options;
@@ -254,10 +256,12 @@ export async function startStack(options = {}) {
   const output = [...(chain?.anvil.output ?? [])];
   let stopped = false;
   let child = null;
+  let ticker = null;
 
   async function stop() {
     if (stopped) return;
     stopped = true;
+    if (ticker) clearInterval(ticker);
     if (child) {
       const exited = new Promise((ok) => (alive(child) ? child.once("exit", ok) : ok()));
       killGroup(child, "SIGTERM");
@@ -363,6 +367,34 @@ export async function startStack(options = {}) {
       }
     }
     log(`worker ready at ${url}`);
+
+    /**
+     * Runs the worker's scheduled() handler once, as a cron trigger would (wrangler dev
+     * fires none by itself): Miniflare's /cdn-cgi/handler/scheduled endpoint.
+     */
+    async function runScheduled(cron = "* * * * *") {
+      const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(120_000) });
+      return { status: res.status, body: await res.text() };
+    }
+    if (options.tickEveryMs) {
+      let busy = false;
+      ticker = setInterval(async () => {
+        if (busy || stopped) return;
+        busy = true;
+        try {
+          const r = await runScheduled();
+          if (r.status !== 200 && output.some((l) => l.includes("lack a handler for ScheduledEvents"))) {
+            log("the worker has no scheduled() handler yet: not ticking");
+            clearInterval(ticker);
+          }
+        } catch {
+          // the next tick tries again
+        } finally {
+          busy = false;
+        }
+      }, options.tickEveryMs);
+      ticker.unref?.();
+    }
     return {
       url,
       port,
@@ -377,6 +409,7 @@ export async function startStack(options = {}) {
           }
         : null,
       output,
+      runScheduled,
       stop,
     };
   } catch (err) {

@@ -6,6 +6,7 @@
 //   npm start -- --fresh      a throwaway state directory, removed at exit
 //   npm start -- --no-chain   without anvil (no anchoring)
 //   PORT=9000 npm start       another port (default 8787)
+//   ANCHOR_TICK_SECONDS=10    how often the settlement cron runs locally (default 30; 0: never)
 //
 // Ctrl-C stops wrangler and anvil.
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -18,6 +19,7 @@ const fresh = argv.includes("--fresh");
 const withChain = !argv.includes("--no-chain");
 const quiet = !argv.includes("--verbose");
 const port = Number(process.env.PORT ?? 8787);
+const tickSeconds = Number(process.env.ANCHOR_TICK_SECONDS ?? 30);
 
 const persistDir = fresh ? await mkdtemp(join(tmpdir(), "remit-dev-")) : join(ROOT, ".dev");
 const demoFile = join(persistDir, "demo-principal.json");
@@ -64,7 +66,7 @@ process.on("SIGTERM", () => void shutdown(0));
 
 try {
   console.error(`starting ${withChain ? "anvil, then " : ""}wrangler dev on 127.0.0.1:${port} (state in ${persistDir})…`);
-  stack = await startStack({ port, persistDir, withChain, quiet });
+  stack = await startStack({ port, persistDir, withChain, quiet, ...(withChain && tickSeconds > 0 ? { tickEveryMs: tickSeconds * 1000 } : {}) });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
   await shutdown(1);
@@ -88,6 +90,7 @@ try {
       ? [
           `  Chain (anvil)    ${stack.chain.rpcUrl}  chain id ${stack.chain.chainId}`,
           `  RemitAnchor      ${stack.chain.contract}`,
+          `  Settlement       the cron runs every ${tickSeconds > 0 ? `${tickSeconds} s` : "— never (ANCHOR_TICK_SECONDS=0)"}`,
         ]
       : ["  Chain            none (--no-chain)"]),
     "",

@@ -371,9 +371,12 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
       const rpcUrl = o.rpcUrl ?? proc.env.REMIT_RPC_URL;
       if (!rpcUrl) throw new UsageError("--rpc-url is required (or set REMIT_RPC_URL)");
       const principal = await principalFrom(g);
+      // The proof answer carries the signed receipt too; ask for the receipt itself all the same
+      // (the same call a third party would make).
       const [signed, proof] = await Promise.all([principal.receipt(id), principal.receiptProof(id)]);
-      if (!proof || ("proof" in proof && !proof.proof)) {
-        out.result(`${id} is not anchored yet`, { ok: false, reason: "not anchored yet", proof });
+      if (!proof?.proof) {
+        const stage = proof?.stage ?? "pending";
+        out.result(`${id} is not anchored yet (stage: ${stage})`, { ok: false, reason: "not anchored yet", stage });
         state.code = EXIT.UNVERIFIED;
         return;
       }

@@ -54,6 +54,8 @@ export interface RequestSpec extends CallOptions {
   body?: unknown;
   /** Mutating call: send an `Idempotency-Key`, the same on every attempt. */
   idempotent?: boolean;
+  /** A call the service cannot deduplicate: never retried once it may have been sent. */
+  once?: boolean;
   /** Headers for one attempt (a DPoP proof is good once: agents sign a new one here each time). */
   auth?: (method: string, url: string) => Record<string, string>;
 }
@@ -98,7 +100,7 @@ export class HttpClient {
     const url = this.url(spec.path, spec.query);
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     const idempotencyKey = spec.idempotent ? (spec.idempotencyKey ?? crypto.randomUUID()) : undefined;
-    const { maxRetries } = this.options;
+    const maxRetries = spec.once ? 0 : this.options.maxRetries;
 
     for (let attempt = 0; ; attempt++) {
       spec.signal?.throwIfAborted();

@@ -11,6 +11,8 @@ export type { AuthorizeOptions, Delegation, DelegateOptions, HoldOptions, RemitA
 export { RemitPrincipal } from "./principal";
 export type { DeliveryListOptions, Grant, GrantOptions, RemitPrincipalOptions, WebhookEndpointInput, WebhookEndpointPatch } from "./principal";
 export { RemitClient } from "./public";
+export { RemitOperator } from "./operator";
+export type { NewPrincipal, RemitOperatorOptions, SettlementRun } from "./operator";
 export { amountString, rfc3339 } from "./common";
 export type { Amount, AmountValue, SessionBounds, TimeInput } from "./common";
 export { DEFAULTS as RETRY_DEFAULTS } from "./http";

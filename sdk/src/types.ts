@@ -185,26 +185,61 @@ export interface ReceiptProof {
   period: number;
 }
 
-/** An anchored period root and the transaction that wrote it. */
-export interface Anchor {
-  period: number;
-  root: string;
-  count?: number;
-  status?: string;
-  tx?: string | null;
-  block?: string | number | null;
-  confirmations?: number | null;
-  contract?: string;
-  chain_id?: number;
-  [member: string]: unknown;
+/** A receipt proof once anchored: the inclusion proof plus where it is anchored. */
+export interface AnchoredProof extends ReceiptProof {
+  contract: string;
+  chain_id: number;
+  tx_hash: string;
+  block_number: number;
 }
 
-/** GET /v1/receipts/{id}/proof: the proof once the receipt is anchored, and where. */
+export type AnchorStatus = "pending" | "confirming" | "anchored" | "failed" | "superseded";
+
+/** A settlement period: its root, and the transaction that wrote it on chain once anchored. */
+export interface Anchor {
+  object: "anchor";
+  /** The key of `rootOf(period)` on RemitAnchor. */
+  period: number;
+  /** 0x-prefixed, as on chain. */
+  root: string;
+  /** Receipts covered. */
+  count: number;
+  status: AnchorStatus;
+  batches: number;
+  tx: string | null;
+  block: number | null;
+  confirmations: number | null;
+  gas_used: string | null;
+  contract: string;
+  chain_id: number | null;
+  created_at: string;
+  anchored_at: string | null;
+  /** The chain already held another root for this number; the batches moved to this period. */
+  superseded_by: number | null;
+}
+
+/** outbox → ledger (received) → sealed (in a batch) → anchoring (in a period) → anchored */
+export type ProofStage = "outbox" | "ledger" | "sealed" | "anchoring" | "anchored";
+
+/** GET /v1/receipts/{id}/proof: how far the receipt is on its way to the chain; once anchored, its proof. */
 export interface ReceiptProofResponse {
-  receipt?: SignedReceipt;
-  proof: ReceiptProof | null;
-  anchor?: Anchor | null;
-  [member: string]: unknown;
+  object: "receipt_proof";
+  id: string;
+  status: "pending" | "anchored";
+  stage: ProofStage;
+  receipt: SignedReceipt;
+  shard: number | null;
+  batch: {
+    shard: number;
+    index: number;
+    size: number;
+    root: string;
+    leaf_index: number;
+    path: string[];
+    sealed_at: string;
+  } | null;
+  anchor: Anchor | null;
+  proof: AnchoredProof | null;
 }
 
 export interface Page<T> {

@@ -7,7 +7,7 @@
 import type { Address } from "viem";
 import { verifyReceiptOffline, type VerifyChecks, type VerifyResult } from "../../src/settlement/verify";
 import type { FetchLike } from "./http";
-import type { Jwks, ReceiptProof, ReceiptProofResponse, SignedReceipt } from "./types";
+import type { AnchoredProof, Jwks, ReceiptProof, ReceiptProofResponse, SignedReceipt } from "./types";
 
 export type { VerifyChecks, VerifyResult };
 
@@ -18,7 +18,7 @@ export interface VerifyReceiptOptions {
   jwksUrl?: string;
   /** JSON-RPC endpoint of the chain the anchor contract lives on. */
   rpcUrl: string;
-  /** The RemitAnchor contract; taken from the proof response's anchor when absent. */
+  /** The RemitAnchor contract; taken from the proof (or its response's anchor) when absent. */
   contract?: string;
   fetch?: FetchLike;
 }
@@ -26,12 +26,12 @@ export interface VerifyReceiptOptions {
 /**
  * Verifies signature, leaf hash, batch inclusion, period inclusion and the on-chain
  * root. `proof` is the bare inclusion proof or the whole `GET /v1/receipts/{id}/proof`
- * answer. Resolves with `ok` and each check; never throws for a receipt that fails a
+ * answer (the contract then comes with it). Resolves with `ok` and each check; never throws for a receipt that fails a
  * check (only for missing inputs).
  */
 export async function verifyReceipt(
   signed: SignedReceipt,
-  proof: ReceiptProof | ReceiptProofResponse,
+  proof: ReceiptProof | AnchoredProof | ReceiptProofResponse,
   options: VerifyReceiptOptions,
 ): Promise<VerifyResult> {
   const { inclusion, contract } = unpack(proof, options.contract);
@@ -48,13 +48,18 @@ export async function verifyReceipt(
   });
 }
 
-function unpack(proof: ReceiptProof | ReceiptProofResponse, contract?: string): { inclusion: ReceiptProof | null; contract?: string } {
-  if (typeof (proof as ReceiptProof).leaf_index === "number") return { inclusion: proof as ReceiptProof, ...(contract ? { contract } : {}) };
-  const response = proof as ReceiptProofResponse;
-  const anchor = response.anchor ?? undefined;
+/** The inclusion proof and the contract, from a bare proof or a whole proof response. */
+function unpack(
+  proof: ReceiptProof | AnchoredProof | ReceiptProofResponse,
+  contract?: string,
+): { inclusion: ReceiptProof | null; contract?: string } {
+  const inclusion: (ReceiptProof & { contract?: unknown }) | null =
+    typeof (proof as ReceiptProof).leaf_index === "number" ? (proof as ReceiptProof) : ((proof as ReceiptProofResponse).proof ?? null);
+  const anchor = (proof as Partial<ReceiptProofResponse>).anchor ?? null;
   const found =
-    contract ?? (typeof anchor?.contract === "string" ? anchor.contract : typeof response.contract === "string" ? response.contract : undefined);
-  return { inclusion: response.proof ?? null, ...(found ? { contract: found } : {}) };
+    contract ??
+    (typeof inclusion?.contract === "string" ? inclusion.contract : typeof anchor?.contract === "string" ? anchor.contract : undefined);
+  return { inclusion, ...(found ? { contract: found } : {}) };
 }
 
 async function fetchJwks(options: VerifyReceiptOptions): Promise<Jwks> {

@@ -16,7 +16,7 @@ import { MerkleTree } from "../../src/settlement/merkle";
 import { periodTree, receiptProof } from "../../src/settlement/period";
 import { receiptLeaf } from "../../src/settlement/receipt";
 import { fs, os, path } from "../../cli/src/node";
-import { generateAgentKey, RemitPrincipal, verifyReceipt, type Jwks, type ReceiptProof, type SignedReceipt } from "../../sdk/src/index";
+import { generateAgentKey, RemitOperator, RemitPrincipal, verifyReceipt, type AnchoredProof, type Jwks, type ReceiptProof, type ReceiptProofResponse, type SignedReceipt } from "../../sdk/src/index";
 import { useStack } from "../support/stack";
 
 interface HttpModule {
@@ -115,8 +115,10 @@ describe("verifyReceipt", () => {
   it("takes the contract from a proof response, and the JWKS as given", async () => {
     const chain = stack().chain!;
     const jwks = (await (await fetch(`${stack().url}/.well-known/jwks.json`)).json()) as Jwks;
-    const result = await verifyReceipt(signed[1]!, { proof, anchor: { period: PERIOD, root: proof.period_root, contract: chain.contract } }, { jwks, rpcUrl: chain.rpcUrl });
-    expect(result.ok).toBe(true);
+    const anchored: AnchoredProof = { ...proof, contract: chain.contract, chain_id: chain.chainId, tx_hash: "0x", block_number: 1 };
+    expect((await verifyReceipt(signed[1]!, anchored, { jwks, rpcUrl: chain.rpcUrl })).ok).toBe(true);
+    const response = { object: "receipt_proof", status: "anchored", stage: "anchored", proof: anchored } as ReceiptProofResponse;
+    expect((await verifyReceipt(signed[1]!, response, { jwks, rpcUrl: chain.rpcUrl })).ok).toBe(true);
   });
 
   it("fails the right check for a tampered receipt, another receipt's proof, or an unanchored period", async () => {
@@ -139,7 +141,8 @@ describe("verifyReceipt", () => {
 
   it("needs a contract and a proof", async () => {
     await expect(verifyReceipt(signed[1]!, proof, { rpcUrl: stack().chain!.rpcUrl, jwksUrl: `${stack().url}/.well-known/jwks.json` })).rejects.toThrow(/contract/);
-    await expect(verifyReceipt(signed[1]!, { proof: null }, { rpcUrl: "http://x", contract: "0x0" })).rejects.toThrow(/not anchored/);
+    const pending = { object: "receipt_proof", status: "pending", stage: "sealed", proof: null } as ReceiptProofResponse;
+    await expect(verifyReceipt(signed[1]!, pending, { rpcUrl: "http://x", contract: "0x0" })).rejects.toThrow(/not anchored/);
   });
 });
 
@@ -158,10 +161,11 @@ describe("remit receipt verify", () => {
         const m = /^\/v1\/receipts\/(rcp_[0-9a-z]{26})\/proof$/.exec(req.url ?? "");
         if (req.method === "GET" && m) {
           const i = proofs.get(m[1]!);
+          const chain = stack().chain!;
           const body =
             i === 1
-              ? { proof, anchor: { period: PERIOD, root: proof.period_root, contract: stack().chain!.contract } }
-              : { proof: null, anchor: null };
+              ? { object: "receipt_proof", id: m[1], status: "anchored", stage: "anchored", receipt: signed[1], proof: { ...proof, contract: chain.contract, chain_id: chain.chainId, tx_hash: "0x", block_number: 1 } }
+              : { object: "receipt_proof", id: m[1], status: "pending", stage: "sealed", receipt: signed[i ?? 0], proof: null, anchor: null };
           res.writeHead(200, { "content-type": "application/json" });
           res.end(JSON.stringify(body));
           return;
@@ -222,3 +226,71 @@ describe("remit receipt verify", () => {
     expect(usage.stderr).toContain("--rpc-url");
   });
 });
+
+describe("through the service's own settlement", () => {
+  it("the settlement anchors a receipt; its proof verifies with the SDK and the CLI", async () => {
+    const operator = new RemitOperator({ baseUrl: stack().url, adminToken: stack().adminToken });
+    const created = await operator.createPrincipal({ name: "Settled" });
+    const p = new RemitPrincipal({ baseUrl: stack().url, apiKey: created.api_key });
+    const { agent } = await p.grant({
+      agentKey: generateAgentKey(),
+      scopes: ["http:GET:api.example.com/*"],
+      expiresIn: 3600,
+      limits: { budgets: [{ asset: "USD", amount: "1000" }] },
+    });
+    const { receipt } = await agent!.authorize("http:GET:api.example.com/v1/x", { amount: { asset: "USD", value: "42" } });
+    const id = receipt.receipt.id;
+
+    // Run the settlement (as the cron would) until the receipt's period is anchored.
+    let answer = await p.receiptProof(id);
+    const stages = [answer.stage];
+    for (let i = 0; i < 60 && !answer.proof; i++) {
+      await operator.settle();
+      answer = await p.receiptProof(id);
+      if (stages.at(-1) !== answer.stage) stages.push(answer.stage);
+      if (!answer.proof) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(answer.proof, `stuck at stage ${answer.stage}: ${stages.join(" → ")}`).not.toBeNull();
+    expect(answer).toMatchObject({ status: "anchored", stage: "anchored", receipt: { leaf_hash: receipt.leaf_hash } });
+    expect(answer.proof!.contract.toLowerCase()).toBe(stack().chain!.contract.toLowerCase());
+
+    const result = await verifyReceipt(receipt, answer, { jwksUrl: `${stack().url}/.well-known/jwks.json`, rpcUrl: stack().chain!.rpcUrl });
+    expect(result).toEqual({ ok: true, checks: { signature: true, leaf: true, batch: true, period: true, chain: true } });
+
+    // The agent may read the proof too.
+    expect((await agent!.receiptProof(id)).proof).toEqual(answer.proof);
+
+    const anchors = await p.anchors();
+    expect(anchors.map((a) => a.period)).toContain(answer.proof!.period);
+    expect(await p.anchor(answer.proof!.period)).toMatchObject({ status: "anchored", root: `0x${answer.proof!.period_root}` });
+
+    const cli = await remitDirect(["receipt", "verify", id, "--rpc-url", stack().chain!.rpcUrl], created.api_key);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`${id} verifies`);
+    const listed = await remitDirect(["--json", "anchors"], created.api_key);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).map((a: { period: number }) => a.period)).toContain(answer.proof!.period);
+  });
+});
+
+/** `remit …` straight against the worker. */
+async function remitDirect(args: string[], key: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "remit-direct-"));
+  const clean = Object.fromEntries(Object.entries(nodeProcess.env).filter(([k]) => !k.startsWith("REMIT_")));
+  try {
+    return await new Promise((resolve) => {
+      const child = childProcess.spawn(nodeProcess.execPath, [BIN, ...args], {
+        cwd: dir,
+        env: { ...clean, HOME: dir, REMIT_CONFIG: path.join(dir, "config.json"), REMIT_URL: stack().url, REMIT_API_KEY: key },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c) => (stdout += String(c)));
+      child.stderr.on("data", (c) => (stderr += String(c)));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

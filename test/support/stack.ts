@@ -39,6 +39,8 @@ export interface Stack {
   chain: ChainInfo | null;
   /** The last lines wrangler (and anvil) printed. */
   output: string[];
+  /** Runs the worker's scheduled() handler once (the settlement cron), as a cron trigger would. */
+  runScheduled(cron?: string): Promise<{ status: number; body: string }>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   return {
     ...stack,
     stop: () => stack.stop(),
+    runScheduled: (cron?: string) => stack.runScheduled(cron),
     async createPrincipal(name = "Acme", maxSessionSeconds?: number) {
       const res = await fetch(`${stack.url}/v1/principals`, {
         method: "POST",
