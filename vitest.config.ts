@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             // Test-only secrets: fixed so failures reproduce; never used outside tests.
             miniflare: {
@@ -18,13 +18,24 @@ export default defineConfig({
                 REMIT_SIGNING_KEY: "fu0qcEqTDoQC4qtS-uOi4j9pDKMgQb-KmQ1YaxdiH1s",
                 REMIT_SIGNING_KEY_PREVIOUS: "bYR_UHv5LhCojV7buG8f_MoQuYmWmFJoOMeM4SThdVc",
                 REMIT_ENV: "development",
+                // Webhooks: the ~24 h retry schedule shrinks to seconds, and deliveries go to
+                // the real receiver started by test/support/webhook-receiver.mjs (globalSetup).
+                WEBHOOK_RETRY_SCALE: "0.0001",
+                WEBHOOK_TEST_RECEIVER: inject("webhookReceiver"),
+              },
+              // Batches flush in 50 ms rather than a second. Each entry replaces wrangler.toml's
+              // whole, so it repeats the rest (test/unit/webhooks/queue.test.ts keeps them equal).
+              queueConsumers: {
+                "remit-webhooks": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "remit-webhooks-dlq" },
+                "remit-webhooks-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 },
               },
             },
-          }),
+          })),
         ],
         test: {
           name: "workers",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+          globalSetup: ["./test/support/webhook-receiver.mjs"],
         },
       },
       {

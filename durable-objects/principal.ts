@@ -6,8 +6,12 @@ import { ok, problem, refused, type Outcome, type Problem } from "../src/errors"
 import { newId } from "../src/ids";
 import { newTreeId, treeKey } from "../src/tree-ids";
 import type { Grant, NewSession } from "./session-tree";
+import type { ReceiptInOutbox } from "./tree/outbox";
 import type { SessionView } from "./tree/views";
 import type { SignedReceipt } from "../src/settlement/receipt";
+import type { EventData, EventType } from "../src/webhooks/events";
+import { PrincipalWebhooks, type DeliveryView, type EndpointView, type IngestResult, type NewEndpointView } from "../src/webhooks/host";
+import type { AttemptInput, DeliveryJob, EndpointInput, EndpointPatch } from "../src/webhooks/store";
 
 /** Proof of a principal's API key, as hashed at the edge. */
 export interface KeyProof {
@@ -55,11 +59,13 @@ const IN_FLIGHT_STALE_MS = 60_000;
  */
 export class Principal extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly webhooks: PrincipalWebhooks;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => this.migrate());
+    this.webhooks = new PrincipalWebhooks(ctx, env, () => this.row()?.id ?? null);
   }
 
   private migrate(): void {
@@ -189,14 +195,98 @@ export class Principal extends DurableObject<Env> {
     return this.authenticated(proof, null, async (): Promise<Outcome<SignedReceipt>> => this.tree(id).receipt({ principal: this.id }, id));
   }
 
+  /** The receipt and its outbox state, for its proof (src/settlement/receipt-proof.ts assembles the rest). */
+  receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>> {
+    return this.authenticated(proof, null, async (): Promise<Outcome<ReceiptInOutbox>> => this.tree(id).receiptInOutbox({ principal: this.id }, id));
+  }
+
   /** The kill switch: returns once every tree has the flag, so nothing under the principal succeeds after it. */
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<PrincipalView & { trees: number }>> {
     return this.authenticated(proof, idem, async () => {
+      const changed = this.row()!.frozen !== (frozen ? 1 : 0);
       this.sql.exec("UPDATE principal SET frozen = ?", frozen ? 1 : 0);
       const trees = this.sql.exec<{ id: string }>("SELECT id FROM trees").toArray();
       await Promise.all(trees.map((t) => this.tree(t.id).setFrozen(frozen)));
+      if (changed) {
+        const at = new Date().toISOString();
+        await (frozen
+          ? this.webhooks.emit("principal.frozen", { frozen_at: at })
+          : this.webhooks.emit("principal.unfrozen", { unfrozen_at: at }));
+      }
       return ok({ ...this.view()!, trees: trees.length }) as Outcome<PrincipalView & { trees: number }>;
     });
+  }
+
+  // ---------------------------------------------------------------- webhooks (src/webhooks/host.ts)
+
+  createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>> {
+    return this.authenticated(proof, idem, () => this.webhooks.createEndpoint(input));
+  }
+
+  listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>> {
+    return this.authenticated(proof, null, () => this.webhooks.listEndpoints());
+  }
+
+  getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>> {
+    return this.authenticated(proof, null, () => this.webhooks.getEndpoint(id));
+  }
+
+  updateWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, id: string, patch: EndpointPatch): Promise<PrincipalResult<EndpointView>> {
+    return this.authenticated(proof, idem, () => this.webhooks.updateEndpoint(id, patch));
+  }
+
+  deleteWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<{ id: string; object: "webhook_endpoint"; deleted: true }>> {
+    return this.authenticated(proof, idem, () => this.webhooks.deleteEndpoint(id));
+  }
+
+  rotateWebhookSecret(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<NewEndpointView>> {
+    return this.authenticated(proof, idem, () => this.webhooks.rotateSecret(id));
+  }
+
+  listWebhookDeliveries(
+    proof: KeyProof,
+    endpointId: string,
+    options: { limit?: number; starting_after?: string },
+  ): Promise<PrincipalResult<{ data: DeliveryView[]; has_more: boolean }>> {
+    return this.authenticated(proof, null, () => this.webhooks.listDeliveries(endpointId, options));
+  }
+
+  redeliverWebhook(proof: KeyProof, idem: Idempotency | null, deliveryId: string): Promise<PrincipalResult<DeliveryView>> {
+    return this.authenticated(proof, idem, () => this.webhooks.redeliver(deliveryId));
+  }
+
+  /** From this principal's trees: their events outbox, drained on the tree's alarm. Idempotent by event id. */
+  ingestEvents(events: unknown[]): Promise<IngestResult> {
+    return this.webhooks.ingest(events);
+  }
+
+  /**
+   * Record and deliver an event of this principal from elsewhere in the service (the
+   * settlement engine's `settlement.anchored` / `settlement.failed`). `data` must match
+   * the catalogue (src/webhooks/events.ts) or the outcome is `validation-failed`; the
+   * same `dedupeKey` (e.g. the period) with the same type delivers once.
+   */
+  emitEvent<T extends EventType>(type: T, data: EventData<T>, dedupeKey?: string) {
+    return this.webhooks.emit(type, data, dedupeKey);
+  }
+
+  /** The queue consumer's view of one delivery; null when there is nothing to send. */
+  webhookJob(deliveryId: string, now?: number): DeliveryJob | null {
+    return this.webhooks.job(deliveryId, now);
+  }
+
+  recordWebhookAttempt(deliveryId: string, attempt: AttemptInput): Promise<DeliveryView | null> {
+    return this.webhooks.recordAttempt(deliveryId, attempt);
+  }
+
+  /** The delivery's message reached the dead-letter queue. */
+  webhookDeadLettered(deliveryId: string): DeliveryView | null {
+    return this.webhooks.deadLettered(deliveryId);
+  }
+
+  /** Webhook sweeper: re-enqueues deliveries whose queue message was lost. */
+  override async alarm(): Promise<void> {
+    await this.webhooks.sweep();
   }
 
   // ---------------------------------------------------------------- internals

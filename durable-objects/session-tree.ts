@@ -12,6 +12,7 @@ import { coveredByAny } from "../src/policy/scopes";
 import type { SignedReceipt } from "../src/settlement/receipt";
 import { newIdIn } from "../src/tree-ids";
 import { readReceipt, writeReceipt, type ReceiptFields } from "./tree/receipts";
+import { drainReceipts, outboxState, type ReceiptInOutbox } from "./tree/outbox";
 import { migrateTree } from "./tree/schema";
 import {
   getMeta,
@@ -27,6 +28,7 @@ import {
 } from "./tree/store";
 import { sessionView, type SessionView } from "./tree/views";
 import { budgetThresholdEvents, emitEvent, nextAlarmAt, runMaintenance } from "./tree/maintenance";
+import { drainEvents, eventsDueAt, sessionGrantData } from "./tree/events-drain";
 
 /** What the edge learned about an agent request before calling the tree. */
 export interface AgentCall {
@@ -125,7 +127,7 @@ export class SessionTree extends DurableObject<Env> {
       setMeta(this.sql, "root", id);
       const row = this.newRow(id, null, [id], 0, input.session, now);
       insertSession(this.sql, row);
-      emitEvent(this.sql, "session.granted", input.principal, { session: this.view(row, now) }, now);
+      emitEvent(this.sql, "session.granted", input.principal, { ...sessionGrantData(row, input.tree), parent: null }, now);
       return ok(this.grant(row, now));
     });
     this.scheduleAlarm();
@@ -151,14 +153,16 @@ export class SessionTree extends DurableObject<Env> {
     const row = this.ownedSession(principal, id);
     if (!row) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
-    return this.ctx.storage.transactionSync(() => {
+    const out = this.ctx.storage.transactionSync(() => {
       const targets = readSubtree(this.sql, id).filter((s) => s.status === "active");
       for (const s of targets) {
         this.sql.exec("UPDATE sessions SET status = 'revoked', revoked_at = ?, revoked_by = ? WHERE id = ?", now, id, s.id);
-        emitEvent(this.sql, "session.revoked", principal, { session: s.id, revoked_root: id, tree: this.treeId }, now);
+        emitEvent(this.sql, "session.revoked", principal, { session: s.id, tree: this.treeId, revoked_root: id, revoked_at: new Date(now).toISOString() }, now);
       }
       return ok({ revoked: targets.length, session: id });
     });
+    this.scheduleAlarmSoon(now); // drains the events outbox
+    return out;
   }
 
   /** The principal's kill switch, fanned out to each of its trees. */
@@ -182,6 +186,16 @@ export class SessionTree extends DurableObject<Env> {
   /** A receipt of the agent's own session or of a session below it. */
   receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt> {
     return this.agentDecision(call, { liveness: false }, (ctx) => this.receipt({ session: ctx.session.id }, id));
+  }
+
+  /** The receipt and whether its outbox entry reached the ledger, and which shard (the proof route, durable-objects/tree/outbox.ts). */
+  receiptInOutbox(caller: { principal: string } | { session: string }, id: string): Outcome<ReceiptInOutbox> {
+    const found = this.receipt(caller, id);
+    return found.ok ? ok(outboxState(this.sql, found.value)) : found;
+  }
+
+  receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox> {
+    return this.agentDecision(call, { liveness: false }, (ctx) => this.receiptInOutbox({ session: ctx.session.id }, id));
   }
 
   introspect(call: AgentCall): AgentResult<SessionView> {
@@ -213,7 +227,7 @@ export class SessionTree extends DurableObject<Env> {
       const id = newIdIn("ses", this.treeId);
       const row = this.newRow(id, parent.id, [...parent.path, id], parent.depth + 1, child, ctx.now);
       insertSession(this.sql, row);
-      emitEvent(this.sql, "session.delegated", this.principal, { session: this.view(row, ctx.now), parent: parent.id }, ctx.now);
+      emitEvent(this.sql, "session.delegated", this.principal, { ...sessionGrantData(row, this.treeId), parent: parent.id, depth: row.depth }, ctx.now);
       return ok(this.grant(row, ctx.now));
     });
   }
@@ -326,6 +340,8 @@ export class SessionTree extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => runMaintenance(this.sql, this.key, now));
+    await drainReceipts(this.sql, this.env, now); // receipts outbox → ledger shard (./tree/outbox.ts)
+    await drainEvents(this.sql, this.env, now);
     this.scheduleAlarm();
   }
 
@@ -468,6 +484,8 @@ export class SessionTree extends DurableObject<Env> {
       return result;
     });
     this.scheduleAlarmSoon(call.jtiExpiresAt);
+    const eventsAt = eventsDueAt(this.sql, now);
+    if (eventsAt !== null) this.scheduleAlarmSoon(eventsAt);
     return result;
   }
 

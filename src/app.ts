@@ -11,6 +11,9 @@ import { meta } from "./routes/meta";
 import { principals } from "./routes/principals";
 import { receipts } from "./routes/receipts";
 import { sessions } from "./routes/sessions";
+import { settlement } from "./routes/settlement";
+import { webhooks } from "./routes/webhooks";
+import { registerWebhookEvents } from "./webhooks/events";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -28,6 +31,9 @@ export function createApp() {
   app.route("/", agent);
   app.route("/", holds);
   app.route("/", receipts);
+  app.route("/", settlement);
+  app.route("/", webhooks);
+  registerWebhookEvents(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Operator", { type: "http", scheme: "bearer", description: "REMIT_ADMIN_TOKEN" });

@@ -1,10 +1,30 @@
 import type { SessionTree } from "../durable-objects/session-tree";
 import type { Principal } from "../durable-objects/principal";
+import type { Ledger } from "../durable-objects/ledger";
+import type { Settlement } from "../durable-objects/settlement";
+import type { WebhookMessage } from "./webhooks/queue";
 
 /** Bindings and secrets of the worker (wrangler.toml, `wrangler secret put`, `.dev.vars`). */
 export interface Env {
   SESSION_TREE: DurableObjectNamespace<SessionTree>;
   PRINCIPAL: DurableObjectNamespace<Principal>;
+  /** Ledger shards (`shard-<n>`): receipts from tree outboxes, Merkle log, sealed batches. */
+  LEDGER: DurableObjectNamespace<Ledger>;
+  /** The one settlement engine (`settlement`): periods and their anchors. */
+  SETTLEMENT: DurableObjectNamespace<Settlement>;
+  /** Settlement vars, read by src/settlement/config.ts (defaults there and in wrangler.toml). */
+  LEDGER_SHARDS?: string;
+  LEDGER_BATCH_SIZE?: string;
+  LEDGER_BATCH_SECONDS?: string;
+  /** "1": trees keep receipts in their outbox (maintenance; tests). */
+  LEDGER_DRAIN_PAUSED?: string;
+  ANCHOR_RPC_URL?: string;
+  ANCHOR_CONTRACT?: string;
+  /** Secret: the RemitAnchor owner's key. */
+  ANCHOR_PRIVATE_KEY?: string;
+  ANCHOR_CHAIN_ID?: string;
+  ANCHOR_CONFIRMATIONS?: string;
+  ANCHOR_REPLACE_AFTER_SECONDS?: string;
   /** Operator token that bootstraps principals. */
   REMIT_ADMIN_TOKEN: string;
   /** base64url Ed25519 seed (32 bytes) of the current service key. */
@@ -17,4 +37,10 @@ export interface Env {
   DPOP_IAT_WINDOW_SECONDS?: string;
   /** `development` allows http:// loopback webhook targets. */
   REMIT_ENV?: string;
+  /** Webhook deliveries, one message each (queue `remit-webhooks`). */
+  WEBHOOKS?: Queue<WebhookMessage>;
+  /** The webhook dead-letter queue (`remit-webhooks-dlq`), for a last attempt the queue itself would not dead-letter. */
+  WEBHOOKS_DLQ?: Queue<WebhookMessage>;
+  /** Tests only: shrinks the webhook retry schedule by this factor (e.g. `0.0001`); unset in production. */
+  WEBHOOK_RETRY_SCALE?: string;
 }

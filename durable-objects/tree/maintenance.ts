@@ -1,8 +1,10 @@
-import { newId } from "../../src/ids";
 import { formatAmount } from "../../src/policy/amounts";
 import { release, sameWindow } from "../../src/policy/budgets";
 import { readCounters, readSession, writeCounter, getMeta, type StoredCounter } from "./store";
 import { writeReceipt } from "./receipts";
+import { receiptsDueAt } from "./outbox";
+import { buildEvent, type EventData, type EventType } from "../../src/webhooks/events";
+import { eventsDueAt } from "./events-drain";
 
 const THRESHOLDS = [50, 80, 100] as const;
 const JTI_SWEEP_MS = 60_000;
@@ -10,11 +12,13 @@ const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /** Lead time of `session.expiring`. */
 export const EXPIRING_LEAD_MS = 10 * 60 * 1000;
 
-/** Writes an event to the tree's outbox in the caller's transaction; the drain sends it on. */
-export function emitEvent(sql: SqlStorage, type: string, principal: string, data: Record<string, unknown>, now: number): void {
-  const id = newId("evt");
-  const envelope = { id, type, created_at: new Date(now).toISOString(), principal, data };
-  sql.exec("INSERT INTO events (id, type, payload, created_at) VALUES (?, ?, ?, ?)", id, type, JSON.stringify(envelope), now);
+/**
+ * Writes an event to the tree's outbox in the caller's transaction; the drain
+ * (./events-drain.ts) sends it on. `data` is checked against the webhook catalogue.
+ */
+export function emitEvent<T extends EventType>(sql: SqlStorage, type: T, principal: string, data: EventData<T>, now: number): void {
+  const envelope = buildEvent(type, principal, data, now);
+  sql.exec("INSERT INTO events (id, type, payload, created_at) VALUES (?, ?, ?, ?)", envelope.id, type, JSON.stringify(envelope), now);
 }
 
 /** Emits `budget.threshold` for each threshold newly crossed in this window; returns the thresholds now crossed. */
@@ -31,6 +35,7 @@ export function budgetThresholdEvents(sql: SqlStorage, principal: string, c: Sto
       principal,
       {
         session: c.session,
+        tree: getMeta(sql, "tree")!,
         asset: c.asset,
         period: c.period,
         threshold: t,
@@ -52,6 +57,7 @@ interface OpenHold {
   asset: string;
   amount: string;
   windows: string;
+  expires_at: number;
   [k: string]: SqlStorageValue;
 }
 
@@ -93,7 +99,13 @@ export function runMaintenance(sql: SqlStorage, key: { kid: string; seed: Uint8A
       },
       now,
     );
-    emitEvent(sql, "hold.expired", principal, { hold: h.id, session: h.session_id, asset: h.asset, amount: h.amount }, now);
+    emitEvent(
+      sql,
+      "hold.expired",
+      principal,
+      { hold: h.id, session: h.session_id, tree, asset: h.asset, amount: h.amount, expired_at: new Date(h.expires_at).toISOString() },
+      now,
+    );
   }
 
   // Session lifetime events, once each.
@@ -107,8 +119,14 @@ export function runMaintenance(sql: SqlStorage, key: { kid: string; seed: Uint8A
   for (const s of expiring) {
     const expired = now >= s.expires_at;
     if (s.expiry_notified < 1 && !expired)
-      emitEvent(sql, "session.expiring", principal, { session: s.id, tree, expires_at: new Date(s.expires_at).toISOString(), lead_seconds: EXPIRING_LEAD_MS / 1000 }, now);
-    if (expired) emitEvent(sql, "session.expired", principal, { session: s.id, tree, expires_at: new Date(s.expires_at).toISOString() }, now);
+      emitEvent(
+        sql,
+        "session.expiring",
+        principal,
+        { session: s.id, tree, expires_at: new Date(s.expires_at).toISOString(), lead_seconds: Math.max(0, Math.round((s.expires_at - now) / 1000)) },
+        now,
+      );
+    if (expired) emitEvent(sql, "session.expired", principal, { session: s.id, tree, expired_at: new Date(s.expires_at).toISOString() }, now);
     sql.exec("UPDATE sessions SET expiry_notified = ? WHERE id = ?", expired ? 2 : 1, s.id);
   }
 
@@ -132,6 +150,10 @@ export function nextAlarmAt(sql: SqlStorage, now: number): number | null {
   if (expiring !== null) candidates.push(expiring);
   const idem = sql.exec<{ t: number | null }>("SELECT min(created_at) AS t FROM idempotency").one().t;
   if (idem !== null) candidates.push(Math.max(idem + IDEMPOTENCY_TTL_MS, now + JTI_SWEEP_MS));
+  const receipts = receiptsDueAt(sql, now); // unshipped receipts: now, or after the drain's backoff
+  if (receipts !== null) candidates.push(receipts);
+  const events = eventsDueAt(sql, now);
+  if (events !== null) candidates.push(events);
 
 
   if (candidates.length === 0) return null;

@@ -93,7 +93,8 @@ export const eventDataSchemas = {
     limit: amount,
     spent: amount,
     held: amount,
-    window_start: timestamp,
+    /** Start of the budget's current window; `null` for a budget over the session's whole life. */
+    window_start: timestamp.nullable(),
   }),
   "hold.expired": z.object({
     hold: id("hld"),

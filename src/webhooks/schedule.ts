@@ -25,13 +25,28 @@ export const MAX_DELAY_SECONDS = 12 * 3600;
  * made (0 = none yet, so the first attempt is immediate); `null` once all
  * `MAX_ATTEMPTS` were made, meaning give up and dead-letter. `random` returns
  * values in [0, 1), like `Math.random`.
+ *
+ * `scale` shrinks the whole schedule for tests (`WEBHOOK_RETRY_SCALE`, see
+ * `retryScale`): the scaled wait is rounded to whole seconds, as Queues take them,
+ * and may be 0. At the default scale of 1 every retry waits at least a second.
  */
-export function nextDelaySeconds(attempt: number, random: () => number): number | null {
+export function nextDelaySeconds(attempt: number, random: () => number, scale = 1): number | null {
   if (!Number.isInteger(attempt) || attempt < 0) throw new RangeError(`attempt must be a whole number ≥ 0, got ${attempt}`);
   const nominal = RETRY_SCHEDULE[attempt];
   if (nominal === undefined) return null;
   if (nominal === 0) return 0;
   const r = Math.min(Math.max(random(), 0), 1);
   const factor = 1 - JITTER + 2 * JITTER * (Number.isFinite(r) ? r : 0.5);
-  return Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.round(nominal * factor)));
+  const s = Number.isFinite(scale) && scale > 0 ? Math.min(scale, 1) : 1;
+  return Math.min(MAX_DELAY_SECONDS, Math.max(s < 1 ? 0 : 1, Math.round(nominal * factor * s)));
+}
+
+/**
+ * The schedule's scale from `WEBHOOK_RETRY_SCALE` (a number in (0, 1]); 1 when it is
+ * unset or not such a number. Only tests set it, so hours of backoff pass in seconds.
+ */
+export function retryScale(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 1;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 && n <= 1 ? n : 1;
 }

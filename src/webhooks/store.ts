@@ -16,6 +16,8 @@ export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000;
 export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+/** How long an ingested event's id is remembered, so a re-sent event is not delivered twice. */
+export const EVENT_DEDUPE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export interface Endpoint {
   id: string;
@@ -86,6 +88,8 @@ export interface Delivery {
   status: DeliveryStatus;
   attempts: number;
   next_attempt_at: string | null;
+  /** When the delivery's queue message reached the dead-letter queue; null if it has not (or was redelivered since). */
+  dead_lettered_at: string | null;
   created_at: string;
   updated_at: string;
   attempt_log: Attempt[];
@@ -104,7 +108,11 @@ export interface DeliveryJob {
   /** Current secret first, then the previous one while it is still valid. */
   secrets: string[];
   event: EventEnvelope;
+  status: DeliveryStatus;
+  /** Attempts made in all. */
   attempts: number;
+  /** Attempts made since the delivery was last (re)queued: the position in the retry schedule. */
+  round_attempts: number;
   endpoint_disabled: boolean;
 }
 
@@ -132,6 +140,8 @@ type DeliveryRow = {
   status: string;
   attempts: number;
   next_attempt_at: number | null;
+  round_start: number;
+  dead_lettered_at: number | null;
   created_at: number;
   updated_at: number;
 };
@@ -180,9 +190,15 @@ export class WebhookStore {
       status TEXT NOT NULL,
       attempts INTEGER NOT NULL,
       next_attempt_at INTEGER,
+      round_start INTEGER NOT NULL DEFAULT 0,
+      dead_lettered_at INTEGER,
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     )`);
+    // Tables made before these columns existed.
+    const columns = new Set(this.sql.exec<{ name: string }>("PRAGMA table_info(webhook_deliveries)").toArray().map((c) => c.name));
+    if (!columns.has("round_start")) this.sql.exec("ALTER TABLE webhook_deliveries ADD COLUMN round_start INTEGER NOT NULL DEFAULT 0");
+    if (!columns.has("dead_lettered_at")) this.sql.exec("ALTER TABLE webhook_deliveries ADD COLUMN dead_lettered_at INTEGER");
     this.sql.exec("CREATE INDEX IF NOT EXISTS webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint, seq)");
     this.sql.exec("CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS webhook_attempts (
@@ -196,6 +212,7 @@ export class WebhookStore {
       next_attempt_at INTEGER,
       PRIMARY KEY (delivery, n)
     )`);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS webhook_events_seen (key TEXT PRIMARY KEY, at INTEGER NOT NULL)");
   }
 
   // ---- endpoints ------------------------------------------------------------
@@ -298,6 +315,20 @@ export class WebhookStore {
 
   // ---- deliveries -----------------------------------------------------------
 
+  /**
+   * `recordEvent`, at most once per `key` (the event id unless given): an event sent
+   * again (an outbox drained twice after a crash) records nothing and returns null.
+   */
+  ingestEvent(event: EventEnvelope, now: number = Date.now(), key: string = event.id): Delivery[] | null {
+    const fresh = this.sql.exec("INSERT INTO webhook_events_seen (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, now).rowsWritten > 0;
+    return fresh ? this.recordEvent(event, now) : null;
+  }
+
+  /** Forget ingested event keys older than `before`; returns how many. */
+  pruneSeen(before: number): number {
+    return this.sql.exec("DELETE FROM webhook_events_seen WHERE at < ?", before).rowsWritten;
+  }
+
   /** One pending delivery per enabled endpoint subscribed to the event. */
   recordEvent(event: EventEnvelope, now: number = Date.now()): Delivery[] {
     return this.endpointsFor(event.type).map(
@@ -377,16 +408,60 @@ export class WebhookStore {
     return this.getDelivery(deliveryId);
   }
 
-  /** Put a delivery back to `pending` for a manual redelivery; its attempt log is kept. */
+  /**
+   * Put a delivery back to `pending` for a manual redelivery: it starts the retry
+   * schedule again (a new round), and its attempt log is kept.
+   */
   requeue(deliveryId: string, now: number): Delivery | null {
     if (!this.deliveryRow(deliveryId)) return null;
     this.sql.exec(
-      "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, round_start = attempts, dead_lettered_at = NULL,
+       updated_at = ? WHERE id = ?`,
       now,
       now,
       deliveryId,
     );
     return this.getDelivery(deliveryId);
+  }
+
+  /**
+   * The delivery's queue message reached the dead-letter queue. A delivery still
+   * waiting for an attempt is given up on (`failed`), so no sweeper sends it again.
+   */
+  deadLettered(deliveryId: string, now: number): Delivery | null {
+    if (!this.deliveryRow(deliveryId)) return null;
+    this.sql.exec(
+      `UPDATE webhook_deliveries SET dead_lettered_at = coalesce(dead_lettered_at, ?),
+         status = CASE WHEN status IN ('pending', 'retrying') THEN 'failed' ELSE status END,
+         next_attempt_at = CASE WHEN status IN ('pending', 'retrying') THEN NULL ELSE next_attempt_at END,
+         updated_at = ?
+       WHERE id = ?`,
+      now,
+      now,
+      deliveryId,
+    );
+    return this.getDelivery(deliveryId);
+  }
+
+  /**
+   * The deliveries were (re-)enqueued at `at`: a sweeper looks at them again only
+   * once `at` is past its grace. Deliveries no longer waiting are left alone.
+   */
+  markEnqueued(deliveryIds: readonly string[], at: number): void {
+    for (const id of deliveryIds) {
+      this.sql.exec(
+        "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status IN ('pending', 'retrying')",
+        at,
+        id,
+      );
+    }
+  }
+
+  /** The earliest `next_attempt_at` of a delivery still waiting, or null when none waits. */
+  nextDueAt(): number | null {
+    return this.sql
+      .exec<{ t: number | null }>("SELECT min(next_attempt_at) AS t FROM webhook_deliveries WHERE status IN ('pending', 'retrying')")
+      .one().t;
   }
 
   /** What the queue consumer needs to make an attempt; null if the delivery or its endpoint is gone, or it already succeeded. */
@@ -401,7 +476,9 @@ export class WebhookStore {
       url: endpoint.url,
       secrets: secretsOf(endpoint, now),
       event: JSON.parse(row.payload) as EventEnvelope,
+      status: row.status as DeliveryStatus,
       attempts: row.attempts,
+      round_attempts: Math.max(0, row.attempts - row.round_start),
       endpoint_disabled: endpoint.disabled !== 0,
     };
   }
@@ -540,6 +617,7 @@ function toDelivery(row: DeliveryRow, attempts: AttemptRow[]): Delivery {
     status: row.status as DeliveryStatus,
     attempts: row.attempts,
     next_attempt_at: isoOrNull(row.next_attempt_at),
+    dead_lettered_at: isoOrNull(row.dead_lettered_at),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     attempt_log: attempts.map((a) => ({

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { JITTER, MAX_ATTEMPTS, MAX_DELAY_SECONDS, nextDelaySeconds, RETRY_SCHEDULE } from "../../../src/webhooks/schedule";
+import { JITTER, MAX_ATTEMPTS, MAX_DELAY_SECONDS, nextDelaySeconds, RETRY_SCHEDULE, retryScale } from "../../../src/webhooks/schedule";
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const HOUR = 3600;
@@ -77,5 +77,23 @@ describe("retry schedule", () => {
     const lcg = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const mean = sum(Array.from({ length: 500 }, () => span(lcg))) / 500;
     expect(Math.abs(mean - sum(RETRY_SCHEDULE))).toBeLessThan(HOUR);
+  });
+
+  it("shrinks by WEBHOOK_RETRY_SCALE for tests, in whole seconds that may be 0", () => {
+    expect(retryScale(undefined)).toBe(1);
+    expect(retryScale("")).toBe(1);
+    expect(retryScale("0.0001")).toBe(0.0001);
+    for (const bad of ["0", "-1", "2", "abc", "Infinity"]) expect(retryScale(bad), bad).toBe(1);
+    const half = () => 0.5;
+    expect(nextDelaySeconds(1, half, 0.0001)).toBe(0); // 5 s → 0.5 ms
+    expect(nextDelaySeconds(9, half, 0.0001)).toBe(3); // 8 h → 2.88 s
+    expect(nextDelaySeconds(6, half, 0.5)).toBe(1800);
+    expect(nextDelaySeconds(MAX_ATTEMPTS, half, 0.0001)).toBeNull();
+    // A scale outside (0, 1] is ignored rather than stretching the schedule.
+    expect(nextDelaySeconds(6, half, 10)).toBe(3600);
+    expect(nextDelaySeconds(1, () => 0, 1)).toBeGreaterThanOrEqual(1);
+    let total = 0;
+    for (let a = 0; a < MAX_ATTEMPTS; a++) total += nextDelaySeconds(a, () => 0.999, 0.0001)!;
+    expect(total).toBeLessThanOrEqual(15);
   });
 });

@@ -279,7 +279,9 @@ describe("WebhookStore delivery log", () => {
         url: "https://a.example.com/",
         secrets: [secret],
         event,
+        status: "pending",
         attempts: 0,
+        round_attempts: 0,
         endpoint_disabled: false,
       });
       store.recordAttempt(d.id, { at: NOW, status_code: 500, latency_ms: 1, response_excerpt: "", error: null, next_attempt_at: null });
