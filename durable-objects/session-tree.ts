@@ -439,6 +439,21 @@ export class SessionTree extends DurableObject<Env> {
       const session = readSession(this.sql, call.session);
       if (!session) return { outcome: refused(problem("invalid-token", "the session does not exist")) };
 
+      // Rate first, so an agent in a loop is throttled before anything else is read or receipted.
+      const chain = readChain(this.sql, session);
+      const rate = this.consumeRate(chain, now);
+      const rateLimit = rate.headers ? { rateLimit: rate.headers } : {};
+      if (!rate.allowed) {
+        this.sql.exec("UPDATE sessions SET rate_refused = rate_refused + 1 WHERE id = ?", session.id);
+        return { outcome: refused(rate.problem!), ...rateLimit };
+      }
+
+      const ctx: DecisionContext = { session, chain, now };
+      // Liveness before any replay: after revocation or freeze not even a stored success is
+      // handed out again, or an agent that lost its answer would act after revocation (invariant 3).
+      const dead = opts.liveness ? this.checkLiveness(ctx) : null;
+      if (dead) return { outcome: dead, ...rateLimit };
+
       if (call.idempotency) {
         const stored = this.sql
           .exec<{ fingerprint: string; response: string }>(
@@ -456,21 +471,14 @@ export class SessionTree extends DurableObject<Env> {
                   idempotency_key: call.idempotency.key,
                 }),
               ),
+              ...rateLimit,
             };
-          return { ...(JSON.parse(stored.response) as AgentResult<T>), replayed: true };
+          return { outcome: (JSON.parse(stored.response) as AgentResult<T>).outcome, ...rateLimit, replayed: true };
         }
       }
 
-      const chain = readChain(this.sql, session);
-      const rate = this.consumeRate(chain, now);
-      if (!rate.allowed) {
-        this.sql.exec("UPDATE sessions SET rate_refused = rate_refused + 1 WHERE id = ?", session.id);
-        return { outcome: refused(rate.problem!), rateLimit: rate.headers };
-      }
-
-      const ctx: DecisionContext = { session, chain, now };
-      const outcome = opts.liveness ? (this.checkLiveness(ctx) ?? decide(ctx)) : decide(ctx);
-      const result: AgentResult<T> = { outcome, ...(rate.headers ? { rateLimit: rate.headers } : {}) };
+      const outcome = decide(ctx);
+      const result: AgentResult<T> = { outcome, ...rateLimit };
       if (call.idempotency && (outcome.ok || !UNSTORED.includes(outcome.problem.name))) {
         this.sql.exec(
           "INSERT INTO idempotency (caller, key, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET fingerprint = excluded.fingerprint, response = excluded.response, created_at = excluded.created_at",

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./auth/middleware";
 import { problem, problemResponse, RemitError } from "./errors";
@@ -25,6 +26,17 @@ export function createApp() {
     },
   });
 
+  // Authentication travels in headers, never cookies, so any origin may call the API from a browser.
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["authorization", "dpop", "content-type", "idempotency-key"],
+      exposeHeaders: ["ratelimit", "ratelimit-policy", "retry-after", "idempotent-replayed", "www-authenticate", "location"],
+      maxAge: 600,
+    }),
+  );
   app.route("/", meta);
   app.route("/", principals);
   app.route("/", sessions);
@@ -49,7 +61,13 @@ export function createApp() {
   }));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Remit API" }));
 
-  app.notFound((c) => problemResponse(problem("not-found", `nothing at ${c.req.method} ${new URL(c.req.url).pathname}`), baseUrl(c)));
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method))
+      return problemResponse(problem("method-not-allowed", `${c.req.method} is not allowed on ${path}`, { allow: allowed }, { Allow: allowed.join(", ") }), baseUrl(c));
+    return problemResponse(problem("not-found", `nothing at ${c.req.method} ${path}`), baseUrl(c));
+  });
   app.onError((err, c) => {
     if (err instanceof RemitError) return problemResponse(err.problem, baseUrl(c));
     if (err instanceof HTTPException) {
@@ -67,3 +85,15 @@ export function createApp() {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** The methods some route serves at `path`, for a 405 with `Allow` rather than a 404. */
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === "ALL") continue;
+    const pattern = new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+")}$`);
+    if (pattern.test(path)) methods.add(r.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}

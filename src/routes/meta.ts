@@ -42,8 +42,9 @@ const PROBLEM_HELP: Partial<Record<ProblemName, string>> = {
 
 meta.get("/problems/:name", (c) => {
   const name = c.req.param("name") as ProblemName;
+  // Own properties only: `constructor` or `__proto__` are not problem types.
+  if (!Object.hasOwn(PROBLEMS, name)) return c.notFound();
   const known = PROBLEMS[name];
-  if (!known) return c.notFound();
   const help = PROBLEM_HELP[name] ?? known.title + ".";
   const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
   return c.html(

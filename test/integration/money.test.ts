@@ -270,6 +270,19 @@ describe("idempotency (invariant 4)", () => {
     expect((await usd(p, root)).spent).toBe("30");
   });
 
+  it("a replay after revocation is refused, not handed the stored success (invariant 3)", async () => {
+    const { p, root, leaf } = await chain({ root: "100", middle: "100", leaf: "100" });
+    const headers = { "idempotency-key": "pay-after-revoke" };
+    const body = { scope: SCOPE, amount: { asset: "USD", value: "30" } };
+    expect((await agentCall(leaf, "POST", "/v1/authorize", body, { headers })).status).toBe(200);
+    await call("POST", `/v1/sessions/${root.session.id}/revoke`, { headers: bearer(p.apiKey) });
+    const replay = await agentCall(leaf, "POST", "/v1/authorize", body, { headers });
+    expect(replay.status).toBe(401);
+    expect(problemName(replay)).toBe("session-revoked");
+    expect(replay.headers.get("idempotent-replayed")).toBeNull();
+    expect((await usd(p, root)).spent).toBe("30");
+  });
+
   it("the same key with a different body is refused with 422 and charges nothing", async () => {
     const { p, root, leaf } = await chain({ root: "100", middle: "100", leaf: "100" });
     const headers = { "idempotency-key": "pay-43" };

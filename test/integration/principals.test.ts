@@ -115,6 +115,26 @@ describe("principals and API keys: error", () => {
     expect(problemName(r)).toBe("payload-too-large");
   });
 
+  it("answers a known path with the wrong method with 405 and Allow", async () => {
+    const r = await call("GET", "/v1/authorize");
+    expect(r.status).toBe(405);
+    expect(problemName(r)).toBe("method-not-allowed");
+    expect(r.headers.get("allow")).toBe("POST");
+    const s = await call("PUT", "/v1/sessions/ses_00000000000000000000000000");
+    expect(s.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("has no problem pages for Object.prototype members", async () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) expect((await call("GET", `/problems/${name}`)).status).toBe(404);
+  });
+
+  it("answers CORS preflights, since credentials travel in headers only", async () => {
+    const r = await call("OPTIONS", "/v1/authorize", { headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, dpop, content-type" } });
+    expect(r.status).toBe(204);
+    expect(r.headers.get("access-control-allow-origin")).toBe("*");
+    expect(r.headers.get("access-control-allow-headers")).toMatch(/dpop/);
+  });
+
   it("answers unknown routes with a not-found problem", async () => {
     const r = await call("GET", "/v1/nothing-here");
     expect(r.status).toBe(404);
