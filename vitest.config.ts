@@ -34,6 +34,9 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // The first request of a file pays for the worker's cold start; under a loaded
+          // 2-core machine that alone can pass vitest's 5 s default.
+          testTimeout: 30_000,
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           globalSetup: ["./test/support/webhook-receiver.mjs"],
         },
