@@ -7,7 +7,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { eventSchemas, type EventType } from "../../src/webhooks/events";
+import { EVENT_TYPES, eventSchemas, type EventType } from "../../src/webhooks/events";
 import { WebhookStore } from "../../src/webhooks/store";
 import { buildEvent } from "../../src/webhooks/events";
 import { agentCall, call, createPrincipal, delegate, grant, problemName } from "../support/harness";
@@ -116,6 +116,24 @@ describe("webhook endpoints", () => {
       expect(r.json.errors, JSON.stringify(body)).toContainEqual(expect.objectContaining({ field, rule }));
     }
     expect((await call("GET", "/v1/webhook-endpoints", { headers: bearer(p.apiKey) })).json.data).toEqual([]);
+  });
+
+  it("is in the OpenAPI document: the routes, and every event type under webhooks", async () => {
+    const doc = (await call("GET", "/openapi.json")).json;
+    for (const path of [
+      "/v1/webhook-endpoints",
+      "/v1/webhook-endpoints/{id}",
+      "/v1/webhook-endpoints/{id}/rotate-secret",
+      "/v1/webhook-endpoints/{id}/deliveries",
+      "/v1/webhook-deliveries/{id}/redeliver",
+    ])
+      expect(doc.paths, path).toHaveProperty([path]);
+    expect(Object.keys(doc.paths["/v1/webhook-endpoints/{id}"]).sort()).toEqual(["delete", "get", "patch"]);
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...EVENT_TYPES].sort());
+    for (const type of EVENT_TYPES) {
+      const ref = doc.webhooks[type].post.requestBody.content["application/json"].schema.$ref;
+      expect(ref).toBe(`#/components/schemas/WebhookEvent_${type.replace(/\./g, "_")}`);
+    }
   });
 
   it("needs the principal's API key", async () => {
