@@ -1,0 +1,122 @@
+/**
+ * The tree's receipt outbox, drained on its alarm into the tree's ledger shard.
+ *
+ * A receipt is written to `receipts` (shipped = 0) in the same transaction as its
+ * debit (./receipts.ts). The drain sends unshipped receipts in seq order to the
+ * shard's `append` (idempotent by receipt id) and only after the shard has answered
+ * marks them shipped. A crash between the two sends them again and the shard skips
+ * them; a failed send leaves them, and the alarm comes back with a backoff. So no
+ * receipt is lost and none is counted twice (invariant 6).
+ *
+ * The shard is computed once from the tree id and `LEDGER_SHARDS`, then pinned in
+ * the tree's meta: changing `LEDGER_SHARDS` later moves new trees only, never a
+ * receipt that may already sit in another shard.
+ */
+import type { Env } from "../../src/env";
+import type { SignedReceipt } from "../../src/settlement/receipt";
+import { ledgerSettings, shardOf } from "../../src/settlement/config";
+import { ledgerStub } from "../../src/settlement/objects";
+import type { LedgerEntry } from "../ledger";
+import { getMeta, setMeta } from "./store";
+
+/** Receipts per `append` call. */
+export const RECEIPT_DRAIN_BATCH = 100;
+/** Calls per alarm; the alarm comes back at once for the rest. */
+export const RECEIPT_DRAIN_MAX_BATCHES = 20;
+/** Backoff after a failed send: 1 s, 2 s, 4 s … at most 5 minutes. */
+export const RECEIPT_RETRY_BASE_MS = 1_000;
+export const RECEIPT_RETRY_MAX_MS = 5 * 60_000;
+/** With LEDGER_DRAIN_PAUSED, how often the alarm looks whether the pause was lifted. */
+export const PAUSED_RECHECK_MS = 5_000;
+
+const SHARD = "ledger_shard";
+const RETRY_AT = "receipts_drain_retry_at";
+const FAILURES = "receipts_drain_failures";
+
+export interface ReceiptDrainResult {
+  shipped: number;
+  failed: boolean;
+  /** Nothing was tried: paused by configuration or waiting out a backoff. */
+  skipped?: "paused" | "backoff";
+}
+
+export interface DrainHooks {
+  /** Tests: runs after the shard took a batch and before the batch is marked shipped (a crash here is the interesting one). */
+  afterAppend?: (ids: string[]) => void | Promise<void>;
+}
+
+/** The tree's ledger shard, pinned on first use. */
+export function treeShard(sql: SqlStorage, env: Env): number | null {
+  const pinned = getMeta(sql, SHARD);
+  if (pinned !== null) return Number(pinned);
+  const tree = getMeta(sql, "tree");
+  if (!tree) return null;
+  const shard = shardOf(tree, ledgerSettings(env).shards);
+  setMeta(sql, SHARD, String(shard));
+  return shard;
+}
+
+export async function drainReceipts(sql: SqlStorage, env: Env, now: number, hooks: DrainHooks = {}): Promise<ReceiptDrainResult> {
+  const tree = getMeta(sql, "tree");
+  const principal = getMeta(sql, "principal");
+  if (!tree || !principal) return { shipped: 0, failed: false };
+  if (ledgerSettings(env).drainPaused) {
+    // Look again in a while (not at once: the alarm would spin).
+    setMeta(sql, RETRY_AT, String(now + PAUSED_RECHECK_MS));
+    return { shipped: 0, failed: false, skipped: "paused" };
+  }
+  const retryAt = Number(getMeta(sql, RETRY_AT) ?? "0");
+  if (retryAt > now) return { shipped: 0, failed: false, skipped: "backoff" };
+  const shard = treeShard(sql, env)!;
+  const ledger = ledgerStub(env, shard);
+  let shipped = 0;
+  for (let i = 0; i < RECEIPT_DRAIN_MAX_BATCHES; i++) {
+    const rows = sql
+      .exec<{ id: string; seq: number; leaf_hash: string }>(
+        "SELECT id, seq, leaf_hash FROM receipts WHERE shipped = 0 ORDER BY seq LIMIT ?",
+        RECEIPT_DRAIN_BATCH,
+      )
+      .toArray();
+    if (rows.length === 0) break;
+    const entries: LedgerEntry[] = rows.map((r) => ({ id: r.id, tree, principal, seq: r.seq, leaf_hash: r.leaf_hash }));
+    try {
+      await ledger.append(shard, entries);
+      await hooks.afterAppend?.(rows.map((r) => r.id));
+    } catch (e) {
+      const failures = Number(getMeta(sql, FAILURES) ?? "0") + 1;
+      const delay = Math.min(RECEIPT_RETRY_MAX_MS, RECEIPT_RETRY_BASE_MS * 2 ** Math.min(failures - 1, 20));
+      setMeta(sql, FAILURES, String(failures));
+      setMeta(sql, RETRY_AT, String(now + delay));
+      console.error(`receipts: ledger shard ${shard} did not take the outbox (attempt ${failures}); retrying in ${delay} ms`, e);
+      return { shipped, failed: true };
+    }
+    for (const r of rows) sql.exec("UPDATE receipts SET shipped = 1 WHERE id = ?", r.id);
+    shipped += rows.length;
+    if (rows.length < RECEIPT_DRAIN_BATCH) break;
+  }
+  sql.exec("DELETE FROM meta WHERE key IN (?, ?)", RETRY_AT, FAILURES);
+  return { shipped, failed: false };
+}
+
+/** When the outbox next needs the alarm: now if receipts wait, later during a backoff, null when empty. */
+export function receiptsDueAt(sql: SqlStorage, now: number): number | null {
+  const waiting = sql.exec<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM receipts WHERE shipped = 0 LIMIT 1)").one().n > 0;
+  if (!waiting) return null;
+  const retryAt = Number(getMeta(sql, RETRY_AT) ?? "0");
+  return Number.isFinite(retryAt) && retryAt > now ? retryAt : now;
+}
+
+/** A receipt and where it is on its way to the ledger (for the proof route). */
+export interface ReceiptInOutbox {
+  signed: SignedReceipt;
+  /** The shard has acknowledged it. */
+  shipped: boolean;
+  /** The tree's ledger shard (null before the first drain). */
+  shard: number | null;
+}
+
+export function outboxState(sql: SqlStorage, signed: SignedReceipt): ReceiptInOutbox {
+  const row = sql.exec<{ shipped: number }>("SELECT shipped FROM receipts WHERE id = ?", signed.receipt.id).toArray()[0];
+  const pinned = getMeta(sql, SHARD);
+  return { signed, shipped: row?.shipped === 1, shard: pinned === null ? null : Number(pinned) };
+}
