@@ -40,6 +40,9 @@ const HINTS: Record<string, { type: string; arb: fc.Arbitrary<unknown> }> = {
   not_before: { type: "string", arb: fc.integer({ min: -7200, max: 7200 }).map((s) => new Date(Date.now() + s * 1000).toISOString()) },
   agent_jwk: { type: "object", arb: mostly(fc.constant(0), fc.constantFrom(1, 2)).map((i) => (i === 0 ? generateAgentKey().publicJwk : i === 1 ? generateAgentKey().privateJwk : { kty: "OKP", crv: "Ed25519", x: "short" })) },
   request_digest: { type: "string", arb: mostly(fc.constant("a".repeat(64)), fc.string()) },
+  // Long enough that no hold expires mid-run: an expiry between two snapshots would be time
+  // changing state, not the refused request.
+  expires_in: { type: "integer", arb: fc.integer({ min: 600, max: 7 * 86400 }) },
   period: { type: "string", arb: mostly(fc.constantFrom("hour", "day", "week", "month"), fc.constant("fortnight")) },
 };
 
