@@ -75,6 +75,12 @@ try {
 try {
   const demo = await demoPrincipal(stack.url, stack.adminToken);
   const { url } = stack;
+  // Where this stack is, for the walk-through and other local tools (no secrets beyond the dev ones).
+  const info = { url, principal: demo.principal, api_key: demo.api_key, admin_token: stack.adminToken, chain: stack.chain ?? null };
+  await writeFile(join(ROOT, ".dev", "stack.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 }).catch(async () => {
+    await mkdir(join(ROOT, ".dev"), { recursive: true });
+    await writeFile(join(ROOT, ".dev", "stack.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+  });
   const sq = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
   const lines = [
     "",
@@ -100,9 +106,13 @@ try {
     "",
     "Or with the CLI:",
     "",
-    `  node cli/bin/remit.mjs login --url ${url} --api-key ${demo.api_key}`,
-    "  node cli/bin/remit.mjs keygen --out agent.jwk",
-    "  node cli/bin/remit.mjs grant --agent-key agent.jwk --scope 'http:GET:api.example.com/*' --budget USD:5000/day --expires 2h",
+    `  npm run -s remit -- login --url ${url} --api-key ${demo.api_key}`,
+    "  npm run -s remit -- keygen --out agent.jwk",
+    "  npm run -s remit -- grant --agent-key agent.jwk --scope 'http:GET:api.example.com/*' --budget USD:5000/day --expires 2h",
+    "",
+    "The five-minute walk-through (grant, authorize, delegate, revoke, verify on chain):",
+    "",
+    "  npm run walkthrough",
     "",
     "Ctrl-C stops everything.",
     "",
