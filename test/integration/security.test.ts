@@ -13,6 +13,7 @@ const LIMITS = { calls: 1000, budgets: [{ asset: "USD", amount: "1000" }, { asse
 /** The counters that money and authority live in: they must not move on a refusal. */
 async function snapshot(apiKey: string, rootId: string) {
   const t = await call("GET", `/v1/sessions/${rootId}/tree`, { headers: bearer(apiKey) });
+  expect(t.status, `reading the tree for a snapshot: ${t.text}`).toBe(200);
   return [t.json.session, ...t.json.descendants].map((s: { id: string; status: string; counters: { calls: unknown; budgets: unknown } }) => ({
     id: s.id,
     status: s.status,
