@@ -1,0 +1,10 @@
+/**
+ * The project's own code the Node side of the bench uses, bundled by esbuild into
+ * bench/.build/node/remit-node.mjs: the SDK's DPoP proofs and keys (so proofs are
+ * exactly what agents send) and the settlement Merkle log (sealing micro-benchmark).
+ */
+export { createProof } from "../../sdk/src/dpop";
+export { agentKeyFromSeed, generateAgentKey } from "../../sdk/src/keys";
+export { leafHash, MerkleLog, rootOf } from "../../src/settlement/merkle";
+export { canonicalize } from "../../src/settlement/jcs";
+export { b64urlDecode, b64urlEncode, hex, utf8 } from "../../src/encoding";
