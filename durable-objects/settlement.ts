@@ -26,7 +26,7 @@ import type { Env } from "../src/env";
 import type { EventType } from "../src/webhooks/events";
 import { ANCHOR_ABI } from "../src/settlement/anchor-artifact";
 import { createAnchorClient, type AnchorClient, type AnchorClientConfig } from "../src/settlement/anchor-client";
-import { anchorSettings as readAnchorSettings, ledgerSettings, type AnchorSettings } from "../src/settlement/config";
+import { anchorSettings as readAnchorSettings, cleanError, ledgerSettings, type AnchorSettings } from "../src/settlement/config";
 import type { MerkleTree } from "../src/settlement/merkle";
 import { ledgerStub } from "../src/settlement/objects";
 import { periodTree } from "../src/settlement/period";
@@ -207,13 +207,13 @@ export class Settlement extends DurableObject<Env> {
     const client = this.anchorClient(settings.client);
 
     let row = this.openRow();
+    // Only the cron and the operator open periods; the alarm carries on what is under way
+    // (so batches gather for a whole cron interval, and each interval costs one transaction).
+    if (!row && trigger !== "alarm") row = await this.openPeriod(settings.client.contract);
     if (!row) {
-      row = await this.openPeriod(settings.client.contract);
-      if (!row) {
-        await this.sendNotices();
-        this.planAlarm(null);
-        return { ...base, action: "idle", detail: "no batch sealed since the last anchor", anchor: null };
-      }
+      await this.sendNotices();
+      this.planAlarm(null);
+      return { ...base, action: "idle", detail: trigger === "alarm" ? "nothing under way" : "no batch sealed since the last anchor", anchor: null };
     }
 
     let result: StepResult | null = null;
@@ -246,7 +246,7 @@ export class Settlement extends DurableObject<Env> {
       }
     } catch (err) {
       // Reading the chain id or the contract's last period failed: the RPC is away.
-      const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+      const message = cleanError(err instanceof Error ? err.message : String(err));
       result = { record: JSON.parse(row.record) as AnchorRecord, action: "error", done: false, retryable: true, waitMs: RETRY_BASE_MS, detail: message };
     }
     result ??= { record: JSON.parse(row.record) as AnchorRecord, action: "waiting", done: false, retryable: false, waitMs: RETRY_BASE_MS };
@@ -259,13 +259,13 @@ export class Settlement extends DurableObject<Env> {
         action = "anchored";
         break;
       case "failed":
-        this.notify(row, "settlement.failed", String(row.period), { period: String(row.period), reason: clip(step.record.error ?? "anchoring failed") });
+        this.notify(row, "settlement.failed", String(row.period), { period: String(row.period), reason: cleanError(step.record.error ?? "anchoring failed") });
         action = "failed";
         break;
       default:
         if (step.action === "error") {
           action = "error";
-          this.noteError(row, step.detail ?? step.record.error ?? "RPC error", now);
+          this.noteError(row, cleanError(step.detail ?? step.record.error ?? "RPC error"), now);
         } else {
           this.clearError(row.period);
           action = step.record.status === "mined" ? "confirming" : step.action === "signed" || step.action === "sent" ? step.action : "waiting";
@@ -275,7 +275,7 @@ export class Settlement extends DurableObject<Env> {
     const fresh = this.row(row.period)!;
     const inProgress = fresh.status !== "anchored" && fresh.status !== "failed" && fresh.status !== "superseded";
     this.planAlarm(inProgress ? now + (action === "error" ? this.errorBackoff() : Math.max(step.waitMs, 1_000)) : null);
-    return { ...base, action, ...(step.detail ? { detail: step.detail } : {}), anchor: this.view(fresh) };
+    return { ...base, action, ...(step.detail ? { detail: cleanError(step.detail) } : {}), anchor: this.view(fresh) };
   }
 
   /** Opens the next period from every shard's sealed batches after its cursor; null when there are none. */
@@ -395,6 +395,7 @@ export class Settlement extends DurableObject<Env> {
    */
   private saveRecord(period: number, record: AnchorRecord): void {
     const status = record.status === "anchored" ? "landed" : record.status;
+    if (record.error !== undefined) record = { ...record, error: cleanError(record.error) };
     this.sql.exec("UPDATE periods SET record = ?, status = ? WHERE period = ?", JSON.stringify(record), status, period);
   }
 
@@ -406,7 +407,7 @@ export class Settlement extends DurableObject<Env> {
     if (now - since >= STALLED_AFTER_MS)
       this.notify(row, "settlement.failed", `${row.period}:stalled`, {
         period: String(row.period),
-        reason: clip(`anchoring has been failing for ${Math.round((now - since) / 60_000)} minutes and is still being retried: ${detail}`),
+        reason: cleanError(`anchoring has been failing for ${Math.round((now - since) / 60_000)} minutes and is still being retried: ${detail}`),
       });
   }
 
@@ -462,7 +463,7 @@ export class Settlement extends DurableObject<Env> {
     for (const n of rows) {
       try {
         const stub = this.env.PRINCIPAL.get(this.env.PRINCIPAL.idFromName(n.principal));
-        // `settlement.anchored` / `settlement.failed` through the webhooks engineer's Principal.emitEvent.
+        // Principal.emitEvent (src/webhooks/host.ts): validated against the catalogue, delivered once per (type, key).
         const emit = stub.emitEvent as unknown as (type: string, data: unknown, key: string) => Promise<{ ok: boolean; problem?: { detail: string } }>;
         const out = await emit(n.type, JSON.parse(n.data), n.key);
         if (!out.ok) console.error(`settlement: ${n.type} for ${n.principal} refused: ${out.problem?.detail ?? "?"}`);
@@ -649,10 +650,6 @@ export class Settlement extends DurableObject<Env> {
   private deleteMeta(key: string): void {
     this.sql.exec("DELETE FROM meta WHERE key = ?", key);
   }
-}
-
-function clip(text: string): string {
-  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }
 
 export type { Hex };

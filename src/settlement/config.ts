@@ -125,3 +125,20 @@ export function shardOf(treeId: string, shards: number): number {
 export function shardName(shard: number): string {
   return `shard-${shard}`;
 }
+
+/**
+ * An error message fit to store, show an operator or send in a `settlement.failed`
+ * webhook: URLs keep their scheme and host only (hosted RPC URLs carry API keys in
+ * their path, query or userinfo), viem's request dumps are dropped, whitespace is
+ * collapsed and the text is clipped.
+ */
+export function cleanError(text: string, max = 500): string {
+  const kept = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^(Request body|Raw Call Arguments|Version|Docs|Contract Call|Request Arguments|Details: +$)/i.test(l))
+    .join(" | ")
+    .replace(/\b(https?|wss?):\/\/(?:[^@\s/"']*@)?([^\s/"'?#]+)[^\s"']*/gi, "$1://$2/…")
+    .replace(/\s+/g, " ");
+  return kept.length > max ? `${kept.slice(0, max - 1)}…` : kept;
+}

@@ -250,12 +250,24 @@ describe("the Settlement object anchors periods", () => {
 
   it("survives the RPC being down: nothing changes, and a later run anchors with one transaction", async () => {
     const chain = new FakeChain();
-    const { receipts } = await population(2);
+    const { receipts, people: folks } = await population(2);
+    const people = () => folks;
     chain.down = true;
     const down = await settleOn(chain);
     expect(down.json).toMatchObject({ action: "error", anchor: { period: 1, status: "pending", tx: null } });
     expect(down.json.detail).toMatch(/ECONNREFUSED/);
     expect((await settleOn(chain)).json).toMatchObject({ action: "error" });
+    // Still failing a quarter of an hour later: the principals hear of it once, and it goes on being retried.
+    await runInDurableObject(settlementObject(), (_i, state) => {
+      state.storage.sql.exec("UPDATE periods SET error_since = error_since - 16 * 60000");
+    });
+    expect((await settleOn(chain)).json).toMatchObject({ action: "error" });
+    expect((await settleOn(chain)).json).toMatchObject({ action: "error" });
+    const stalled = await runInDurableObject(settlementObject(), (_i, state) =>
+      state.storage.sql.exec<{ type: string; key: string; data: string }>("SELECT type, key, data FROM notices").toArray(),
+    );
+    expect(stalled.map((n) => [n.type, n.key])).toEqual(people().map(() => ["settlement.failed", "1:stalled"]));
+    expect(JSON.parse(stalled[0]!.data).reason).toMatch(/failing for 16 minutes and is still being retried: .*ECONNREFUSED/);
     chain.down = false;
     expect((await settleOn(chain)).json).toMatchObject({ action: "anchored", anchor: { period: 1, count: receipts.length } });
     expect(chain.broadcasts).toHaveLength(1);
