@@ -378,12 +378,24 @@ async function whatIf() {
   const { wranglerBundle, configCopy } = await import("./lib/build.mjs");
   const variants = [
     ["native-crypto", ["native-sign", "native-leaf"]],
-    ["all-fixes", ["native-sign", "native-leaf", "coalesce-drain", "coalesce-drain-rearm", "meta-cache"]],
+    ["all-fixes", ["native-sign", "native-leaf", "coalesce-drain", "coalesce-drain-rearm", "meta-cache", "token-cache"]],
   ];
   const out = { variants: {} };
   const servers = [];
   try {
     const rows = [];
+    const rejectRow = (key, server) => {
+      const token = serviceToken(SIGNING_KEY, {
+        iss: "remit", sub: `ses_benchneverTRE${"1".repeat(13)}`, tree: `tre_benchneverTRE${"0".repeat(13)}`, prn: "prn_bench", scope: SCOPE, depth: 0, cnf: { jkt: thumbprint(remit.agent.publicJwk) },
+      });
+      const bad = tamperedProof(sdk.createProof(remit.agent, { method: "POST", url: `${server.url}/v1/authorize`, accessToken: token }));
+      return {
+        key,
+        server,
+        make: (win) => ({ kind: "static", origin: server.url, path: "/v1/authorize", method: "POST", headers: { authorization: `DPoP ${token}`, dpop: bad, "content-type": "application/json" }, body: AUTHORIZE_BODY, expectStatus: 401, ...win }),
+      };
+    };
+    rows.push(rejectRow("baseline-reject", remitServer));
     const base = await remit.chain(await remit.createPrincipal("whatif-base"), 1);
     rows.push({
       key: "baseline-d1",
@@ -404,6 +416,7 @@ async function whatIf() {
       const d8w = await client.chain(p, 8);
       out.variants[name] = { applied: tree.applied, skipped: tree.skipped };
       say(`what-if ${name}: applied ${tree.applied.join(", ") || "nothing"}${tree.skipped.length ? `; NOT applied (source changed): ${tree.skipped.join(", ")}` : ""}`);
+      if (patches.includes("token-cache")) rows.push(rejectRow(`${name}-reject`, server));
       for (const [key, agent] of [[`${name}-d1`, d1w.leaf], [`${name}-d8`, d8w.leaf]])
         rows.push({
           key,

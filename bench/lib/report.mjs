@@ -182,14 +182,15 @@ export function report(r, conf) {
   }
   if (r.whatif?.rows) {
     const W2 = r.whatif.rows;
-    const floorCpu = F["jwt-do"]?.cpu?.serverUsPerRequest;
     lines.push("what-if (proposed server fixes applied to copies of the sources, same rotation; not the shipped code):");
     for (const [k, v] of Object.entries(W2)) {
-      const name = k.replace(/-d(\d)$/, "");
+      const name = k.replace(/-(d\d|reject)$/, "");
+      const floorCpu = (k.endsWith("-reject") ? F.jwt : F["jwt-do"])?.cpu?.serverUsPerRequest;
+      const floorName = k.endsWith("-reject") ? "jose floor" : "JWT+DO floor";
       const applied = r.whatif.variants[name]?.applied?.join(" + ") ?? "as built";
       lines.push(
         `  ${pad(k, 20, false)} ${pad(f0(v.rps), 6)} req/s  p50 ${pad(ms(v.p50), 7)} ms  ${pad(f0(v.cpu?.serverUsPerRequest), 5)} µs CPU/req` +
-          (floorCpu ? `  cpu-equivalent vs JWT+DO floor ${(floorCpu / v.cpu.serverUsPerRequest).toFixed(2)}×` : "") +
+          (floorCpu ? `  cpu-equivalent vs ${floorName} ${(floorCpu / v.cpu.serverUsPerRequest).toFixed(2)}×` : "") +
           `  [${applied}]`,
       );
     }

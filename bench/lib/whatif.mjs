@@ -54,6 +54,27 @@ export function leafHashNoble(bytes: Uint8Array): Hash {`,
     file: "durable-objects/tree/maintenance.ts",
     edits: [[`  if (receipts !== null) candidates.push(receipts);`, `  if (receipts !== null) candidates.push(Math.max(receipts, now + 1000));`]],
   },
+  "token-cache": {
+    what: "verified session tokens cached per isolate (exact token string → claims); time, issuer and kid re-checked on every hit",
+    file: "src/auth/session-token.ts",
+    edits: [
+      [
+        `export async function verifySessionToken(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {`,
+        `const __verified = new Map<string, { claims: SessionClaims; kid: string; issuer: string }>();
+export async function verifySessionToken(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {
+  const hit = __verified.get(token);
+  const s = now / 1000;
+  if (hit && hit.issuer === issuer && keys.byKid.has(hit.kid) && s < hit.claims.exp && s >= hit.claims.nbf) return hit.claims;
+  const claims = await verifySessionTokenUncached(keys, token, issuer, now);
+  if (__verified.size > 10_000) __verified.clear();
+  __verified.set(token, { claims, kid: String(decodeProtectedHeader(token).kid), issuer });
+  return claims;
+}
+
+async function verifySessionTokenUncached(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {`,
+      ],
+    ],
+  },
   "meta-cache": {
     what: "tree and principal ids read once per object instead of a SELECT per use",
     file: "durable-objects/session-tree.ts",
