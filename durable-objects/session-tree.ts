@@ -12,7 +12,7 @@ import { coveredByAny } from "../src/policy/scopes";
 import type { SignedReceipt } from "../src/settlement/receipt";
 import { newIdIn } from "../src/tree-ids";
 import { readReceipt, writeReceipt, type ReceiptFields } from "./tree/receipts";
-import { drainReceipts, outboxState, type ReceiptInOutbox } from "./tree/outbox";
+import { DRAIN_COALESCE_MS, drainReceipts, outboxState, type ReceiptInOutbox } from "./tree/outbox";
 import { migrateTree } from "./tree/schema";
 import {
   getMeta,
@@ -347,12 +347,16 @@ export class SessionTree extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- internals
 
+  // Fixed for the life of the tree once created: read once, not on every use.
+  private cachedTree: string | null = null;
+  private cachedPrincipal: string | null = null;
+
   private get treeId(): string {
-    return getMeta(this.sql, "tree")!;
+    return (this.cachedTree ??= getMeta(this.sql, "tree")!);
   }
 
   private get principal(): string {
-    return getMeta(this.sql, "principal")!;
+    return (this.cachedPrincipal ??= getMeta(this.sql, "principal")!);
   }
 
   private ownedSession(principal: string, id: string): SessionRow | null {
@@ -653,7 +657,7 @@ export class SessionTree extends DurableObject<Env> {
       { ...fields, session: ctx.session.id, path: ctx.session.path },
       ctx.now,
     );
-    this.scheduleAlarmSoon(ctx.now);
+    this.scheduleAlarmSoon(ctx.now + DRAIN_COALESCE_MS);
     return signed;
   }
 

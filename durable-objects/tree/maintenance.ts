@@ -65,7 +65,7 @@ interface OpenHold {
  * Everything time does to a tree. Idempotent: alarms are at-least-once, and each
  * step only acts on what is due and not yet done.
  */
-export function runMaintenance(sql: SqlStorage, key: { kid: string; seed: Uint8Array }, now: number): void {
+export function runMaintenance(sql: SqlStorage, key: { kid: string; sign(message: Uint8Array): Uint8Array }, now: number): void {
   const tree = getMeta(sql, "tree");
   const principal = getMeta(sql, "principal");
   if (!tree || !principal) return;

@@ -100,11 +100,16 @@ export async function drainReceipts(sql: SqlStorage, env: Env, now: number, hook
 
 /** When the outbox next needs the alarm: now if receipts wait, later during a backoff, null when empty. */
 export function receiptsDueAt(sql: SqlStorage, now: number): number | null {
-  const waiting = sql.exec<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM receipts WHERE shipped = 0 LIMIT 1)").one().n > 0;
-  if (!waiting) return null;
+  const oldest = sql.exec<{ t: number | null }>("SELECT min(created_at) AS t FROM receipts WHERE shipped = 0").one().t;
+  if (oldest === null) return null;
+  // Receipts wait up to DRAIN_COALESCE_MS so one ledger call carries many: the outbox is
+  // durable, and batches seal every LEDGER_BATCH_SECONDS anyway, so nothing waits longer.
   const retryAt = Number(getMeta(sql, RETRY_AT) ?? "0");
-  return Number.isFinite(retryAt) && retryAt > now ? retryAt : now;
+  return Math.max(now, oldest + DRAIN_COALESCE_MS, Number.isFinite(retryAt) ? retryAt : 0);
 }
+
+/** How long a fresh receipt may wait in the outbox for others to join it on the way to the ledger. */
+export const DRAIN_COALESCE_MS = 1000;
 
 /** A receipt and where it is on its way to the ledger (for the proof route). */
 export interface ReceiptInOutbox {

@@ -11,7 +11,7 @@ export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" 
  */
 export function writeReceipt(
   sql: SqlStorage,
-  key: { kid: string; seed: Uint8Array },
+  key: { kid: string; sign(message: Uint8Array): Uint8Array },
   tree: { id: string; principal: string },
   fields: ReceiptFields,
   now: number,
@@ -28,7 +28,7 @@ export function writeReceipt(
     at: new Date(now).toISOString(),
     kid: key.kid,
   };
-  const signed = signReceiptSync(receipt, key.seed);
+  const signed = signReceiptSync(receipt, key.sign);
   const { bytes } = signed;
   sql.exec(
     "INSERT INTO receipts (id, seq, session_id, kind, bytes, signature, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

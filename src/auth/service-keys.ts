@@ -1,3 +1,5 @@
+import { Buffer } from "node:buffer";
+import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { b64urlDecode, b64urlEncode } from "../encoding";
@@ -13,6 +15,11 @@ export interface ServiceKey {
   publicJwk: { kty: "OKP"; crv: "Ed25519"; x: string; kid: string; alg: "EdDSA"; use: "sig" };
   privateKey: CryptoKey;
   publicKey: CryptoKey;
+  /**
+   * Synchronous Ed25519 signature (the runtime's native one, through node:crypto), so a
+   * Durable Object can sign inside one synchronous transaction without noble's JS cost.
+   */
+  sign(message: Uint8Array): Uint8Array;
 }
 
 export interface ServiceKeys {
@@ -35,7 +42,9 @@ async function loadKey(secret: string): Promise<ServiceKey> {
   const publicKey = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x }, { name: "Ed25519" }, true, [
     "verify",
   ]);
-  return { kid, seed, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" }, privateKey, publicKey };
+  const keyObject = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
+  const sign = (message: Uint8Array) => new Uint8Array(nodeSign(null, message, keyObject));
+  return { kid, seed, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" }, privateKey, publicKey, sign };
 }
 
 // Importing keys costs more than verifying with them: keep them per isolate, keyed by the secrets.
@@ -57,10 +66,6 @@ export function serviceKeys(env: Pick<Env, "REMIT_SIGNING_KEY" | "REMIT_SIGNING_
   return cache.keys;
 }
 
-/** Synchronous Ed25519 signature: lets a Durable Object sign inside one synchronous transaction. */
-export function signSync(seed: Uint8Array, message: Uint8Array): Uint8Array {
-  return ed.sign(message, seed);
-}
 
 export function jwks(keys: ServiceKeys): { keys: ServiceKey["publicJwk"][] } {
   return { keys: [keys.current.publicJwk, ...(keys.previous ? [keys.previous.publicJwk] : [])] };

@@ -1,7 +1,7 @@
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import { problem, RemitError } from "../errors";
 import { b64urlEncode, utf8 } from "../encoding";
-import { signSync, type ServiceKeys } from "./service-keys";
+import type { ServiceKey, ServiceKeys } from "./service-keys";
 
 export const SESSION_TOKEN_TYPE = "remit-session+jwt";
 
@@ -48,7 +48,32 @@ const invalidToken = (detail: string) =>
  * Verifies signature, `typ`, `alg`, issuer and shape. Time is checked separately so
  * an expired session gets its own problem type rather than "invalid token".
  */
+/**
+ * Tokens already verified in this isolate, by their exact text. A hit skips only the
+ * signature and shape checks (the bytes are the ones that verified); the key must still
+ * be published, the issuer the same, and the time windows are checked every time.
+ */
+const verified = new Map<string, { kid: string; issuer: string; claims: SessionClaims }>();
+const VERIFIED_CACHE_SIZE = 5000;
+
 export async function verifySessionToken(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {
+  const hit = verified.get(token);
+  if (hit && hit.issuer === issuer && keys.byKid.has(hit.kid)) return checkWindow(hit.claims, now);
+  const claims = await verifySignatureAndShape(keys, token, issuer, now);
+  if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+  verified.set(token, { kid: decodeProtectedHeader(token).kid as string, issuer, claims });
+  return checkWindow(claims, now);
+}
+
+function checkWindow(c: SessionClaims, now: number): SessionClaims {
+  const seconds = now / 1000;
+  if (seconds >= c.exp) throw new RemitError(problem("session-expired", `the session expired at ${new Date(c.exp * 1000).toISOString()}`));
+  if (seconds < c.nbf)
+    throw new RemitError(problem("session-not-yet-valid", `the session is valid from ${new Date(c.nbf * 1000).toISOString()}`));
+  return c;
+}
+
+async function verifySignatureAndShape(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {
   let header;
   try {
     header = decodeProtectedHeader(token);
@@ -86,10 +111,6 @@ export async function verifySessionToken(keys: ServiceKeys, token: string, issue
   ) {
     throw invalidToken("the session token lacks required claims");
   }
-  const seconds = now / 1000;
-  if (seconds >= c.exp) throw new RemitError(problem("session-expired", `the session expired at ${new Date(c.exp * 1000).toISOString()}`));
-  if (seconds < c.nbf)
-    throw new RemitError(problem("session-not-yet-valid", `the session is valid from ${new Date(c.nbf * 1000).toISOString()}`));
   return c as SessionClaims;
 }
 
@@ -99,12 +120,12 @@ export async function verifySessionToken(keys: ServiceKeys, token: string, issue
  * with the idempotency record, so a replay returns the identical token).
  */
 export function issueSessionTokenSync(
-  key: { kid: string; seed: Uint8Array },
+  key: Pick<ServiceKey, "kid" | "sign">,
   claims: Omit<SessionClaims, "iat" | "jti">,
   now: number,
 ): string {
   const header = { alg: "EdDSA", typ: SESSION_TOKEN_TYPE, kid: key.kid };
   const payload: SessionClaims = { ...claims, iat: Math.floor(now / 1000), jti: crypto.randomUUID() };
   const signingInput = `${b64urlEncode(utf8(JSON.stringify(header)))}.${b64urlEncode(utf8(JSON.stringify(payload)))}`;
-  return `${signingInput}.${b64urlEncode(signSync(key.seed, utf8(signingInput)))}`;
+  return `${signingInput}.${b64urlEncode(key.sign(utf8(signingInput)))}`;
 }

@@ -104,10 +104,15 @@ export async function signReceipt(receipt: Receipt, key: Uint8Array | Signer): P
   return assemble(receipt, bytes, signature);
 }
 
-/** Synchronous signing, for a Durable Object that signs inside one synchronous transaction. */
-export function signReceiptSync(receipt: Receipt, seed: Uint8Array): SignedReceipt {
+/**
+ * Synchronous signing, for a Durable Object that signs inside one synchronous
+ * transaction: with a seed (noble), or with a synchronous signer (e.g. the runtime's
+ * native Ed25519), which is several times faster in a worker.
+ */
+export function signReceiptSync(receipt: Receipt, key: Uint8Array | ((message: Uint8Array) => Uint8Array)): SignedReceipt {
   const bytes = receiptBytes(receipt);
-  return assemble(receipt, bytes, ed.sign(utf8(bytes), checkSeed(seed)));
+  const message = utf8(bytes);
+  return assemble(receipt, bytes, typeof key === "function" ? key(message) : ed.sign(message, checkSeed(key)));
 }
 
 function assemble(receipt: Receipt, bytes: string, signature: Uint8Array): SignedReceipt {
