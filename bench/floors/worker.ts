@@ -32,7 +32,8 @@ import { DurableObject } from "cloudflare:workers";
 import { createHash, createPrivateKey, sign as nodeSign, type KeyObject } from "node:crypto";
 import { Hono } from "hono";
 import { jwtVerify } from "jose";
-import { serviceKeys, signSync } from "../../src/auth/service-keys";
+import * as ed from "@noble/ed25519";
+import { serviceKeys } from "../../src/auth/service-keys"; // also configures noble's sha512
 import { verifySessionToken } from "../../src/auth/session-token";
 import { verifyProof } from "../../src/auth/dpop";
 import { b64urlDecode, b64urlEncode, hex, utf8 } from "../../src/encoding";
@@ -81,7 +82,7 @@ export class Counter extends DurableObject<Env> {
     const n = this.increment();
     const receipt = sampleReceipt(n);
     const bytes = utf8(canonicalize(receipt));
-    return { n, signature: b64urlEncode(signSync(this.seed, bytes)), leaf: hex(leafHash(bytes)) };
+    return { n, signature: b64urlEncode(ed.sign(bytes, this.seed)), leaf: hex(leafHash(bytes)) };
   }
 
   /** The same with workerd's node:crypto (BoringSSL), still synchronous: usable inside transactionSync. */

@@ -84,7 +84,18 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
   const skew = iat - expect.now / 1000;
   if (Math.abs(skew) > expect.windowSeconds)
     throw invalidProof(skew > 0 ? "the proof iat is in the future" : "the proof iat is too old");
-  const expectedAth = b64urlEncode(await sha256(utf8(expect.accessToken)));
-  if (ath !== expectedAth) throw invalidProof("the proof ath is not the hash of the session token");
+  if (ath !== (await tokenHash(expect.accessToken))) throw invalidProof("the proof ath is not the hash of the session token");
   return { jti, iat };
+}
+
+const tokenHashes = new Map<string, string>();
+
+/** `ath`: base64url SHA-256 of the token; an agent sends the same token many times. */
+async function tokenHash(token: string): Promise<string> {
+  const known = tokenHashes.get(token);
+  if (known) return known;
+  const hash = b64urlEncode(await sha256(utf8(token)));
+  if (tokenHashes.size > 5_000) tokenHashes.delete(tokenHashes.keys().next().value!);
+  tokenHashes.set(token, hash);
+  return hash;
 }

@@ -29,11 +29,18 @@ export function toAgentJwk(jwk: Record<string, unknown>): AgentJwk {
   return { kty: "OKP", crv: "Ed25519", x: jwk.x as string };
 }
 
+const thumbprints = new Map<string, string>();
+
 /** RFC 7638 thumbprint (SHA-256) of an Ed25519 public key: the `cnf.jkt` binding. */
 export async function thumbprint(jwk: AgentJwk): Promise<string> {
+  const known = thumbprints.get(jwk.x);
+  if (known) return known;
   // Required members in lexicographic order, no whitespace (RFC 7638 §3.2).
   const canonical = `{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`;
-  return b64urlEncode(await sha256(utf8(canonical)));
+  const jkt = b64urlEncode(await sha256(utf8(canonical)));
+  if (thumbprints.size > 10_000) thumbprints.clear();
+  thumbprints.set(jwk.x, jkt);
+  return jkt;
 }
 
 const importedPublicKeys = new Map<string, CryptoKey>();
