@@ -225,12 +225,14 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
     .command("login")
     .description("check a principal API key against the service and keep both in the config file (0600)")
     .usage("--url <url> --api-key <key>")
-    .addHelpText("after", "\n--url and --api-key (the global options) are both required here.")
+    .addHelpText("after", "\n--url and --api-key (the global options), or REMIT_URL and REMIT_API_KEY, are both required here.")
     .action(async (_o: unknown, cmd: Command) => {
       const g = globals(cmd);
       const out = new Output(!!g.json);
-      if (!g.url || !g.apiKey) throw new UsageError("remit login needs --url <url> and --api-key <key>");
-      const o = { url: g.url, apiKey: g.apiKey };
+      const url = g.url ?? proc.env.REMIT_URL;
+      const apiKey = g.apiKey ?? proc.env.REMIT_API_KEY;
+      if (!url || !apiKey) throw new UsageError("remit login needs --url <url> and --api-key <key> (or REMIT_URL and REMIT_API_KEY)");
+      const o = { url, apiKey };
       try {
         new URL(o.url);
       } catch {
