@@ -19,23 +19,14 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./anvil.mjs";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = "127.0.0.1";
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "wrangler-dist", "cli.js");
 
-/** A free TCP port on 127.0.0.1 (the kernel's pick; free when this returns). */
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", fail);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? ok(address.port) : fail(new Error("no free port"))));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (the kernel's pick; free when this returns): the one anvil.mjs has. */
+export { freePort };
 
 // ------------------------------------------------------------------ .dev.vars
 

@@ -1,6 +1,6 @@
 import { formatAmount } from "../../src/policy/amounts";
 import { rollover } from "../../src/policy/budgets";
-import { windowEnd } from "../../src/policy/periods";
+import { windowEnd, type Period } from "../../src/policy/periods";
 import type { RateLimit } from "../../src/policy/rate";
 import type { SessionRow, StoredCounter } from "./store";
 
@@ -26,7 +26,7 @@ export interface SessionView {
     calls: { limit: number; used: number; remaining: number } | null;
     budgets: {
       asset: string;
-      period: string | null;
+      period: Period | null;
       limit: string;
       spent: string;
       held: string;

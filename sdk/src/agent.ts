@@ -1,3 +1,4 @@
+import type { SessionClaims } from "../../src/auth/session-token";
 import { b64urlDecode } from "../../src/encoding";
 import { amountString, boundsBody, enc, type Amount, type AmountValue, type SessionBounds } from "./common";
 import { createProof } from "./dpop";
@@ -14,20 +15,8 @@ export interface RemitAgentOptions extends ClientOptions {
   proofAlg?: "Ed25519" | "EdDSA";
 }
 
-/** What a session token asserts (decoded, not verified: the service verifies it). */
-export interface SessionClaims {
-  iss: string;
-  sub: string;
-  tree: string;
-  prn: string;
-  nbf: number;
-  exp: number;
-  iat: number;
-  jti: string;
-  cnf: { jkt: string };
-  scope: string;
-  depth: number;
-}
+/** What a session token asserts (decoded here, not verified: the service verifies it). */
+export type { SessionClaims };
 
 export interface AuthorizeOptions extends CallOptions {
   amount?: Amount;

@@ -1,7 +1,21 @@
 /**
  * The wire shapes of the Remit API (v1), as the service sends them: snake_case,
  * amounts as decimal strings of integer minor units, times as RFC 3339 strings.
+ * Shapes the service defines itself are re-exported from it, so the SDK cannot
+ * drift from what is sent.
  */
+import type { HoldView } from "../../durable-objects/session-tree";
+import type { SessionView } from "../../durable-objects/tree/views";
+import type { ApiKeyView, PrincipalView } from "../../durable-objects/principal";
+
+export type { Receipt, ReceiptKind, SignedReceipt } from "../../src/settlement/receipt";
+export type { ReceiptProof } from "../../src/settlement/period";
+export type Hold = HoldView;
+export type HoldStatus = HoldView["status"];
+export type Principal = PrincipalView;
+export type ApiKey = ApiKeyView;
+import type { SignedReceipt } from "../../src/settlement/receipt";
+import type { ReceiptProof } from "../../src/settlement/period";
 
 /** An Ed25519 public key as a JWK. */
 export interface PublicJwk {
@@ -31,45 +45,11 @@ export interface Limits {
   budgets?: Budget[];
 }
 
-export interface BudgetCounter {
-  asset: string;
-  period: Period | null;
-  limit: string;
-  spent: string;
-  held: string;
-  remaining: string;
-  window_start: string | null;
-  resets_at: string | null;
-}
+/** A session with its live counters, exactly as the service shapes it. */
+export type Session = SessionView;
+export type SessionStatus = SessionView["status"];
+export type BudgetCounter = SessionView["counters"]["budgets"][number];
 
-export type SessionStatus = "active" | "revoked" | "expired" | "pending" | "frozen";
-
-export interface Session {
-  id: string;
-  object: "session";
-  tree: string;
-  principal: string;
-  parent: string | null;
-  depth: number;
-  label: string | null;
-  status: SessionStatus;
-  scopes: string[];
-  not_before: string;
-  expires_at: string;
-  max_depth: number;
-  limits: Limits;
-  agent_jkt: string;
-  created_at: string;
-  revoked_at: string | null;
-  counters: {
-    calls: { limit: number; used: number; remaining: number } | null;
-    budgets: BudgetCounter[];
-    rate: { requests: number; per_seconds: number; remaining: number; reset_seconds: number } | null;
-    rate_limited: number;
-  };
-}
-
-/** A session and its DPoP-bound token, as granted or delegated. */
 export interface SessionGrant {
   session: Session;
   token: string;
@@ -86,56 +66,10 @@ export interface Revocation {
   revoked: number;
 }
 
-export type ReceiptKind = "authorize" | "capture" | "void" | "denial";
-
-export interface Receipt {
-  v: 1;
-  id: string;
-  kind: ReceiptKind;
-  tree: string;
-  session: string;
-  path: string[];
-  principal: string;
-  scope: string | null;
-  asset: string | null;
-  amount: string | null;
-  request_digest: string | null;
-  reason: string | null;
-  hold: string | null;
-  seq: number;
-  at: string;
-  kid: string;
-}
-
-export interface SignedReceipt {
-  receipt: Receipt;
-  /** The RFC 8785 canonical JSON of `receipt`, exactly as signed and hashed. */
-  bytes: string;
-  /** base64url Ed25519 signature over utf8(bytes). */
-  signature: string;
-  /** hex SHA-256(0x00 || bytes). */
-  leaf_hash: string;
-}
-
 export interface Authorization {
   receipt: SignedReceipt;
   /** The session's counters after the action. */
   session: Session;
-}
-
-export type HoldStatus = "open" | "captured" | "voided" | "expired";
-
-export interface Hold {
-  id: string;
-  object: "hold";
-  session: string;
-  scope: string;
-  asset: string;
-  amount: string;
-  captured: string | null;
-  status: HoldStatus;
-  expires_at: string;
-  created_at: string;
 }
 
 export interface SettledHold {
@@ -143,46 +77,14 @@ export interface SettledHold {
   receipt: SignedReceipt;
 }
 
-export interface Principal {
-  id: string;
-  object: "principal";
-  name: string;
-  max_session_seconds: number;
-  frozen: boolean;
-  created_at: string;
-}
-
 export interface FreezeResult extends Principal {
   /** How many trees the switch reached. */
   trees: number;
 }
 
-export interface ApiKey {
-  id: string;
-  object: "api_key";
-  prefix: string;
-  label: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
 export interface NewApiKey extends ApiKey {
   /** The secret key, shown once (absent on an idempotent replay). */
   api_key?: string;
-}
-
-/** The inclusion proof of a receipt: receipt → batch root → period root. Hashes are hex. */
-export interface ReceiptProof {
-  leaf_index: number;
-  batch_size: number;
-  batch_path: string[];
-  batch_root: string;
-  batch_index: number;
-  period_size: number;
-  period_path: string[];
-  period_root: string;
-  /** The key of `rootOf(period)` on the anchor contract. */
-  period: number;
 }
 
 /** A receipt proof once anchored: the inclusion proof plus where it is anchored. */

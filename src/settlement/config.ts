@@ -1,3 +1,4 @@
+import type { Env } from "../env";
 /**
  * Settlement settings from the worker's vars and secrets (wrangler.toml [vars],
  * `wrangler secret put`, `.dev.vars`, `wrangler dev --var`). Pure: no I/O.
@@ -29,18 +30,21 @@ export type AnchorSettings =
   | { state: "misconfigured"; reason: string };
 
 /** The subset of the worker's Env read here (strings, as vars arrive). */
-export interface SettlementVars {
-  LEDGER_SHARDS?: string;
-  LEDGER_BATCH_SIZE?: string;
-  LEDGER_BATCH_SECONDS?: string;
-  LEDGER_DRAIN_PAUSED?: string;
-  ANCHOR_RPC_URL?: string;
-  ANCHOR_CONTRACT?: string;
-  ANCHOR_PRIVATE_KEY?: string;
-  ANCHOR_CHAIN_ID?: string;
-  ANCHOR_CONFIRMATIONS?: string;
-  ANCHOR_REPLACE_AFTER_SECONDS?: string;
-}
+export type SettlementVars = Partial<
+  Pick<
+    Env,
+    | "LEDGER_SHARDS"
+    | "LEDGER_BATCH_SIZE"
+    | "LEDGER_BATCH_SECONDS"
+    | "LEDGER_DRAIN_PAUSED"
+    | "ANCHOR_RPC_URL"
+    | "ANCHOR_CONTRACT"
+    | "ANCHOR_PRIVATE_KEY"
+    | "ANCHOR_CHAIN_ID"
+    | "ANCHOR_CONFIRMATIONS"
+    | "ANCHOR_REPLACE_AFTER_SECONDS"
+  >
+>;
 
 export const DEFAULT_SHARDS = 4;
 export const DEFAULT_BATCH_SIZE = 256;
