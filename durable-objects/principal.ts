@@ -191,6 +191,14 @@ export class Principal extends DurableObject<Env> {
     return this.authenticated(proof, idem, async () => this.tree(id).revoke(this.id, id));
   }
 
+  listReceipts(
+    proof: KeyProof,
+    sessionId: string,
+    page: { limit: number; startingAfter?: string },
+  ): Promise<PrincipalResult<{ data: SignedReceipt[]; has_more: boolean }>> {
+    return this.authenticated(proof, null, async () => this.tree(sessionId).listReceipts(this.id, sessionId, page));
+  }
+
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>> {
     return this.authenticated(proof, null, async (): Promise<Outcome<SignedReceipt>> => this.tree(id).receipt({ principal: this.id }, id));
   }

@@ -181,6 +181,31 @@ export class SessionTree extends DurableObject<Env> {
     return ok(found);
   }
 
+  /** A session's receipts, oldest first (by the tree's sequence), cursor-paginated. */
+  listReceipts(
+    principal: string,
+    sessionId: string,
+    page: { limit: number; startingAfter?: string },
+  ): Outcome<{ data: SignedReceipt[]; has_more: boolean }> {
+    if (!this.ownedSession(principal, sessionId)) return refused(problem("not-found", `no session ${sessionId}`));
+    let afterSeq = 0;
+    if (page.startingAfter) {
+      const cursor = this.sql.exec<{ seq: number }>("SELECT seq FROM receipts WHERE id = ? AND session_id = ?", page.startingAfter, sessionId).toArray()[0];
+      if (!cursor)
+        return refused(
+          problem("validation-failed", `starting_after ${page.startingAfter} is not a receipt of this session`, {
+            errors: [{ field: "starting_after", rule: "unknown_cursor", message: "must be a receipt id of this session" }],
+          }),
+        );
+      afterSeq = cursor.seq;
+    }
+    const rows = this.sql
+      .exec<{ id: string }>("SELECT id FROM receipts WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?", sessionId, afterSeq, page.limit + 1)
+      .toArray();
+    const data = rows.slice(0, page.limit).map((r) => readReceipt(this.sql, r.id)!);
+    return ok({ data, has_more: rows.length > page.limit });
+  }
+
   // ---------------------------------------------------------------- agent surface
 
   /** A receipt of the agent's own session or of a session below it. */

@@ -4,7 +4,7 @@ import { principalAuth, principalOf, type AppEnv } from "../auth/middleware";
 import { thumbprint, toAgentJwk } from "../auth/jwk";
 import { idempotencyOf, issuer, respond } from "../http";
 import type { Limits } from "../policy/attenuate";
-import { EmptyRequest, GrantRequest, GrantResponse, IdParam, SessionView } from "../schemas";
+import { EmptyRequest, GrantRequest, GrantResponse, IdParam, SessionView, SignedReceiptView } from "../schemas";
 import { body, IdempotencyHeaders, jsonBody, json, PRINCIPAL_SECURITY, problems } from "./common";
 import { z } from "@hono/zod-openapi";
 
@@ -96,4 +96,30 @@ sessions.openapi(revoke, async (c) => {
   const { id } = c.req.valid("param");
   const principal = principalOf(c.env, c.var.principalId);
   return respond(c, await principal.revokeSession(c.var.keyProof, await idempotencyOf(c), id), 200);
+});
+
+const ReceiptPage = z.object({ data: z.array(SignedReceiptView), has_more: z.boolean() }).openapi("ReceiptList");
+
+const listReceipts = createRoute({
+  method: "get",
+  path: "/v1/sessions/{id}/receipts",
+  tags: ["Sessions", "Receipts"],
+  summary: "A session's receipts, in the order they were written (spends, captures, voids, denials)",
+  security: PRINCIPAL_SECURITY,
+  middleware: [principalAuth] as const,
+  request: {
+    params: IdParam("ses"),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      starting_after: z.string().regex(/^rcp_[0-9a-z]{26}$/, { message: "must be a rcp_ id" }).optional(),
+    }),
+  },
+  responses: { 200: json(ReceiptPage, "One page of receipts, oldest first"), ...problems(...AUTH_PROBLEMS, "not-found") },
+});
+
+sessions.openapi(listReceipts, async (c) => {
+  const { id } = c.req.valid("param");
+  const { limit, starting_after } = c.req.valid("query");
+  const principal = principalOf(c.env, c.var.principalId);
+  return respond(c, await principal.listReceipts(c.var.keyProof, id, { limit, ...(starting_after ? { startingAfter: starting_after } : {}) }), 200);
 });

@@ -284,6 +284,23 @@ describe("settlement survives restarts and chain trouble", () => {
     );
     unacknowledged = totals.received - created.length;
     expect(unacknowledged).toBeLessThanOrEqual(inFlightAtKill);
+    // After the crash every counter equals the sum of its session's receipts, including
+    // spends whose answer was lost with the process.
+    for (const s of spenders) {
+      let after = "";
+      let fromReceipts = 0n;
+      for (;;) {
+        const page = await http(w().url, "GET", `/v1/sessions/${s.session}/receipts?limit=100${after ? `&starting_after=${after}` : ""}`, {
+          headers: { authorization: `Bearer ${s.apiKey}` },
+        });
+        expect(page.status, page.text).toBe(200);
+        for (const r of page.json.data) if (r.receipt.kind === "authorize" || r.receipt.kind === "capture") fromReceipts += BigInt(r.receipt.amount ?? "0");
+        if (!page.json.has_more) break;
+        after = page.json.data.at(-1).receipt.id;
+      }
+      const session = await http(w().url, "GET", `/v1/sessions/${s.session}`, { headers: { authorization: `Bearer ${s.apiKey}` } });
+      expect(BigInt(session.json.counters.budgets[0].spent), s.session).toBe(fromReceipts);
+    }
     const run = await settleNow(w(), { seal: false });
     expect(run, JSON.stringify(run)).toMatchObject({ action: "anchored" });
   });
