@@ -22,6 +22,10 @@ export default defineConfig({
                 // the real receiver started by test/support/webhook-receiver.mjs (globalSetup).
                 WEBHOOK_RETRY_SCALE: "0.0001",
                 WEBHOOK_TEST_RECEIVER: inject("webhookReceiver"),
+                // How hard the property tests push: `npm run test:soak` raises these.
+                TEST_RACE_RUNS: process.env.RACE_RUNS ?? "12",
+                TEST_FUZZ_RUNS: process.env.FUZZ_RUNS ?? "60",
+                TEST_SEED: process.env.TEST_SEED ?? String(Date.now() % 1_000_000),
               },
               // Batches flush in 50 ms rather than a second. Each entry replaces wrangler.toml's
               // whole, so it repeats the rest (test/unit/webhooks/queue.test.ts keeps them equal).

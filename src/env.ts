@@ -43,4 +43,8 @@ export interface Env {
   WEBHOOKS_DLQ?: Queue<WebhookMessage>;
   /** Tests only: shrinks the webhook retry schedule by this factor (e.g. `0.0001`); unset in production. */
   WEBHOOK_RETRY_SCALE?: string;
+  /** Test-only knobs (vitest bindings): property-test run counts and seed. */
+  TEST_RACE_RUNS?: string;
+  TEST_FUZZ_RUNS?: string;
+  TEST_SEED?: string;
 }

@@ -6,6 +6,8 @@ import { treeKey } from "../../src/tree-ids";
 import { agentCall, call, createPrincipal, delegate, grant, problemName, type Agent } from "../support/harness";
 
 const SCOPE = "http:GET:api.example.com/v1/pay";
+const RACE_RUNS = Number(env.TEST_RACE_RUNS ?? "12");
+const SEED = Number(env.TEST_SEED ?? "1");
 const spend = (a: Agent, value: string, asset = "USD", extra: Record<string, unknown> = {}) =>
   agentCall(a, "POST", "/v1/authorize", { scope: SCOPE, amount: { asset, value }, ...extra });
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
@@ -125,10 +127,44 @@ describe("budgets: security — exact under concurrency (invariant 1)", () => {
           expect(BigInt((await usd(p, middle)).spent)).toBeLessThanOrEqual(150n);
         },
       ),
-      { numRuns: 12, seed: Number(process.env.RACE_SEED ?? Date.now() % 100000) },
+      { numRuns: RACE_RUNS, seed: SEED },
     );
-    expect(runs).toBe(12);
-  }, 120_000);
+    expect(runs).toBe(RACE_RUNS);
+  }, 600_000);
+
+  it("the same at random depths up to 8, the tightest level anywhere in the chain, over many seeds", async () => {
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }), // depth of the spending leaf
+        fc.nat(8), // which level is tightest (mod depth + 1)
+        fc.integer({ min: 1, max: 9 }), // amount
+        fc.integer({ min: 0, max: 50 }), // what the tightest level has left
+        fc.integer({ min: 5, max: 30 }), // parallel requests
+        async (depth, tightRaw, amount, left, n) => {
+          runs++;
+          const p = await createPrincipal();
+          const levels = [await grant(p.apiKey, { scopes: ["http:GET:api.example.com/*"], max_depth: 8, limits: { budgets: [{ asset: "USD", amount: "1000" }] } })];
+          for (let d = 1; d <= depth; d++) levels.push(await delegate(levels[d - 1]!, { limits: { budgets: [{ asset: "USD", amount: String(1000 - d * 10) }] } }));
+          const tight = tightRaw % (depth + 1);
+          const limit = 1000 - tight * 10;
+          if (limit - left > 0) expect((await spend(levels[tight]!, String(limit - left))).status).toBe(200);
+          const leaf = levels[depth]!;
+          const results = await Promise.all(Array.from({ length: n }, () => spend(leaf, String(amount))));
+          const ok = results.filter((r) => r.status === 200).length;
+          // Every level above `tight` has more left than `tight`; below it, the leaf's own limit binds last.
+          const leafLeft = tight === depth ? left : Math.min(left, 1000 - depth * 10);
+          expect(ok).toBe(Math.min(n, Math.floor(leafLeft / amount)));
+          for (const level of levels) {
+            const c = await usd(p, level);
+            expect(BigInt(c.spent) + BigInt(c.held)).toBeLessThanOrEqual(BigInt(c.limit));
+          }
+        },
+      ),
+      { numRuns: RACE_RUNS, seed: SEED + 1 },
+    );
+    expect(runs).toBe(RACE_RUNS);
+  }, 600_000);
 
   it("parallel holds race captures and voids without ever passing the budget", async () => {
     const { p, root, leaf } = await chain({ root: "100", middle: "100", leaf: "100" });

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import { bodiesFor } from "../support/fuzz";
 import { agentCall, call, createPrincipal, delegate, grant, problemName, type Agent } from "../support/harness";
 
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
+const FUZZ_RUNS = Number(env.TEST_FUZZ_RUNS ?? "60");
 const LIMITS = { calls: 1000, budgets: [{ asset: "USD", amount: "1000" }, { asset: "USD", amount: "500", period: "day" }] };
 
 /** The counters that money and authority live in: they must not move on a refusal. */
@@ -187,9 +189,9 @@ describe("fuzzing every request body from its schema: never a 5xx, a refusal nev
             expect(await snapshot(p.apiKey, root.session.id)).toEqual(before);
           }
         }),
-        { numRuns: 60 },
+        { numRuns: FUZZ_RUNS },
       );
-      expect(cases).toBe(60);
+      expect(cases).toBe(FUZZ_RUNS);
       // The fuzzer must reach past validation, or it tests nothing but the schema.
       expect([...seen]).toEqual(expect.arrayContaining(reaches));
     }, 120_000);
