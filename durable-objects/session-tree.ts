@@ -277,7 +277,8 @@ export class SessionTree extends DurableObject<Env> {
         reason: null,
         hold: null,
       });
-      return ok({ receipt, session: this.view(readSession(this.sql, ctx.session.id)!, ctx.now) });
+      // Ancestors' statuses cannot change inside this transaction: reuse the chain already read.
+      return ok({ receipt, session: this.view(readSession(this.sql, ctx.session.id)!, ctx.now, ctx.chain) });
     });
   }
 
@@ -432,8 +433,8 @@ export class SessionTree extends DurableObject<Env> {
     return { session: this.view(row, now), token };
   }
 
-  private view(row: SessionRow, now: number): SessionView {
-    const chain = readChain(this.sql, row);
+  private view(row: SessionRow, now: number, knownChain?: SessionRow[]): SessionView {
+    const chain = knownChain ?? readChain(this.sql, row);
     const tat = this.sql.exec<{ tat: number }>("SELECT tat FROM rate WHERE session_id = ?", row.id).toArray()[0]?.tat ?? null;
     return sessionView(
       row,

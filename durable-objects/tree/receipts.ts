@@ -1,6 +1,5 @@
 import { newIdIn } from "../../src/tree-ids";
 import { signReceiptSync, type Receipt, type SignedReceipt } from "../../src/settlement/receipt";
-import { getMeta, setMeta } from "./store";
 
 export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" | "asset" | "amount" | "request_digest" | "reason" | "hold">;
 
@@ -16,8 +15,8 @@ export function writeReceipt(
   fields: ReceiptFields,
   now: number,
 ): SignedReceipt {
-  const seq = Number(getMeta(sql, "receipt_seq") ?? "0") + 1;
-  setMeta(sql, "receipt_seq", String(seq));
+  // The unique index on seq answers this from its last entry; receipts are never deleted.
+  const seq = sql.exec<{ seq: number }>("SELECT coalesce(max(seq), 0) + 1 AS seq FROM receipts").one().seq;
   const receipt: Receipt = {
     v: 1,
     id: newIdIn("rcp", tree.id),

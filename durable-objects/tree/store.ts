@@ -28,18 +28,35 @@ export interface SessionRow {
 
 type Raw = Record<string, SqlStorageValue>;
 
+/**
+ * A session's path, key, scopes and limits never change after it is created, yet every
+ * decision reads them: parse each distinct text once. Callers treat the values as
+ * read-only (they are only read, spread into new arrays, or serialized).
+ */
+const parsed = new Map<string, unknown>();
+function parseOnce<T>(text: SqlStorageValue | undefined): T {
+  const key = text as string;
+  let value = parsed.get(key);
+  if (value === undefined) {
+    value = JSON.parse(key);
+    if (parsed.size > 20_000) parsed.clear();
+    parsed.set(key, value);
+  }
+  return value as T;
+}
+
 function toSession(r: Raw): SessionRow {
   return {
     id: r.id as string,
     parent: (r.parent as string | null) ?? null,
-    path: JSON.parse(r.path as string) as string[],
+    path: parseOnce<string[]>(r.path),
     depth: r.depth as number,
-    agentJwk: JSON.parse(r.agent_jwk as string) as AgentJwk,
+    agentJwk: parseOnce<AgentJwk>(r.agent_jwk),
     jkt: r.jkt as string,
-    scopes: JSON.parse(r.scopes as string) as string[],
+    scopes: parseOnce<string[]>(r.scopes),
     notBefore: r.not_before as number,
     expiresAt: r.expires_at as number,
-    limits: JSON.parse(r.limits as string) as Limits,
+    limits: parseOnce<Limits>(r.limits),
     maxDepth: r.max_depth as number,
     label: (r.label as string | null) ?? null,
     status: r.status as SessionRow["status"],
