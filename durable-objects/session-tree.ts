@@ -168,6 +168,13 @@ export class SessionTree extends DurableObject<Env> {
   /** The principal's kill switch, fanned out to each of its trees. */
   setFrozen(frozen: boolean): void {
     setMeta(this.sql, "frozen", frozen ? "1" : "0");
+    this.frozenFlag = frozen;
+  }
+
+  // Only setFrozen changes it, in this object: read from storage once per instance.
+  private frozenFlag: boolean | null = null;
+  private get frozen(): boolean {
+    return (this.frozenFlag ??= getMeta(this.sql, "frozen") === "1");
   }
 
   receipt(caller: { principal: string } | { session: string }, id: string): Outcome<SignedReceipt> {
@@ -435,13 +442,15 @@ export class SessionTree extends DurableObject<Env> {
 
   private view(row: SessionRow, now: number, knownChain?: SessionRow[]): SessionView {
     const chain = knownChain ?? readChain(this.sql, row);
-    const tat = this.sql.exec<{ tat: number }>("SELECT tat FROM rate WHERE session_id = ?", row.id).toArray()[0]?.tat ?? null;
+    const tat = row.limits.rate
+      ? (this.sql.exec<{ tat: number }>("SELECT tat FROM rate WHERE session_id = ?", row.id).toArray()[0]?.tat ?? null)
+      : null;
     return sessionView(
       row,
       {
         tree: this.treeId,
         principal: this.principal,
-        frozen: getMeta(this.sql, "frozen") === "1",
+        frozen: this.frozen,
         revokedAncestor: chain.some((s) => s.status === "revoked"),
       },
       readCounters(this.sql, [row.id]),
@@ -462,9 +471,10 @@ export class SessionTree extends DurableObject<Env> {
     const now = Date.now();
     const result = this.ctx.storage.transactionSync((): AgentResult<T> => {
       // A proof is good once, whatever happens next (invariant 5).
-      const seen = this.sql.exec("SELECT 1 FROM jti WHERE jti = ?", call.jti).toArray().length > 0;
-      if (seen) return { outcome: refused(problem("proof-replayed", "this DPoP proof was already used", undefined, replayedHeader)) };
-      this.sql.exec("INSERT INTO jti (jti, expires_at) VALUES (?, ?)", call.jti, call.jtiExpiresAt);
+      const fresh = this.sql
+        .exec("INSERT INTO jti (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING RETURNING 1", call.jti, call.jtiExpiresAt)
+        .toArray().length === 1;
+      if (!fresh) return { outcome: refused(problem("proof-replayed", "this DPoP proof was already used", undefined, replayedHeader)) };
 
       const session = readSession(this.sql, call.session);
       if (!session) return { outcome: refused(problem("invalid-token", "the session does not exist")) };
@@ -566,7 +576,7 @@ export class SessionTree extends DurableObject<Env> {
   private checkLiveness(ctx: DecisionContext): Outcome<never> | null {
     const revoked = ctx.chain.find((s) => s.status === "revoked");
     if (revoked) return this.deny(ctx, "session-revoked", `session ${revoked.id} was revoked`, { revoked_session: revoked.id });
-    if (getMeta(this.sql, "frozen") === "1") return this.deny(ctx, "principal-frozen", "every session of this principal is frozen");
+    if (this.frozen) return this.deny(ctx, "principal-frozen", "every session of this principal is frozen");
     const expired = ctx.chain.find((s) => ctx.now >= s.expiresAt);
     if (expired) return refused(problem("session-expired", `session ${expired.id} expired at ${new Date(expired.expiresAt).toISOString()}`));
     const early = ctx.chain.find((s) => ctx.now < s.notBefore);
@@ -639,7 +649,7 @@ export class SessionTree extends DurableObject<Env> {
   }
 
   private countCall(chain: SessionRow[]): void {
-    for (const s of chain) this.sql.exec("UPDATE sessions SET calls_used = calls_used + 1 WHERE id = ?", s.id);
+    this.sql.exec(`UPDATE sessions SET calls_used = calls_used + 1 WHERE id IN (${chain.map(() => "?").join(",")})`, ...chain.map((s) => s.id));
   }
 
   /** Applies `change` to every counter of `asset` up the chain (already checked), returning what was written. */
