@@ -1,17 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
+import { dpopChallenge } from "../src/auth/dpop";
 import type { AgentJwk } from "../src/auth/jwk";
 import { serviceKeys, type ServiceKey } from "../src/auth/service-keys";
 import { issueSessionTokenSync } from "../src/auth/session-token";
 import type { Env } from "../src/env";
 import { ok, problem, refused, type Outcome, type Problem, type ProblemName } from "../src/errors";
 import { attenuate, type Limits } from "../src/policy/attenuate";
-import { checkDebit, capture as captureCounter, debit, release, reserve, rollover, sameWindow, type BudgetCounter } from "../src/policy/budgets";
+import { checkDebit, capture as captureCounter, debit, release, reserve, rollover, type BudgetCounter } from "../src/policy/budgets";
 import { formatAmount } from "../src/policy/amounts";
 import { gcra, rateLimitHeaders, tightest, type RateLimit } from "../src/policy/rate";
 import { coveredByAny } from "../src/policy/scopes";
 import type { SignedReceipt } from "../src/settlement/receipt";
 import { newIdIn } from "../src/tree-ids";
-import { readReceipt, writeReceipt, type ReceiptFields } from "./tree/receipts";
+import { readReceipt, readReceipts, writeReceipt, type ReceiptFields } from "./tree/receipts";
 import { DRAIN_COALESCE_MS, drainReceipts, outboxState, type ReceiptInOutbox } from "./tree/outbox";
 import { migrateTree } from "./tree/schema";
 import {
@@ -22,6 +23,7 @@ import {
   readSession,
   readSubtree,
   setMeta,
+  settleHoldCounters,
   writeCounter,
   type SessionRow,
   type StoredCounter,
@@ -206,10 +208,8 @@ export class SessionTree extends DurableObject<Env> {
         );
       afterSeq = cursor.seq;
     }
-    const rows = this.sql
-      .exec<{ id: string }>("SELECT id FROM receipts WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?", sessionId, afterSeq, page.limit + 1)
-      .toArray();
-    const data = rows.slice(0, page.limit).map((r) => readReceipt(this.sql, r.id)!);
+    const rows = readReceipts(this.sql, "session_id = ? AND seq > ? ORDER BY seq LIMIT ?", sessionId, afterSeq, page.limit + 1);
+    const data = rows.slice(0, page.limit);
     return ok({ data, has_more: rows.length > page.limit });
   }
 
@@ -332,7 +332,7 @@ export class SessionTree extends DurableObject<Env> {
             errors: [{ field: "amount", rule: "exceeds_hold", message: `must be at most ${hold.value.amount}` }],
           }),
         );
-      this.settleHold(hold.value, (c) => captureCounter(c, held, take));
+      settleHoldCounters(this.sql, hold.value, (c) => captureCounter(c, held, take));
       this.sql.exec("UPDATE holds SET status = 'captured', captured = ?, closed_at = ? WHERE id = ?", formatAmount(take), ctx.now, holdId);
       const receipt = this.receiptFor(ctx, {
         kind: "capture",
@@ -352,7 +352,7 @@ export class SessionTree extends DurableObject<Env> {
     return this.agentDecision(call, { liveness: false }, (ctx) => {
       const hold = this.openHold(ctx, holdId);
       if (!hold.ok) return hold;
-      this.settleHold(hold.value, (c) => release(c, BigInt(hold.value.amount)));
+      settleHoldCounters(this.sql, hold.value, (c) => release(c, BigInt(hold.value.amount)));
       this.sql.exec("UPDATE holds SET status = 'voided', closed_at = ? WHERE id = ?", ctx.now, holdId);
       const receipt = this.receiptFor(ctx, {
         kind: "void",
@@ -393,7 +393,7 @@ export class SessionTree extends DurableObject<Env> {
   }
 
   private ownedSession(principal: string, id: string): SessionRow | null {
-    if (getMeta(this.sql, "principal") !== principal) return null;
+    if (this.principal !== principal) return null;
     return readSession(this.sql, id);
   }
 
@@ -474,7 +474,10 @@ export class SessionTree extends DurableObject<Env> {
       const fresh = this.sql
         .exec("INSERT INTO jti (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING RETURNING 1", call.jti, call.jtiExpiresAt)
         .toArray().length === 1;
-      if (!fresh) return { outcome: refused(problem("proof-replayed", "this DPoP proof was already used", undefined, replayedHeader)) };
+      if (!fresh) {
+        const detail = "this DPoP proof was already used";
+        return { outcome: refused(problem("proof-replayed", detail, undefined, dpopChallenge("invalid_dpop_proof", detail))) };
+      }
 
       const session = readSession(this.sql, call.session);
       if (!session) return { outcome: refused(problem("invalid-token", "the session does not exist")) };
@@ -597,14 +600,14 @@ export class SessionTree extends DurableObject<Env> {
         limit: exhausted.limits.calls,
       });
     if (!amount) return null;
-    const own = readCounters(this.sql, [ctx.session.id], amount.asset);
-    if (own.length === 0)
+    const chainCounters = readCounters(this.sql, ctx.chain.map((s) => s.id), amount.asset);
+    if (!chainCounters.some((c) => c.session === ctx.session.id))
       return refused(
         problem("validation-failed", `this session has no budget in ${amount.asset}`, {
           errors: [{ field: "amount.asset", rule: "unknown_asset", message: `no budget in ${amount.asset} on this session` }],
         }),
       );
-    const counters = readCounters(this.sql, ctx.chain.map((s) => s.id), amount.asset).map((c) => ({ ...rollover(c, ctx.now), session: c.session }));
+    const counters = chainCounters.map((c) => ({ ...rollover(c, ctx.now), session: c.session }));
     const verdict = checkDebit(counters, BigInt(amount.value));
     if (!verdict.ok) {
       const c = verdict.counter as BudgetCounter & { session: string };
@@ -674,17 +677,6 @@ export class SessionTree extends DurableObject<Env> {
     return ok(row);
   }
 
-  /** Releases or captures a hold on the counters it reserved, where their window is still the one it reserved in. */
-  private settleHold(hold: HoldRow, change: (c: BudgetCounter) => BudgetCounter): void {
-    const windows = JSON.parse(hold.windows) as { session: string; period: string; window_start: number | null }[];
-    const sessions = [...new Set(windows.map((w) => w.session))];
-    for (const c of readCounters(this.sql, sessions, hold.asset)) {
-      const w = windows.find((x) => x.session === c.session && x.period === (c.period ?? "life"));
-      if (!w || !sameWindow(c, w.window_start)) continue;
-      writeCounter(this.sql, { ...change(c), session: c.session, thresholds: c.thresholds });
-    }
-  }
-
   private receiptFor(ctx: DecisionContext, fields: Omit<ReceiptFields, "session" | "path">): SignedReceipt {
     const signed = writeReceipt(
       this.sql,
@@ -751,5 +743,3 @@ export interface HoldRow {
   closed_at: number | null;
   [key: string]: SqlStorageValue;
 }
-
-const replayedHeader = { "WWW-Authenticate": 'DPoP error="invalid_dpop_proof", error_description="the proof was already used"' };

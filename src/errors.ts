@@ -62,24 +62,10 @@ export function problem(
   return { name, detail, ...(extra ? { extra } : {}), ...(headers ? { headers } : {}) };
 }
 
-export function fail(
-  name: ProblemName,
-  detail: string,
-  extra?: Record<string, ProblemValue>,
-  headers?: Record<string, string>,
-): never {
-  throw new RemitError(problem(name, detail, extra, headers));
-}
-
 /** What a Durable Object decision returns: a value, or a refusal that changed nothing. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: Problem };
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const refused = <T = never>(p: Problem): Outcome<T> => ({ ok: false, problem: p });
-
-export function unwrap<T>(outcome: Outcome<T>): T {
-  if (outcome.ok) return outcome.value;
-  throw new RemitError(outcome.problem);
-}
 
 export interface FieldError {
   /** JSON path of the field, dotted (`limits.budgets.0.amount`). */

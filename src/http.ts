@@ -1,7 +1,7 @@
 import type { Context, TypedResponse } from "hono";
 import { hex, sha256 } from "./encoding";
 import type { Env } from "./env";
-import { RemitError, problem, validationFailed, type Outcome } from "./errors";
+import { RemitError, validationFailed, type Outcome } from "./errors";
 
 /** The base of problem `type` URLs and the token issuer. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -51,10 +51,4 @@ export function respond<T, B>(
     throw new RemitError({ ...p, headers: { ...headers, ...(p.headers ?? {}) } });
   }
   return c.json(shape(result.outcome.value) as object, status, headers) as Response & TypedResponse<any, any, "json">;
-}
-
-export function requireJson(c: Context): void {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i.test(type))
-    throw new RemitError(problem("unsupported-media-type", "send the body as application/json"));
 }

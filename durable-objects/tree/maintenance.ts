@@ -1,6 +1,6 @@
 import { formatAmount } from "../../src/policy/amounts";
-import { release, sameWindow } from "../../src/policy/budgets";
-import { readCounters, readSession, writeCounter, getMeta, type StoredCounter } from "./store";
+import { release } from "../../src/policy/budgets";
+import { getMeta, readSession, settleHoldCounters, type StoredCounter } from "./store";
 import { writeReceipt } from "./receipts";
 import { receiptsDueAt } from "./outbox";
 import { buildEvent, type EventData, type EventType } from "../../src/webhooks/events";
@@ -73,13 +73,7 @@ export function runMaintenance(sql: SqlStorage, key: { kid: string; sign(message
   // Holds past their expiry give their reservation back, with a receipt and an event.
   const due = sql.exec<OpenHold>("SELECT * FROM holds WHERE status = 'open' AND expires_at <= ?", now).toArray();
   for (const h of due) {
-    const windows = JSON.parse(h.windows) as { session: string; period: string; window_start: number | null }[];
-    const sessions = [...new Set(windows.map((w) => w.session))];
-    for (const c of readCounters(sql, sessions, h.asset)) {
-      const w = windows.find((x) => x.session === c.session && x.period === (c.period ?? "life"));
-      if (!w || !sameWindow(c, w.window_start)) continue;
-      writeCounter(sql, { ...release(c, BigInt(h.amount)), session: c.session, thresholds: c.thresholds });
-    }
+    settleHoldCounters(sql, h, (c) => release(c, BigInt(h.amount)));
     sql.exec("UPDATE holds SET status = 'expired', closed_at = ? WHERE id = ?", now, h.id);
     const session = readSession(sql, h.session_id);
     writeReceipt(

@@ -44,9 +44,13 @@ export function writeReceipt(
 }
 
 export function readReceipt(sql: SqlStorage, id: string): SignedReceipt | null {
-  const row = sql
-    .exec<{ bytes: string; signature: string; leaf_hash: string }>("SELECT bytes, signature, leaf_hash FROM receipts WHERE id = ?", id)
-    .toArray()[0];
-  if (!row) return null;
-  return { receipt: JSON.parse(row.bytes) as Receipt, bytes: row.bytes, signature: row.signature, leaf_hash: row.leaf_hash };
+  return readReceipts(sql, "id = ?", id)[0] ?? null;
+}
+
+/** Signed receipts matching a WHERE clause (with its ORDER/LIMIT), in one query. */
+export function readReceipts(sql: SqlStorage, where: string, ...bindings: SqlStorageValue[]): SignedReceipt[] {
+  return sql
+    .exec<{ bytes: string; signature: string; leaf_hash: string }>(`SELECT bytes, signature, leaf_hash FROM receipts WHERE ${where}`, ...bindings)
+    .toArray()
+    .map((row) => ({ receipt: JSON.parse(row.bytes) as Receipt, bytes: row.bytes, signature: row.signature, leaf_hash: row.leaf_hash }));
 }

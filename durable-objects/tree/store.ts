@@ -1,5 +1,5 @@
 import type { AgentJwk } from "../../src/auth/jwk";
-import type { BudgetCounter } from "../../src/policy/budgets";
+import { sameWindow, type BudgetCounter } from "../../src/policy/budgets";
 import type { Limits } from "../../src/policy/attenuate";
 import type { Period } from "../../src/policy/periods";
 
@@ -177,4 +177,22 @@ export function getMeta(sql: SqlStorage, key: string): string | null {
 
 export function setMeta(sql: SqlStorage, key: string, value: string): void {
   sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+}
+
+/**
+ * Releases or captures a hold on the counters it reserved, only where a counter's window
+ * is still the one the hold reserved in (an earlier window's reservation is already gone).
+ */
+export function settleHoldCounters(
+  sql: SqlStorage,
+  hold: { asset: string; windows: string },
+  change: (c: BudgetCounter) => BudgetCounter,
+): void {
+  const windows = JSON.parse(hold.windows) as { session: string; period: string; window_start: number | null }[];
+  const sessions = [...new Set(windows.map((w) => w.session))];
+  for (const c of readCounters(sql, sessions, hold.asset)) {
+    const w = windows.find((x) => x.session === c.session && x.period === (c.period ?? "life"));
+    if (!w || !sameWindow(c, w.window_start)) continue;
+    writeCounter(sql, { ...change(c), session: c.session, thresholds: c.thresholds });
+  }
 }

@@ -20,12 +20,20 @@ export interface VerifiedProof {
   iat: number;
 }
 
-export const invalidProof = (detail: string) =>
-  new RemitError(
-    problem("invalid-proof", detail, undefined, {
-      "WWW-Authenticate": `DPoP error="invalid_dpop_proof", error_description="${detail.replace(/"/g, "'")}", algs="${DPOP_ALGS.join(" ")}"`,
-    }),
-  );
+/**
+ * The RFC 9449 §7.1 challenge, whichever layer refuses (edge or tree): the accepted
+ * proof algorithms, and the error with its description when there is one.
+ */
+export function dpopChallenge(error?: "invalid_token" | "invalid_dpop_proof", detail?: string): { "WWW-Authenticate": string } {
+  const params = [
+    ...(error ? [`error="${error}"`] : []),
+    ...(detail ? [`error_description="${detail.replace(/"/g, "'")}"`] : []),
+    `algs="${DPOP_ALGS.join(" ")}"`,
+  ];
+  return { "WWW-Authenticate": `DPoP ${params.join(", ")}` };
+}
+
+export const invalidProof = (detail: string) => new RemitError(problem("invalid-proof", detail, undefined, dpopChallenge("invalid_dpop_proof", detail)));
 
 function decodeJson(part: string, what: string): Record<string, unknown> {
   try {
@@ -78,7 +86,8 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
   const { jti, htm, htu, iat, ath } = payload;
   if (typeof jti !== "string" || jti.length < 8 || jti.length > 128) throw invalidProof("the proof jti must be a string of 8 to 128 characters");
   if (htm !== expect.method) throw invalidProof(`the proof htm must be ${expect.method}`);
-  if (typeof htu !== "string" || htuOf(htu) === null || htuOf(htu) !== htuOf(expect.url))
+  const claimedHtu = typeof htu === "string" ? htuOf(htu) : null;
+  if (claimedHtu === null || claimedHtu !== htuOf(expect.url))
     throw invalidProof("the proof htu does not match the request URL");
   if (typeof iat !== "number" || !Number.isFinite(iat)) throw invalidProof("the proof iat must be a number");
   const skew = iat - expect.now / 1000;

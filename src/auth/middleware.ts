@@ -7,7 +7,7 @@ import { problem, RemitError } from "../errors";
 import { issuer } from "../http";
 import { treeKey } from "../tree-ids";
 import { hashSecret, parseApiKey } from "./api-keys";
-import { DPOP_ALGS, invalidProof, verifyProof } from "./dpop";
+import { dpopChallenge, invalidProof, verifyProof } from "./dpop";
 import { serviceKeys } from "./service-keys";
 import { verifySessionToken, type SessionClaims } from "./session-token";
 
@@ -19,7 +19,6 @@ export interface AppVariables {
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
 
-const challenge = { "WWW-Authenticate": `DPoP algs="${DPOP_ALGS.join(" ")}"` };
 
 export function dpopWindowSeconds(env: Env): number {
   const n = Number(env.DPOP_IAT_WINDOW_SECONDS ?? "60");
@@ -33,13 +32,13 @@ export function dpopWindowSeconds(env: Env): number {
  */
 export const agentAuth = createMiddleware<AppEnv>(async (c, next) => {
   const authorization = c.req.header("authorization");
-  if (!authorization) throw new RemitError(problem("unauthenticated", "send Authorization: DPoP <session token> and a DPoP proof", undefined, challenge));
+  if (!authorization) throw new RemitError(problem("unauthenticated", "send Authorization: DPoP <session token> and a DPoP proof", undefined, dpopChallenge()));
   const match = /^DPoP ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization);
   if (!match) {
     const detail = /^Bearer /i.test(authorization)
       ? "session tokens are bound to a key: use the DPoP scheme, not Bearer"
       : "the Authorization header must be DPoP <session token>";
-    throw new RemitError(problem("invalid-token", detail, undefined, { "WWW-Authenticate": `DPoP error="invalid_token", algs="${DPOP_ALGS.join(" ")}"` }));
+    throw new RemitError(problem("invalid-token", detail, undefined, dpopChallenge("invalid_token", detail)));
   }
   const token = match[1]!;
   const proof = c.req.header("dpop");

@@ -1,6 +1,7 @@
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import { problem, RemitError } from "../errors";
 import { b64urlEncode, utf8 } from "../encoding";
+import { dpopChallenge } from "./dpop";
 import type { ServiceKey, ServiceKeys } from "./service-keys";
 
 export const SESSION_TOKEN_TYPE = "remit-session+jwt";
@@ -21,28 +22,7 @@ export interface SessionClaims {
   depth: number;
 }
 
-export async function issueSessionToken(
-  keys: ServiceKeys,
-  claims: Omit<SessionClaims, "iat" | "jti">,
-  now: number,
-): Promise<string> {
-  return new SignJWT({ tree: claims.tree, prn: claims.prn, cnf: claims.cnf, scope: claims.scope, depth: claims.depth })
-    .setProtectedHeader({ alg: "EdDSA", typ: SESSION_TOKEN_TYPE, kid: keys.current.kid })
-    .setIssuer(claims.iss)
-    .setSubject(claims.sub)
-    .setNotBefore(claims.nbf)
-    .setExpirationTime(claims.exp)
-    .setIssuedAt(Math.floor(now / 1000))
-    .setJti(crypto.randomUUID())
-    .sign(keys.current.privateKey);
-}
-
-const invalidToken = (detail: string) =>
-  new RemitError(
-    problem("invalid-token", detail, undefined, {
-      "WWW-Authenticate": `DPoP error="invalid_token", error_description="${detail.replace(/"/g, "'")}", algs="EdDSA Ed25519"`,
-    }),
-  );
+const invalidToken = (detail: string) => new RemitError(problem("invalid-token", detail, undefined, dpopChallenge("invalid_token", detail)));
 
 /**
  * Verifies signature, `typ`, `alg`, issuer and shape. Time is checked separately so
@@ -115,9 +95,9 @@ async function verifySignatureAndShape(keys: ServiceKeys, token: string, issuer:
 }
 
 /**
- * Same token as `issueSessionToken`, signed synchronously with noble so a Durable
- * Object can mint it inside the transaction that creates the session (and store it
- * with the idempotency record, so a replay returns the identical token).
+ * A session token, signed synchronously so a Durable Object mints it inside the
+ * transaction that creates the session (and stores it with the idempotency record,
+ * so a replay returns the identical token).
  */
 export function issueSessionTokenSync(
   key: Pick<ServiceKey, "kid" | "sign">,
