@@ -158,11 +158,11 @@ export class Principal extends DurableObject<Env> {
       const p = this.view()!;
       if (p.frozen) return refused(problem("principal-frozen", "the principal is frozen: no session can be granted"));
       const now = Date.now();
-      const lifetime = input.session.expiresAt - Math.max(now, input.session.notBefore);
       const maxMs = p.max_session_seconds * 1000;
       if (input.session.expiresAt <= now || input.session.expiresAt <= input.session.notBefore)
         return refused(validation("expires_at", "after_start", "must be later than now and than not_before"));
-      if (input.session.expiresAt > now + maxMs || lifetime > maxMs)
+      // A session never lives longer than from now, so this bounds its lifetime too.
+      if (input.session.expiresAt > now + maxMs)
         return refused(
           validation("expires_at", "max_lifetime", `must be at most ${p.max_session_seconds} s from now (the principal's maximum session lifetime)`),
         );

@@ -1,7 +1,7 @@
 import { formatAmount } from "../../src/policy/amounts";
 import { rollover } from "../../src/policy/budgets";
 import { windowEnd, type Period } from "../../src/policy/periods";
-import type { RateLimit } from "../../src/policy/rate";
+import { gcraPeek, type RateLimit } from "../../src/policy/rate";
 import type { SessionRow, StoredCounter } from "./store";
 
 /** How a session looks to principals and agents: its bounds and its live counters. */
@@ -40,14 +40,6 @@ export interface SessionView {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Remaining GCRA capacity without consuming any. */
-export function ratePeek(limit: RateLimit, tat: number | null, now: number) {
-  const interval = (limit.per_seconds * 1000) / limit.requests;
-  const backlog = Math.max(0, (tat ?? now) - now);
-  const remaining = Math.max(0, Math.min(limit.requests, Math.floor((limit.per_seconds * 1000 - backlog) / interval)));
-  return { remaining, reset_seconds: Math.ceil(backlog / 1000) };
-}
 
 export function sessionView(
   s: SessionRow,
@@ -100,8 +92,13 @@ export function sessionView(
           resets_at: c.period === null || c.windowStart === null ? null : iso(windowEnd(c.period, c.windowStart)),
         };
       }),
-      rate: s.limits.rate ? { ...s.limits.rate, ...ratePeek(s.limits.rate, tat, now) } : null,
+      rate: s.limits.rate ? { ...s.limits.rate, ...ratePeekFields(s.limits.rate, tat, now) } : null,
       rate_limited: s.rateRefused,
     },
   };
+}
+
+function ratePeekFields(limit: RateLimit, tat: number | null, now: number) {
+  const { remaining, resetSeconds } = gcraPeek(tat, now, limit);
+  return { remaining, reset_seconds: resetSeconds };
 }

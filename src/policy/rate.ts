@@ -96,6 +96,18 @@ export function gcra(tat: number | null, nowMs: number, limit: RateLimit): RateD
   };
 }
 
+/**
+ * What `gcra` would report without taking a request: how many requests are allowed
+ * right now, and whole seconds until full capacity. Same tick arithmetic as `gcra`,
+ * so what a session view shows is what the limiter will do.
+ */
+export function gcraPeek(tat: number | null, nowMs: number, limit: RateLimit): { remaining: number; resetSeconds: number } {
+  const { t, tolerance } = params(limit);
+  const now = Math.floor(nowMs * TICKS_PER_MS);
+  const ahead = tat === null ? 0 : Math.max(0, toTicks(tat) - now);
+  return { remaining: Math.max(0, Math.floor((tolerance - ahead) / t)), resetSeconds: ceilDiv(ahead, TICKS_PER_SECOND) };
+}
+
 /** An RFC 8941 sf-string: printable ASCII, with `"` and `\` escaped. */
 function sfString(s: string): string {
   if (!/^[\x20-\x7E]*$/.test(s)) throw new RangeError("a policy name must be printable ASCII");

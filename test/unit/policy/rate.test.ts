@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gcra, rateLimitHeaders, tightest, type RateDecision, type RateLimit } from "../../../src/policy";
+import { gcra, gcraPeek, rateLimitHeaders, tightest, type RateDecision, type RateLimit } from "../../../src/policy";
 
 const NOW = Date.parse("2026-03-02T12:00:00Z");
 const TEN_PER_MINUTE: RateLimit = { requests: 10, per_seconds: 60 };
@@ -246,5 +246,31 @@ describe("rate: properties", () => {
         }
       }),
     );
+  });
+});
+
+describe("rate: peeking", () => {
+  it("gcraPeek's remaining is exactly how many requests gcra allows right now, and its reset matches", () => {
+    fc.assert(
+      fc.property(limitArb.chain((limit) => fc.tuple(fc.constant(limit), timesArb(limit))), fc.integer({ min: 0, max: 5000 }), ([limit, times], later) => {
+        const history = run(limit, times);
+        let tat = history.length ? history[history.length - 1]!.decision.tat : null;
+        const now = (times[times.length - 1] ?? NOW) + later;
+        const peek = gcraPeek(tat, now, limit);
+        let allowed = 0;
+        for (let i = 0; i <= limit.requests; i++) {
+          const d = gcra(tat, now, limit);
+          if (!d.allowed) break;
+          if (i === 0) expect(d.remaining).toBe(Math.max(0, peek.remaining - 1));
+          allowed++;
+          tat = d.tat;
+        }
+        expect(allowed).toBe(peek.remaining);
+      }),
+    );
+  });
+
+  it("a session never used has its whole burst", () => {
+    expect(gcraPeek(null, NOW, TEN_PER_MINUTE)).toEqual({ remaining: 10, resetSeconds: 0 });
   });
 });
