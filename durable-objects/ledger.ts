@@ -14,6 +14,7 @@
  *   (`sealedBatches`) and folds them into a period.
  */
 import { DurableObject } from "cloudflare:workers";
+import { getMeta, setMeta } from "./meta";
 import { fromHex, hex } from "../src/encoding";
 import type { Env } from "../src/env";
 import { ledgerSettings } from "../src/settlement/config";
@@ -230,13 +231,13 @@ export class Ledger extends DurableObject<Env> {
 
   private claim(shard: number): void {
     if (!Number.isSafeInteger(shard) || shard < 0) throw new RangeError("ledger: shard must be a non-negative integer");
-    const held = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'").toArray()[0]?.value;
-    if (held === undefined) this.sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?)", String(shard));
+    const held = getMeta(this.sql, "shard");
+    if (held === null) setMeta(this.sql, "shard", String(shard));
     else if (Number(held) !== shard) throw new Error(`ledger: this object is shard ${held}, not ${shard}`);
   }
 
   private log(): MerkleLog {
-    const raw = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'log'").toArray()[0]?.value;
+    const raw = getMeta(this.sql, "log");
     return raw ? MerkleLog.fromJSON(JSON.parse(raw) as MerkleLogState) : new MerkleLog();
   }
 
@@ -247,7 +248,7 @@ export class Ledger extends DurableObject<Env> {
   /** Seals batches of up to `size` from the waiting receipts, oldest first; with `onlyFull`, full ones only. */
   private sealOpen(now: number, size: number, onlyFull: boolean): SealedBatch[] {
     const out: SealedBatch[] = [];
-    const shard = Number(this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'").one().value);
+    const shard = Number(getMeta(this.sql, "shard"));
     let log: MerkleLog | null = null;
     for (;;) {
       const rows = this.sql
@@ -285,7 +286,7 @@ export class Ledger extends DurableObject<Env> {
       );
       out.push(this.batchView(shard, row));
     }
-    if (log) this.sql.exec("INSERT INTO meta (key, value) VALUES ('log', ?) ON CONFLICT DO UPDATE SET value = excluded.value", JSON.stringify(log.toJSON()));
+    if (log) setMeta(this.sql, "log", JSON.stringify(log.toJSON()));
     return out;
   }
 

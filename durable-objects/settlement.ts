@@ -32,6 +32,7 @@ import { ledgerStub } from "../src/settlement/objects";
 import { periodTree } from "../src/settlement/period";
 import { newAnchorRecord, settle, type AnchorRecord, type StepResult } from "../src/settlement/settle";
 import type { SealedBatch, ShardStats } from "./ledger";
+import { deleteMeta, getMeta, setMeta } from "./meta";
 
 export type RunTrigger = "cron" | "admin" | "alarm";
 
@@ -325,7 +326,7 @@ export class Settlement extends DurableObject<Env> {
       );
       for (const [shard, next] of cursors)
         this.sql.exec("INSERT INTO cursors (shard, next_batch) VALUES (?, ?) ON CONFLICT DO UPDATE SET next_batch = excluded.next_batch", shard, next);
-      this.setMeta("last_period", String(period));
+      setMeta(this.sql, "last_period", String(period));
       this.trees.set(period, tree);
       return this.row(period)!;
     });
@@ -354,7 +355,7 @@ export class Settlement extends DurableObject<Env> {
         Date.now(),
       );
       this.sql.exec("UPDATE batch_periods SET period = ? WHERE period = ?", next, row.period);
-      this.setMeta("last_period", String(next));
+      setMeta(this.sql, "last_period", String(next));
       this.trees.delete(row.period);
       return this.row(next)!;
     });
@@ -376,7 +377,7 @@ export class Settlement extends DurableObject<Env> {
       gasUsed,
       row.period,
     );
-    this.deleteMeta("errors");
+    deleteMeta(this.sql, "errors");
     const fresh = this.row(row.period)!;
     this.notify(fresh, "settlement.anchored", String(row.period), {
       period: String(row.period),
@@ -402,7 +403,7 @@ export class Settlement extends DurableObject<Env> {
   private noteError(row: PeriodRow, detail: string, now: number): void {
     const since = row.error_since ?? now;
     if (row.error_since === null) this.sql.exec("UPDATE periods SET error_since = ? WHERE period = ?", now, row.period);
-    this.setMeta("errors", String(Number(this.getMeta("errors") ?? "0") + 1));
+    setMeta(this.sql, "errors", String(Number(getMeta(this.sql, "errors") ?? "0") + 1));
     console.error(`settlement: period ${row.period}: ${detail}`);
     if (now - since >= STALLED_AFTER_MS)
       this.notify(row, "settlement.failed", `${row.period}:stalled`, {
@@ -413,11 +414,11 @@ export class Settlement extends DurableObject<Env> {
 
   private clearError(period: number): void {
     this.sql.exec("UPDATE periods SET error_since = NULL WHERE period = ?", period);
-    this.deleteMeta("errors");
+    deleteMeta(this.sql, "errors");
   }
 
   private errorBackoff(): number {
-    const n = Number(this.getMeta("errors") ?? "1");
+    const n = Number(getMeta(this.sql, "errors") ?? "1");
     return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(Math.max(n - 1, 0), 10));
   }
 
@@ -617,8 +618,8 @@ export class Settlement extends DurableObject<Env> {
   /** Shards to read: the most ever configured (trees stay pinned to theirs when LEDGER_SHARDS shrinks). */
   private shardCount(): number {
     const configured = ledgerSettings(this.env).shards;
-    const seen = Number(this.getMeta("shards_seen") ?? "0");
-    if (configured > seen) this.setMeta("shards_seen", String(configured));
+    const seen = Number(getMeta(this.sql, "shards_seen") ?? "0");
+    if (configured > seen) setMeta(this.sql, "shards_seen", String(configured));
     return Math.max(configured, seen);
   }
 
@@ -627,7 +628,7 @@ export class Settlement extends DurableObject<Env> {
   }
 
   private lastPeriod(): number {
-    return Number(this.getMeta("last_period") ?? "0");
+    return Number(getMeta(this.sql, "last_period") ?? "0");
   }
 
   private planAlarm(at: number | null): void {
@@ -639,17 +640,6 @@ export class Settlement extends DurableObject<Env> {
     void this.ctx.storage.setAlarm(at);
   }
 
-  private getMeta(key: string): string | null {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
-  }
-
-  private setMeta(key: string, value: string): void {
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value", key, value);
-  }
-
-  private deleteMeta(key: string): void {
-    this.sql.exec("DELETE FROM meta WHERE key = ?", key);
-  }
 }
 
 export type { Hex };

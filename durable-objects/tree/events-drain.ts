@@ -4,6 +4,7 @@
  * A crash between the two sends them again and the principal skips what it has; a
  * failed send leaves them unsent and the alarm comes back after `DRAIN_RETRY_MS`.
  */
+import { deleteMeta } from "../meta";
 import type { Env } from "../../src/env";
 import type { EventData } from "../../src/webhooks/events";
 import { getMeta, setMeta, type SessionRow } from "./store";
@@ -45,7 +46,7 @@ export async function drainEvents(sql: SqlStorage, env: Env, now: number): Promi
     sent += rows.length;
     if (rows.length < DRAIN_BATCH) break;
   }
-  sql.exec("DELETE FROM meta WHERE key = ?", RETRY_AT);
+  deleteMeta(sql, RETRY_AT);
   sql.exec("DELETE FROM events WHERE sent = 1 AND created_at < ?", now - SENT_EVENT_RETENTION_MS);
   return { sent, failed: false };
 }

@@ -12,6 +12,7 @@
  * the tree's meta: changing `LEDGER_SHARDS` later moves new trees only, never a
  * receipt that may already sit in another shard.
  */
+import { deleteMeta } from "../meta";
 import type { Env } from "../../src/env";
 import type { SignedReceipt } from "../../src/settlement/receipt";
 import { ledgerSettings, shardOf } from "../../src/settlement/config";
@@ -94,7 +95,7 @@ export async function drainReceipts(sql: SqlStorage, env: Env, now: number, hook
     shipped += rows.length;
     if (rows.length < RECEIPT_DRAIN_BATCH) break;
   }
-  sql.exec("DELETE FROM meta WHERE key IN (?, ?)", RETRY_AT, FAILURES);
+  deleteMeta(sql, RETRY_AT, FAILURES);
   return { shipped, failed: false };
 }
 

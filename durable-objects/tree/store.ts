@@ -170,14 +170,7 @@ export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
   );
 }
 
-export function getMeta(sql: SqlStorage, key: string): string | null {
-  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-  return row ? row.value : null;
-}
-
-export function setMeta(sql: SqlStorage, key: string, value: string): void {
-  sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
-}
+export { getMeta, setMeta } from "../meta";
 
 /**
  * Releases or captures a hold on the counters it reserved, only where a counter's window

@@ -6,6 +6,7 @@
  */
 import type { HoldView } from "../../durable-objects/session-tree";
 import type { SessionView } from "../../durable-objects/tree/views";
+import type { AnchorView, AnchorViewStatus } from "../../durable-objects/settlement";
 import type { ApiKeyView, PrincipalView } from "../../durable-objects/principal";
 
 export type { Receipt, ReceiptKind, SignedReceipt } from "../../src/settlement/receipt";
@@ -95,30 +96,9 @@ export interface AnchoredProof extends ReceiptProof {
   block_number: number;
 }
 
-export type AnchorStatus = "pending" | "confirming" | "anchored" | "failed" | "superseded";
-
 /** A settlement period: its root, and the transaction that wrote it on chain once anchored. */
-export interface Anchor {
-  object: "anchor";
-  /** The key of `rootOf(period)` on RemitAnchor. */
-  period: number;
-  /** 0x-prefixed, as on chain. */
-  root: string;
-  /** Receipts covered. */
-  count: number;
-  status: AnchorStatus;
-  batches: number;
-  tx: string | null;
-  block: number | null;
-  confirmations: number | null;
-  gas_used: string | null;
-  contract: string;
-  chain_id: number | null;
-  created_at: string;
-  anchored_at: string | null;
-  /** The chain already held another root for this number; the batches moved to this period. */
-  superseded_by: number | null;
-}
+export type Anchor = AnchorView;
+export type AnchorStatus = AnchorViewStatus;
 
 /** outbox → ledger (received) → sealed (in a batch) → anchoring (in a period) → anchored */
 export type ProofStage = "outbox" | "ledger" | "sealed" | "anchoring" | "anchored";
