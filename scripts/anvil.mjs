@@ -142,7 +142,7 @@ export async function startAnvil(options = {}) {
  */
 export async function deployAnchor(rpcUrl, privateKey) {
   // The artifact is TypeScript with erasable syntax only: Node ≥ 22.18 and vitest load it as is.
-  const { ANCHOR_ABI, ANCHOR_BYTECODE } = await import("../src/settlement/anchor-artifact.ts");
+  const { ANCHOR_ABI, ANCHOR_BYTECODE } = await import("../src/core/receipts/anchor-artifact.ts");
   const transport = http(rpcUrl);
   const id = await createPublicClient({ transport }).getChainId();
   const chain = defineChain({

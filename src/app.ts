@@ -2,8 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "./auth/middleware";
-import { problem, problemResponse, RemitError } from "./errors";
+import type { AppEnv } from "./middleware/auth";
+import { problem, problemResponse, RemitError } from "./core/errors";
 import { baseUrl } from "./http";
 import { agent } from "./routes/agent";
 import { fieldErrors } from "./routes/common";
@@ -14,7 +14,7 @@ import { receipts } from "./routes/receipts";
 import { sessions } from "./routes/sessions";
 import { settlement } from "./routes/settlement";
 import { webhooks } from "./routes/webhooks";
-import { registerWebhookEvents } from "./webhooks/events";
+import { registerWebhookEvents } from "./core/webhooks/events";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({

@@ -1,7 +1,7 @@
 import type { Context, TypedResponse } from "hono";
-import { hex, sha256 } from "./encoding";
-import type { Env } from "./env";
-import { RemitError, validationFailed, type Outcome } from "./errors";
+import { hex, sha256 } from "./core/encoding";
+import type { Env } from "./contract/env";
+import { RemitError, validationFailed, type Outcome } from "./core/errors";
 
 /** The base of problem `type` URLs and the token issuer. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

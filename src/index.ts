@@ -1,6 +1,6 @@
 import { createApp } from "./app";
-import type { Env } from "./env";
-import { settlementStub } from "./settlement/objects";
+import type { Env } from "./contract/env";
+import { settlementStub } from "./contract/stubs";
 import { handleWebhookBatch, isWebhookQueue } from "./webhooks/consumer";
 
 export { SessionTree } from "../durable-objects/session-tree";

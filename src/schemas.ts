@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { agentJwkProblem } from "./auth/jwk";
-import { ASSET_PATTERN, parseAmount } from "./policy/amounts";
-import { PERIODS } from "./policy/periods";
-import { parseScope } from "./policy/scopes";
+import { agentJwkProblem } from "./core/auth/jwk";
+import { ASSET_PATTERN, parseAmount } from "./core/policy/amounts";
+import { PERIODS } from "./core/policy/periods";
+import { parseScope } from "./core/policy/scopes";
 
 /**
  * The single source of request validation and of the OpenAPI document. Objects

@@ -1,4 +1,4 @@
-import type { Env as RemitEnv } from "../src/env";
+import type { Env as RemitEnv } from "../src/contract/env";
 
 // `env` from "cloudflare:workers" in tests carries the worker's bindings.
 declare global {

@@ -33,19 +33,19 @@ import { createHash, createPrivateKey, sign as nodeSign, type KeyObject } from "
 import { Hono } from "hono";
 import { jwtVerify } from "jose";
 import * as ed from "@noble/ed25519";
-import { serviceKeys } from "../../src/auth/service-keys"; // also configures noble's sha512
-import { verifySessionToken } from "../../src/auth/session-token";
-import { verifyProof } from "../../src/auth/dpop";
-import { b64urlDecode, b64urlEncode, hex, utf8 } from "../../src/encoding";
-import { canonicalize } from "../../src/settlement/jcs";
-import { leafHash, MerkleLog } from "../../src/settlement/merkle";
+import { serviceKeys } from "../../src/core/auth/service-keys"; // also configures noble's sha512
+import { verifySessionToken } from "../../src/core/auth/session-token";
+import { verifyProof } from "../../src/core/auth/dpop";
+import { b64urlDecode, b64urlEncode, hex, utf8 } from "../../src/core/encoding";
+import { canonicalize } from "../../src/core/receipts/jcs";
+import { leafHash, MerkleLog } from "../../src/core/receipts/merkle";
 import { SessionTree } from "../../durable-objects/session-tree";
 import { Principal } from "../../durable-objects/principal";
 import { Ledger, type LedgerEntry } from "../../durable-objects/ledger";
-import { shardName } from "../../src/settlement/config";
-import { thumbprint } from "../../src/auth/jwk";
-import { newId } from "../../src/ids";
-import { newTreeId, treeKey } from "../../src/tree-ids";
+import { shardName } from "../../src/core/settlement-config";
+import { thumbprint } from "../../src/core/auth/jwk";
+import { newId } from "../../src/core/ids";
+import { newTreeId, treeKey } from "../../src/core/tree-ids";
 
 export { SessionTree, Principal, Ledger };
 

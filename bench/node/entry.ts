@@ -5,6 +5,6 @@
  */
 export { createProof } from "../../sdk/src/dpop";
 export { agentKeyFromSeed, generateAgentKey } from "../../sdk/src/keys";
-export { leafHash, MerkleLog, rootOf } from "../../src/settlement/merkle";
-export { canonicalize } from "../../src/settlement/jcs";
-export { b64urlDecode, b64urlEncode, hex, utf8 } from "../../src/encoding";
+export { leafHash, MerkleLog, rootOf } from "../../src/core/receipts/merkle";
+export { canonicalize } from "../../src/core/receipts/jcs";
+export { b64urlDecode, b64urlEncode, hex, utf8 } from "../../src/core/encoding";

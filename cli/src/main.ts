@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { b64urlEncode, utf8 } from "../../src/encoding";
+import { b64urlEncode, utf8 } from "../../src/core/encoding";
 import { RemitAgent } from "../../sdk/src/agent";
 import type { SessionBounds } from "../../sdk/src/common";
 import { isRemitError, RemitNetworkError, type RemitError } from "../../sdk/src/errors";

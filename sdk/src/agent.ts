@@ -1,5 +1,5 @@
-import type { SessionClaims } from "../../src/auth/session-token";
-import { b64urlDecode } from "../../src/encoding";
+import type { SessionClaims } from "../../src/core/auth/session-token";
+import { b64urlDecode } from "../../src/core/encoding";
 import { amountString, boundsBody, enc, type Amount, type AmountValue, type SessionBounds } from "./common";
 import { createProof } from "./dpop";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";

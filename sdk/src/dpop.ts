@@ -1,5 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { b64urlEncode, utf8 } from "../../src/encoding";
+import { b64urlEncode, utf8 } from "../../src/core/encoding";
 import type { AgentKey } from "./keys";
 
 export interface ProofOptions {

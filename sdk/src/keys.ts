@@ -1,6 +1,6 @@
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
-import { b64urlDecode, b64urlEncode } from "../../src/encoding";
+import { b64urlDecode, b64urlEncode } from "../../src/core/encoding";
 
 ed.hashes.sha512 = sha512;
 

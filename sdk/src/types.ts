@@ -5,18 +5,18 @@
  * drift from what is sent.
  */
 import type { HoldView } from "../../durable-objects/session-tree";
-import type { SessionView } from "../../durable-objects/tree/views";
+import type { SessionView } from "../../durable-objects/session-tree/views";
 import type { AnchorView, AnchorViewStatus } from "../../durable-objects/settlement";
 import type { ApiKeyView, PrincipalView } from "../../durable-objects/principal";
 
-export type { Receipt, ReceiptKind, SignedReceipt } from "../../src/settlement/receipt";
-export type { ReceiptProof } from "../../src/settlement/period";
+export type { Receipt, ReceiptKind, SignedReceipt } from "../../src/core/receipts/receipt";
+export type { ReceiptProof } from "../../src/core/receipts/period";
 export type Hold = HoldView;
 export type HoldStatus = HoldView["status"];
 export type Principal = PrincipalView;
 export type ApiKey = ApiKeyView;
-import type { SignedReceipt } from "../../src/settlement/receipt";
-import type { ReceiptProof } from "../../src/settlement/period";
+import type { SignedReceipt } from "../../src/core/receipts/receipt";
+import type { ReceiptProof } from "../../src/core/receipts/period";
 
 /** An Ed25519 public key as a JWK. */
 export interface PublicJwk {

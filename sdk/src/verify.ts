@@ -5,7 +5,7 @@
  * service can never disagree on what a valid receipt is.
  */
 import type { Address } from "viem";
-import { verifyReceiptOffline, type VerifyChecks, type VerifyResult } from "../../src/settlement/verify";
+import { verifyReceiptOffline, type VerifyChecks, type VerifyResult } from "../../src/core/receipts/verify";
 import type { FetchLike } from "./http";
 import type { AnchoredProof, Jwks, ReceiptProof, ReceiptProofResponse, SignedReceipt } from "./types";
 

@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ChildRequest } from "../../durable-objects/session-tree";
-import { agentAuth, treeOf, type AppEnv } from "../auth/middleware";
-import { thumbprint, toAgentJwk } from "../auth/jwk";
+import { agentAuth, treeOf, type AppEnv } from "../middleware/auth";
+import { thumbprint, toAgentJwk } from "../core/auth/jwk";
 import { idempotencyOf, respond } from "../http";
-import type { Limits } from "../policy/attenuate";
+import type { Limits } from "../core/policy/attenuate";
 import { AuthorizeRequest, DelegateRequest, GrantResponse, SessionView, SignedReceiptView } from "../schemas";
 import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, problems } from "./common";
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../auth/middleware";
-import { PROBLEMS, problem, RemitError, type ProblemName, type FieldError } from "../errors";
+import type { AppEnv } from "../middleware/auth";
+import { PROBLEMS, problem, RemitError, type ProblemName, type FieldError } from "../core/errors";
 import { Problem } from "../schemas";
 
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { agentAuth, treeOf, type AppEnv } from "../auth/middleware";
+import { agentAuth, treeOf, type AppEnv } from "../middleware/auth";
 import { idempotencyOf, respond } from "../http";
 import { CaptureRequest, EmptyRequest, HoldRequest, HoldView, IdParam, SignedReceiptView } from "../schemas";
 import { AGENT_PROBLEMS } from "./agent";

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../auth/middleware";
-import { jwks, serviceKeys } from "../auth/service-keys";
-import { PROBLEMS, type ProblemName } from "../errors";
+import type { AppEnv } from "../middleware/auth";
+import { jwks, serviceKeys } from "../core/auth/service-keys";
+import { PROBLEMS, type ProblemName } from "../core/errors";
 import { json } from "./common";
 
 export const meta = new OpenAPIHono<AppEnv>();

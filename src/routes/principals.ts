@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { adminAuth, principalAuth, principalOf, type AppEnv } from "../auth/middleware";
-import { hashSecret, mintApiKey } from "../auth/api-keys";
+import { adminAuth, principalAuth, principalOf, type AppEnv } from "../middleware/auth";
+import { hashSecret, mintApiKey } from "../core/auth/api-keys";
 import { idempotencyOf, respond } from "../http";
-import { newId } from "../ids";
+import { newId } from "../core/ids";
 import { ApiKeyRequest, ApiKeyView, EmptyRequest, IdParam, PrincipalRequest, PrincipalView } from "../schemas";
 import { ADMIN_SECURITY, body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../auth/middleware";
+import { agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";
 import { respond } from "../http";
 import { IdParam, SignedReceiptView } from "../schemas";
 import { AGENT_SECURITY, json, PRINCIPAL_SECURITY, problems } from "./common";

@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { NewSession } from "../../durable-objects/session-tree";
-import { principalAuth, principalOf, type AppEnv } from "../auth/middleware";
-import { thumbprint, toAgentJwk } from "../auth/jwk";
+import { principalAuth, principalOf, type AppEnv } from "../middleware/auth";
+import { thumbprint, toAgentJwk } from "../core/auth/jwk";
 import { idempotencyOf, issuer, respond } from "../http";
-import type { Limits } from "../policy/attenuate";
+import type { Limits } from "../core/policy/attenuate";
 import { EmptyRequest, GrantRequest, GrantResponse, IdParam, SessionView, SignedReceiptView } from "../schemas";
 import { body, IdempotencyHeaders, jsonBody, json, PRINCIPAL_SECURITY, problems } from "./common";
 import { z } from "@hono/zod-openapi";

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { adminAuth, agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../auth/middleware";
-import { problem, RemitError } from "../errors";
+import { adminAuth, agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";
+import { problem, RemitError } from "../core/errors";
 import { respond } from "../http";
 import { IdParam, SignedReceiptView } from "../schemas";
-import { settlementStub } from "../settlement/objects";
+import { settlementStub } from "../contract/stubs";
 import { proveReceipt } from "../settlement/receipt-proof";
 import { ADMIN_SECURITY, AGENT_SECURITY, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 

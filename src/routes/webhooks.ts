@@ -1,13 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { principalAuth, principalOf, type AppEnv } from "../auth/middleware";
-import type { Env } from "../env";
-import { validationFailed } from "../errors";
+import { principalAuth, principalOf, type AppEnv } from "../middleware/auth";
+import type { Env } from "../contract/env";
+import { validationFailed } from "../core/errors";
 import { idempotencyOf, respond } from "../http";
 import { EmptyRequest, IdParam } from "../schemas";
-import { EVENT_TYPES, isEventType, webhookEventSchema } from "../webhooks/events";
-import { MAX_ATTEMPTS } from "../webhooks/schedule";
-import { checkWebhookUrl, MAX_URL_LENGTH } from "../webhooks/ssrf";
-import { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE } from "../webhooks/store";
+import { EVENT_TYPES, isEventType, webhookEventSchema } from "../core/webhooks/events";
+import { MAX_ATTEMPTS } from "../core/webhooks/schedule";
+import { checkWebhookUrl, MAX_URL_LENGTH } from "../core/webhooks/ssrf";
+import { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE } from "../../durable-objects/principal/webhook-store";
 import { body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const webhooks = new OpenAPIHono<AppEnv>();

@@ -9,12 +9,12 @@
  * Once the period is anchored, `proof` is a `ReceiptProof` (src/settlement/period.ts)
  * plus where it is anchored — exactly what `verifyReceiptOffline` takes.
  */
-import type { Env } from "../env";
+import type { Env } from "../contract/env";
 import type { AnchorView } from "../../durable-objects/settlement";
-import type { ReceiptInOutbox } from "../../durable-objects/tree/outbox";
-import { ledgerStub, settlementStub } from "./objects";
-import type { ReceiptProof } from "./period";
-import type { SignedReceipt } from "./receipt";
+import type { ReceiptInOutbox } from "../../durable-objects/session-tree/receipt-outbox";
+import { ledgerStub, settlementStub } from "../contract/stubs";
+import type { ReceiptProof } from "../core/receipts/period";
+import type { SignedReceipt } from "../core/receipts/receipt";
 
 /** outbox → ledger (received, unsealed) → sealed (in a batch) → anchoring (in a period being anchored) → anchored */
 export type ProofStage = "outbox" | "ledger" | "sealed" | "anchoring" | "anchored";

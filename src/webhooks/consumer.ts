@@ -10,12 +10,12 @@
  * delivery's schedule. So the last attempt dead-letters by `retry()` when the queue's
  * count is at its limit too (the queue moves it), and by an explicit send otherwise.
  */
-import type { Env } from "../env";
+import type { Env } from "../contract/env";
 import type { DeliveryResult, FetchLike } from "./deliver";
 import { deliverOnce } from "./deliver";
-import { isWebhookMessage, WEBHOOK_DLQ, WEBHOOK_QUEUE, type WebhookMessage } from "./queue";
-import { MAX_ATTEMPTS, nextDelaySeconds, retryScale } from "./schedule";
-import { checkWebhookUrl } from "./ssrf";
+import { isWebhookMessage, WEBHOOK_DLQ, WEBHOOK_QUEUE, type WebhookMessage } from "../core/webhooks/queue";
+import { MAX_ATTEMPTS, nextDelaySeconds, retryScale } from "../core/webhooks/schedule";
+import { checkWebhookUrl } from "../core/webhooks/ssrf";
 
 export interface ConsumerDeps {
   fetcher?: FetchLike;

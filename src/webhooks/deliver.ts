@@ -4,9 +4,9 @@
  * could point anywhere, including private addresses), a network error or a timeout
  * is failure. The caller decides about retries (see `schedule.ts`).
  */
-import type { EventEnvelope } from "./events";
-import { EXCERPT_MAX_BYTES, truncateUtf8, utf8Prefix } from "./excerpt";
-import { signHeaders } from "./sign";
+import type { EventEnvelope } from "../core/webhooks/events";
+import { EXCERPT_MAX_BYTES, truncateUtf8, utf8Prefix } from "../core/webhooks/excerpt";
+import { signHeaders } from "../core/webhooks/sign";
 
 export const USER_AGENT = "Remit-Webhooks/1";
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@
  * The SDK against the real worker (wrangler dev, workerd, real Durable Objects).
  */
 import { describe, expect, it } from "vitest";
-import { PROBLEMS } from "../../src/errors";
+import { PROBLEMS } from "../../src/core/errors";
 import {
   BudgetExceededError,
   CallsExhaustedError,

@@ -16,8 +16,8 @@
 import { createPublicClient, http as viemHttp, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANCHOR_ABI } from "../../src/settlement/anchor-artifact";
-import { verifyReceiptOffline, type Jwks } from "../../src/settlement/verify";
+import { ANCHOR_ABI } from "../../src/core/receipts/anchor-artifact";
+import { verifyReceiptOffline, type Jwks } from "../../src/core/receipts/verify";
 import { ANVIL_KEY_0, removeDataDir, rpc, tempDataDir } from "../support/anvil";
 import type { TestStack } from "../support/stack";
 import {

@@ -8,9 +8,9 @@
 import { createPublicClient, http as viemHttp, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANCHOR_ABI } from "../../src/settlement/anchor-artifact";
-import { shardOf } from "../../src/settlement/config";
-import { verifyReceiptOffline, type Jwks } from "../../src/settlement/verify";
+import { ANCHOR_ABI } from "../../src/core/receipts/anchor-artifact";
+import { shardOf } from "../../src/core/settlement-config";
+import { verifyReceiptOffline, type Jwks } from "../../src/core/receipts/verify";
 import { ANVIL_KEY_0, tempDataDir, removeDataDir } from "../support/anvil";
 import type { TestStack } from "../support/stack";
 import {

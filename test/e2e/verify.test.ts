@@ -10,11 +10,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { hex } from "../../src/encoding";
-import { ANCHOR_ABI } from "../../src/settlement/anchor-artifact";
-import { MerkleTree } from "../../src/settlement/merkle";
-import { periodTree, receiptProof } from "../../src/settlement/period";
-import { receiptLeaf } from "../../src/settlement/receipt";
+import { hex } from "../../src/core/encoding";
+import { ANCHOR_ABI } from "../../src/core/receipts/anchor-artifact";
+import { MerkleTree } from "../../src/core/receipts/merkle";
+import { periodTree, receiptProof } from "../../src/core/receipts/period";
+import { receiptLeaf } from "../../src/core/receipts/receipt";
 import { fs, os, path } from "../../cli/src/node";
 import { generateAgentKey, RemitOperator, RemitPrincipal, verifyReceipt, type AnchoredProof, type Jwks, type ReceiptProof, type ReceiptProofResponse, type SignedReceipt } from "../../sdk/src/index";
 import { useStack } from "../support/stack";

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { b64urlEncode, utf8 } from "../../src/encoding";
+import { b64urlEncode, utf8 } from "../../src/core/encoding";
 import { createProof } from "../../sdk/src/dpop";
 import { generateAgentKey, type AgentKey } from "../../sdk/src/keys";
 import { agentCall, BASE, createPrincipal, grant, problemName, type Agent } from "../support/harness";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { treeKey } from "../../src/tree-ids";
+import { treeKey } from "../../src/core/tree-ids";
 import { agentCall, call, createPrincipal, delegate, grant, problemName, type Agent } from "../support/harness";
 
 const SCOPE = "http:GET:api.example.com/v1/pay";

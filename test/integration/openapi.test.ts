@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { PROBLEMS } from "../../src/errors";
+import { PROBLEMS } from "../../src/core/errors";
 import { call } from "../support/harness";
 
 describe("the API description", () => {

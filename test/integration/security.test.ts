@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { b64urlEncode, utf8 } from "../../src/encoding";
+import { b64urlEncode, utf8 } from "../../src/core/encoding";
 import { AuthorizeRequest, DelegateRequest, GrantRequest, HoldRequest, CaptureRequest } from "../../src/schemas";
 import { generateAgentKey } from "../../sdk/src/keys";
 import { bodiesFor } from "../support/fuzz";

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { serviceKeys } from "../../src/auth/service-keys";
-import { issueSessionTokenSync } from "../../src/auth/session-token";
-import { b64urlDecode } from "../../src/encoding";
+import { serviceKeys } from "../../src/core/auth/service-keys";
+import { issueSessionTokenSync } from "../../src/core/auth/session-token";
+import { b64urlDecode } from "../../src/core/encoding";
 import { agentCall, call, createPrincipal, grant, problemName } from "../support/harness";
 
 const SCOPE = { scope: "http:GET:api.example.com/x" };

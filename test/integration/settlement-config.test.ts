@@ -1,8 +1,8 @@
 /** Settlement settings, shard mapping and error cleaning (src/settlement/config.ts): pure. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anchorSettings, cleanError, fnv1a, ledgerSettings, shardOf } from "../../src/settlement/config";
-import { newTreeId } from "../../src/tree-ids";
+import { anchorSettings, cleanError, fnv1a, ledgerSettings, shardOf } from "../../src/core/settlement-config";
+import { newTreeId } from "../../src/core/tree-ids";
 
 const KEY = `0x${"ab".repeat(32)}`;
 const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";

@@ -8,12 +8,12 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { fromHex, hex, utf8 } from "../../src/encoding";
-import { shardOf } from "../../src/settlement/config";
-import { leafHash, rootOf, verifyInclusion } from "../../src/settlement/merkle";
-import { verifyReceiptProof } from "../../src/settlement/verify";
-import { drainReceipts, receiptsDueAt } from "../../durable-objects/tree/outbox";
-import { nextAlarmAt } from "../../durable-objects/tree/maintenance";
+import { fromHex, hex, utf8 } from "../../src/core/encoding";
+import { shardOf } from "../../src/core/settlement-config";
+import { leafHash, rootOf, verifyInclusion } from "../../src/core/receipts/merkle";
+import { verifyReceiptProof } from "../../src/core/receipts/verify";
+import { drainReceipts, receiptsDueAt } from "../../durable-objects/session-tree/receipt-outbox";
+import { nextAlarmAt } from "../../durable-objects/session-tree/alarm";
 import type { LedgerEntry } from "../../durable-objects/ledger";
 import { FakeChain } from "../support/fake-chain";
 import { agentCall, call, createPrincipal, delegate, grant, problemName } from "../support/harness";

@@ -5,9 +5,9 @@
  * WEBHOOK_RETRY_SCALE=0.0001 (vitest.config.ts), so its ~24 h pass in seconds.
  */
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES, eventSchemas, type EventType } from "../../src/webhooks/events";
+import { EVENT_TYPES, eventSchemas, type EventType } from "../../src/core/webhooks/events";
 import { USER_AGENT } from "../../src/webhooks/deliver";
-import { MAX_ATTEMPTS } from "../../src/webhooks/schedule";
+import { MAX_ATTEMPTS } from "../../src/core/webhooks/schedule";
 import { agentCall, call, createPrincipal, delegate, grant } from "../support/harness";
 import {
   bearer,

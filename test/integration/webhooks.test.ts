@@ -7,9 +7,9 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES, eventSchemas, type EventType } from "../../src/webhooks/events";
-import { WebhookStore } from "../../src/webhooks/store";
-import { buildEvent } from "../../src/webhooks/events";
+import { EVENT_TYPES, eventSchemas, type EventType } from "../../src/core/webhooks/events";
+import { WebhookStore } from "../../durable-objects/principal/webhook-store";
+import { buildEvent } from "../../src/core/webhooks/events";
 import { agentCall, call, createPrincipal, delegate, grant, problemName } from "../support/harness";
 import {
   bearer,

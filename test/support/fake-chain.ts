@@ -4,7 +4,7 @@
  * RemitAnchor contract: write-once roots per period, owner only, `lastPeriod`.
  */
 import type { Hex } from "viem";
-import { AnchorRevertError, BroadcastRefusedError, type AnchorClient, type Fees, type PreparedTx, type TxStatus } from "../../src/settlement/anchor-client";
+import { AnchorRevertError, BroadcastRefusedError, type AnchorClient, type Fees, type PreparedTx, type TxStatus } from "../../durable-objects/settlement/anchor-client";
 
 export class FakeChain implements AnchorClient {
   readonly account = "0x00000000000000000000000000000000000000aa" as const;

@@ -1,8 +1,8 @@
 /** Helpers for the settlement tests in workerd: stubs, alarms, a fake chain installed in the Settlement object. */
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import type { Env } from "../../src/env";
-import { treeKey } from "../../src/tree-ids";
+import type { Env } from "../../src/contract/env";
+import { treeKey } from "../../src/core/tree-ids";
 import { ADMIN_TOKEN, agentCall, call, type Agent } from "./harness";
 import type { FakeChain } from "./fake-chain";
 

@@ -2,8 +2,8 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { vi } from "vitest";
-import { treeKey } from "../../src/tree-ids";
-import type { EventType } from "../../src/webhooks/events";
+import { treeKey } from "../../src/core/tree-ids";
+import type { EventType } from "../../src/core/webhooks/events";
 import { call } from "./harness";
 
 declare module "vitest" {

@@ -1,8 +1,8 @@
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANCHOR_ABI } from "../../../src/settlement/anchor-artifact";
-import { AnchorRevertError, createAnchorClient, type AnchorClient } from "../../../src/settlement/anchor-client";
-import { newAnchorRecord, settle, settleStep, type AnchorRecord, type StepResult } from "../../../src/settlement/settle";
+import { ANCHOR_ABI } from "../../../src/core/receipts/anchor-artifact";
+import { AnchorRevertError, createAnchorClient, type AnchorClient } from "../../../durable-objects/settlement/anchor-client";
+import { newAnchorRecord, settle, settleStep, type AnchorRecord, type StepResult } from "../../../durable-objects/settlement/settle";
 import {
   ANVIL_KEY_0,
   ANVIL_KEY_1,

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createAnchorClient } from "../../../src/settlement/anchor-client";
-import { MerkleTree } from "../../../src/settlement/merkle";
-import { periodTree, receiptProof } from "../../../src/settlement/period";
-import { publicJwkOf, receiptLeaf, signReceiptSync, type Receipt } from "../../../src/settlement/receipt";
-import { newAnchorRecord, settle } from "../../../src/settlement/settle";
-import { verifyReceiptOffline, type Jwks } from "../../../src/settlement/verify";
+import { createAnchorClient } from "../../../durable-objects/settlement/anchor-client";
+import { MerkleTree } from "../../../src/core/receipts/merkle";
+import { periodTree, receiptProof } from "../../../src/core/receipts/period";
+import { publicJwkOf, receiptLeaf, signReceiptSync, type Receipt } from "../../../src/core/receipts/receipt";
+import { newAnchorRecord, settle } from "../../../durable-objects/settlement/settle";
+import { verifyReceiptOffline, type Jwks } from "../../../src/core/receipts/verify";
 import { ANVIL_KEY_0, deployAnchor, startAnvil, type Anvil } from "../../support/anvil";
 
 const seed = new Uint8Array(32).fill(42);

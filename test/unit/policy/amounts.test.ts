@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ASSET_PATTERN, MAX_AMOUNT, formatAmount, isAsset, parseAmount, type AmountRule } from "../../../src/policy";
+import { ASSET_PATTERN, MAX_AMOUNT, formatAmount, isAsset, parseAmount, type AmountRule } from "../../../src/core/policy";
 
 function rule(text: unknown, positive = false): AmountRule | undefined {
   const r = parseAmount(text, { positive });

@@ -3,8 +3,8 @@
  * kept tiny on purpose so random scopes often cover one another.
  */
 import fc from "fast-check";
-import type { Bounds, BudgetLimit, Limits, Period, RateLimit } from "../../../src/policy";
-import { parseScope } from "../../../src/policy";
+import type { Bounds, BudgetLimit, Limits, Period, RateLimit } from "../../../src/core/policy";
+import { parseScope } from "../../../src/core/policy";
 
 export const RESOURCES = ["http", "tcp", "kv"] as const;
 export const ACTIONS = ["GET", "POST", "*"] as const;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { attenuate, coveredByAny, type AttenuateResult, type Bounds, type Widening } from "../../../src/policy";
+import { attenuate, coveredByAny, type AttenuateResult, type Bounds, type Widening } from "../../../src/core/policy";
 import { boundsArb, budgetKey, narrowArb, widenOneArb } from "./arbitraries";
 
 const DAY = 86_400_000;

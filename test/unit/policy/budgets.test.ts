@@ -13,7 +13,7 @@ import {
   windowStart,
   type BudgetCounter,
   type Period,
-} from "../../../src/policy";
+} from "../../../src/core/policy";
 
 const DAY0 = Date.parse("2026-03-02T00:00:00Z");
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PERIODS, isPeriod, windowEnd, windowStart, type Period } from "../../../src/policy";
+import { PERIODS, isPeriod, windowEnd, windowStart, type Period } from "../../../src/core/policy";
 
 const at = (iso: string): number => Date.parse(iso);
 

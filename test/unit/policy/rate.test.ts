@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gcra, gcraPeek, rateLimitHeaders, tightest, type RateDecision, type RateLimit } from "../../../src/policy";
+import { gcra, gcraPeek, rateLimitHeaders, tightest, type RateDecision, type RateLimit } from "../../../src/core/policy";
 
 const NOW = Date.parse("2026-03-02T12:00:00Z");
 const TEN_PER_MINUTE: RateLimit = { requests: 10, per_seconds: 60 };

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { coveredByAny, covers, parseScope, type ScopeRule } from "../../../src/policy";
+import { coveredByAny, covers, parseScope, type ScopeRule } from "../../../src/core/policy";
 import { concreteScopeArb, narrowScope, scopeArb } from "./arbitraries";
 
 function rule(text: string): ScopeRule | undefined {

@@ -1,4 +1,4 @@
-import type { Receipt } from "../../../src/settlement/receipt";
+import type { Receipt } from "../../../src/core/receipts/receipt";
 
 /** A well-formed receipt for tests. */
 export function sampleReceipt(overrides: Partial<Receipt> = {}): Receipt {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalize } from "../../../src/settlement/jcs";
+import { canonicalize } from "../../../src/core/receipts/jcs";
 
 function fromIeee(hexBits: string): number {
   const view = new DataView(new ArrayBuffer(8));

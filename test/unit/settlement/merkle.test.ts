@@ -1,6 +1,6 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { fromHex, hex } from "../../../src/encoding";
+import { fromHex, hex } from "../../../src/core/encoding";
 import {
   consistencyProof,
   EMPTY_ROOT,
@@ -13,7 +13,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   type Hash,
-} from "../../../src/settlement/merkle";
+} from "../../../src/core/receipts/merkle";
 
 // ---- A naive RFC 9162 §2.1 implementation, written straight from the text, over raw entries
 // (its own hashing, its own recursion: nothing shared with the code under test).

@@ -1,8 +1,8 @@
 import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
-import { b64urlDecode, b64urlEncode, hex, utf8 } from "../../../src/encoding";
-import { canonicalize } from "../../../src/settlement/jcs";
-import { leafHash } from "../../../src/settlement/merkle";
+import { b64urlDecode, b64urlEncode, hex, utf8 } from "../../../src/core/encoding";
+import { canonicalize } from "../../../src/core/receipts/jcs";
+import { leafHash } from "../../../src/core/receipts/merkle";
 import {
   publicJwkOf,
   receiptLeaf,
@@ -13,7 +13,7 @@ import {
   verifyReceiptSignature,
   type Receipt,
   type SignedReceipt,
-} from "../../../src/settlement/receipt";
+} from "../../../src/core/receipts/receipt";
 import { sampleReceipt } from "./fixtures";
 
 const seed = new Uint8Array(32).map((_, i) => i + 1);

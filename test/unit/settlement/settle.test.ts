@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import { AnchorRevertError, BroadcastRefusedError, bumpFees, type AnchorClient, type Fees, type PreparedTx, type TxStatus } from "../../../src/settlement/anchor-client";
-import { decide, newAnchorRecord, settle, settleStep, type AnchorRecord, type Observation } from "../../../src/settlement/settle";
+import { AnchorRevertError, BroadcastRefusedError, bumpFees, type AnchorClient, type Fees, type PreparedTx, type TxStatus } from "../../../durable-objects/settlement/anchor-client";
+import { decide, newAnchorRecord, settle, settleStep, type AnchorRecord, type Observation } from "../../../durable-objects/settlement/settle";
 
 const ROOT = `0x${"ab".repeat(32)}` as Hex;
 const OTHER = `0x${"cd".repeat(32)}` as Hex;

@@ -1,10 +1,10 @@
 import { createPublicClient, custom, encodeAbiParameters, toFunctionSelector, type PublicClient } from "viem";
 import { describe, expect, it } from "vitest";
-import { hex } from "../../../src/encoding";
-import { leafHash, MerkleTree, verifyInclusion } from "../../../src/settlement/merkle";
-import { hashFromHex, periodLeaf, periodTree, receiptProof, type ReceiptProof } from "../../../src/settlement/period";
-import { publicJwkOf, receiptLeaf, signReceiptSync, type SignedReceipt } from "../../../src/settlement/receipt";
-import { verifyReceiptOffline, verifyReceiptProof, type Jwks } from "../../../src/settlement/verify";
+import { hex } from "../../../src/core/encoding";
+import { leafHash, MerkleTree, verifyInclusion } from "../../../src/core/receipts/merkle";
+import { hashFromHex, periodLeaf, periodTree, receiptProof, type ReceiptProof } from "../../../src/core/receipts/period";
+import { publicJwkOf, receiptLeaf, signReceiptSync, type SignedReceipt } from "../../../src/core/receipts/receipt";
+import { verifyReceiptOffline, verifyReceiptProof, type Jwks } from "../../../src/core/receipts/verify";
 import { sampleReceipt } from "./fixtures";
 
 const seed = new Uint8Array(32).fill(7);

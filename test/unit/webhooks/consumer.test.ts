@@ -7,13 +7,13 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { Env } from "../../../src/env";
-import { buildEvent } from "../../../src/webhooks/events";
+import type { Env } from "../../../src/contract/env";
+import { buildEvent } from "../../../src/core/webhooks/events";
 import { handleWebhookBatch, isWebhookQueue } from "../../../src/webhooks/consumer";
 import type { FetchLike } from "../../../src/webhooks/deliver";
-import { WEBHOOK_DLQ, WEBHOOK_QUEUE, type WebhookMessage } from "../../../src/webhooks/queue";
-import { MAX_ATTEMPTS, RETRY_SCHEDULE } from "../../../src/webhooks/schedule";
-import { WebhookStore } from "../../../src/webhooks/store";
+import { WEBHOOK_DLQ, WEBHOOK_QUEUE, type WebhookMessage } from "../../../src/core/webhooks/queue";
+import { MAX_ATTEMPTS, RETRY_SCHEDULE } from "../../../src/core/webhooks/schedule";
+import { WebhookStore } from "../../../durable-objects/principal/webhook-store";
 import { createPrincipal } from "../../support/harness";
 import { hook, principalStub, uniqueName } from "../../support/webhooks";
 

@@ -1,8 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { buildEvent } from "../../../src/webhooks/events";
+import { buildEvent } from "../../../src/core/webhooks/events";
 import { deliverOnce, USER_AGENT, type FetchLike } from "../../../src/webhooks/deliver";
-import { newSecret } from "../../../src/webhooks/sign";
+import { newSecret } from "../../../src/core/webhooks/sign";
 import { PRN, SAMPLE_DATA } from "./fixtures";
 
 const event = () => buildEvent("session.revoked", PRN, SAMPLE_DATA["session.revoked"], Date.now());

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { isId } from "../../../src/ids";
+import { isId } from "../../../src/core/ids";
 import {
   buildEvent,
   EVENT_TYPES,
@@ -12,7 +12,7 @@ import {
   selects,
   webhookEventSchema,
   type EventData,
-} from "../../../src/webhooks/events";
+} from "../../../src/core/webhooks/events";
 import { ISO, NOW, PRN, SAMPLE_DATA } from "./fixtures";
 
 describe("event catalogue", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { truncateUtf8, utf8Prefix } from "../../../src/webhooks/excerpt";
+import { truncateUtf8, utf8Prefix } from "../../../src/core/webhooks/excerpt";
 
 describe("excerpts", () => {
   it("keeps short text unchanged", () => {

@@ -1,5 +1,5 @@
-import { newId } from "../../../src/ids";
-import type { EventData, EventType } from "../../../src/webhooks/events";
+import { newId } from "../../../src/core/ids";
+import type { EventData, EventType } from "../../../src/core/webhooks/events";
 
 export const NOW = Date.UTC(2026, 10, 17, 10, 0, 0);
 export const ISO = new Date(NOW).toISOString();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import wrangler from "../../../wrangler.toml?raw";
 import vitestConfig from "../../../vitest.config.ts?raw";
-import { enqueueDeliveries, isWebhookMessage, MIN_SWEEP_GRACE_MS, SWEEP_GRACE_MS, sweepGraceMs, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "../../../src/webhooks/queue";
-import { MAX_ATTEMPTS } from "../../../src/webhooks/schedule";
-import { newId } from "../../../src/ids";
+import { enqueueDeliveries, isWebhookMessage, MIN_SWEEP_GRACE_MS, SWEEP_GRACE_MS, sweepGraceMs, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "../../../src/core/webhooks/queue";
+import { MAX_ATTEMPTS } from "../../../src/core/webhooks/schedule";
+import { newId } from "../../../src/core/ids";
 
 /** The `[[queues.consumers]]` table for `queue`, as key → raw value. */
 function consumer(toml: string, queue: string): Record<string, string> {

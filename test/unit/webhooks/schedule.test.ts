@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { JITTER, MAX_ATTEMPTS, MAX_DELAY_SECONDS, nextDelaySeconds, RETRY_SCHEDULE, retryScale } from "../../../src/webhooks/schedule";
+import { JITTER, MAX_ATTEMPTS, MAX_DELAY_SECONDS, nextDelaySeconds, RETRY_SCHEDULE, retryScale } from "../../../src/core/webhooks/schedule";
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const HOUR = 3600;

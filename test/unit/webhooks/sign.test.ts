@@ -1,6 +1,6 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { newSecret, secretKey, signHeaders } from "../../../src/webhooks/sign";
+import { newSecret, secretKey, signHeaders } from "../../../src/core/webhooks/sign";
 
 const body = JSON.stringify({ id: "evt_1", type: "session.revoked", data: { note: "héllo ✓" } });
 const nowSeconds = () => Math.floor(Date.now() / 1000);

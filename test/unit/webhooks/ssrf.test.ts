@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkWebhookUrl, classifyHost, parseIPv6 } from "../../../src/webhooks/ssrf";
+import { checkWebhookUrl, classifyHost, parseIPv6 } from "../../../src/core/webhooks/ssrf";
 
 const prod = { allowLoopback: false };
 const dev = { allowLoopback: true };

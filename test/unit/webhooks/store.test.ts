@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RemitError } from "../../../src/errors";
-import { isId, newId } from "../../../src/ids";
-import { buildEvent } from "../../../src/webhooks/events";
-import { PREVIOUS_SECRET_TTL_MS, WebhookStore } from "../../../src/webhooks/store";
+import { RemitError } from "../../../src/core/errors";
+import { isId, newId } from "../../../src/core/ids";
+import { buildEvent } from "../../../src/core/webhooks/events";
+import { PREVIOUS_SECRET_TTL_MS, WebhookStore } from "../../../durable-objects/principal/webhook-store";
 import { NOW, PRN, SAMPLE_DATA } from "./fixtures";
 
 /** Run `fn` against a WebhookStore in a fresh Principal Durable Object. */

@@ -1,5 +1,5 @@
-import { newIdIn } from "../../src/tree-ids";
-import { signReceiptSync, type Receipt, type SignedReceipt } from "../../src/settlement/receipt";
+import { newIdIn } from "../../src/core/tree-ids";
+import { signReceiptSync, type Receipt, type SignedReceipt } from "../../src/core/receipts/receipt";
 
 export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" | "asset" | "amount" | "request_digest" | "reason" | "hold">;
 

@@ -19,7 +19,7 @@
  * `retryable: true`.
  */
 import type { Hex } from "viem";
-import { hex } from "../encoding";
+import { hex } from "../../src/core/encoding";
 import {
   AnchorRevertError,
   BroadcastRefusedError,
@@ -28,7 +28,7 @@ import {
   type Fees,
   type TxStatus,
 } from "./anchor-client";
-import type { AnchoredRoot } from "./anchor-read";
+import type { AnchoredRoot } from "../../src/core/receipts/anchor-read";
 
 export type AnchorStatus = "new" | "signed" | "sent" | "mined" | "anchored" | "conflict" | "failed";
 

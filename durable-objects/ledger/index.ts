@@ -14,11 +14,11 @@
  *   (`sealedBatches`) and folds them into a period.
  */
 import { DurableObject } from "cloudflare:workers";
-import { getMeta, setMeta } from "./meta";
-import { fromHex, hex } from "../src/encoding";
-import type { Env } from "../src/env";
-import { ledgerSettings } from "../src/settlement/config";
-import { MerkleLog, MerkleTree, type MerkleLogState } from "../src/settlement/merkle";
+import { getMeta, setMeta } from "../shared/meta";
+import { fromHex, hex } from "../../src/core/encoding";
+import type { Env } from "../../src/contract/env";
+import { ledgerSettings } from "../../src/core/settlement-config";
+import { MerkleLog, MerkleTree, type MerkleLogState } from "../../src/core/receipts/merkle";
 
 /** What a tree's outbox sends for each receipt. The leaf commits to the receipt's canonical bytes. */
 export interface LedgerEntry {

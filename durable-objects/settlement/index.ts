@@ -21,18 +21,18 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Hex } from "viem";
-import { fromHex, hex } from "../src/encoding";
-import type { Env } from "../src/env";
-import type { EventType } from "../src/webhooks/events";
-import { ANCHOR_ABI } from "../src/settlement/anchor-artifact";
-import { createAnchorClient, type AnchorClient, type AnchorClientConfig } from "../src/settlement/anchor-client";
-import { anchorSettings as readAnchorSettings, cleanError, ledgerSettings, type AnchorSettings } from "../src/settlement/config";
-import type { MerkleTree } from "../src/settlement/merkle";
-import { ledgerStub } from "../src/settlement/objects";
-import { periodTree } from "../src/settlement/period";
-import { newAnchorRecord, settle, type AnchorRecord, type StepResult } from "../src/settlement/settle";
-import type { SealedBatch, ShardStats } from "./ledger";
-import { deleteMeta, getMeta, setMeta } from "./meta";
+import { fromHex, hex } from "../../src/core/encoding";
+import type { Env } from "../../src/contract/env";
+import type { EventType } from "../../src/core/webhooks/events";
+import { ANCHOR_ABI } from "../../src/core/receipts/anchor-artifact";
+import { createAnchorClient, type AnchorClient, type AnchorClientConfig } from "./anchor-client";
+import { anchorSettings as readAnchorSettings, cleanError, ledgerSettings, type AnchorSettings } from "../../src/core/settlement-config";
+import type { MerkleTree } from "../../src/core/receipts/merkle";
+import { ledgerStub } from "../../src/contract/stubs";
+import { periodTree } from "../../src/core/receipts/period";
+import { newAnchorRecord, settle, type AnchorRecord, type StepResult } from "./settle";
+import type { SealedBatch, ShardStats } from "../ledger";
+import { deleteMeta, getMeta, setMeta } from "../shared/meta";
 
 export type RunTrigger = "cron" | "admin" | "alarm";
 

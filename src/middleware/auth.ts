@@ -1,15 +1,15 @@
 import { createMiddleware } from "hono/factory";
 import type { AgentCall } from "../../durable-objects/session-tree";
 import type { KeyProof } from "../../durable-objects/principal";
-import { sha256, timingSafeEqual } from "../encoding";
-import type { Env } from "../env";
-import { problem, RemitError } from "../errors";
+import { sha256, timingSafeEqual } from "../core/encoding";
+import type { Env } from "../contract/env";
+import { problem, RemitError } from "../core/errors";
 import { issuer } from "../http";
-import { treeKey } from "../tree-ids";
-import { hashSecret, parseApiKey } from "./api-keys";
-import { dpopChallenge, invalidProof, verifyProof } from "./dpop";
-import { serviceKeys } from "./service-keys";
-import { verifySessionToken, type SessionClaims } from "./session-token";
+import { treeKey } from "../core/tree-ids";
+import { hashSecret, parseApiKey } from "../core/auth/api-keys";
+import { dpopChallenge, invalidProof, verifyProof } from "../core/auth/dpop";
+import { serviceKeys } from "../core/auth/service-keys";
+import { verifySessionToken, type SessionClaims } from "../core/auth/session-token";
 
 export interface AppVariables {
   agent: { claims: SessionClaims; call: AgentCall };

@@ -5,11 +5,11 @@
  *
  * Times passed in are epoch milliseconds; times returned are RFC 3339 strings.
  */
-import { validationFailed, type FieldError } from "../errors";
-import { newId } from "../ids";
-import { isEventType, selects, type EventEnvelope, type EventSelection, type EventType } from "./events";
-import { truncateUtf8 } from "./excerpt";
-import { newSecret } from "./sign";
+import { validationFailed, type FieldError } from "../../src/core/errors";
+import { newId } from "../../src/core/ids";
+import { isEventType, selects, type EventEnvelope, type EventSelection, type EventType } from "../../src/core/webhooks/events";
+import { truncateUtf8 } from "../../src/core/webhooks/excerpt";
+import { newSecret } from "../../src/core/webhooks/sign";
 
 /** How long the previous secret keeps signing after a rotation. */
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000;

@@ -1,8 +1,8 @@
-import type { SessionTree } from "../durable-objects/session-tree";
-import type { Principal } from "../durable-objects/principal";
-import type { Ledger } from "../durable-objects/ledger";
-import type { Settlement } from "../durable-objects/settlement";
-import type { WebhookMessage } from "./webhooks/queue";
+import type { SessionTree } from "../../durable-objects/session-tree";
+import type { Principal } from "../../durable-objects/principal";
+import type { Ledger } from "../../durable-objects/ledger";
+import type { Settlement } from "../../durable-objects/settlement";
+import type { WebhookMessage } from "../core/webhooks/queue";
 
 /** Bindings and secrets of the worker (wrangler.toml, `wrangler secret put`, `.dev.vars`). */
 export interface Env {

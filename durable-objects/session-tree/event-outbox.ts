@@ -4,9 +4,9 @@
  * A crash between the two sends them again and the principal skips what it has; a
  * failed send leaves them unsent and the alarm comes back after `DRAIN_RETRY_MS`.
  */
-import { deleteMeta } from "../meta";
-import type { Env } from "../../src/env";
-import type { EventData } from "../../src/webhooks/events";
+import { deleteMeta } from "../shared/meta";
+import type { Env } from "../../src/contract/env";
+import type { EventData } from "../../src/core/webhooks/events";
 import { getMeta, setMeta, type SessionRow } from "./store";
 
 /** Events sent per `ingestEvents` call. */

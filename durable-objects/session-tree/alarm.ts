@@ -1,10 +1,10 @@
-import { formatAmount } from "../../src/policy/amounts";
-import { release } from "../../src/policy/budgets";
+import { formatAmount } from "../../src/core/policy/amounts";
+import { release } from "../../src/core/policy/budgets";
 import { getMeta, readSession, settleHoldCounters, type StoredCounter } from "./store";
 import { writeReceipt } from "./receipts";
-import { receiptsDueAt } from "./outbox";
-import { buildEvent, type EventData, type EventType } from "../../src/webhooks/events";
-import { eventsDueAt } from "./events-drain";
+import { receiptsDueAt } from "./receipt-outbox";
+import { buildEvent, type EventData, type EventType } from "../../src/core/webhooks/events";
+import { eventsDueAt } from "./event-outbox";
 
 const THRESHOLDS = [50, 80, 100] as const;
 const JTI_SWEEP_MS = 60_000;

@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../contract/env";
 /**
  * Settlement settings from the worker's vars and secrets (wrangler.toml [vars],
  * `wrangler secret put`, `.dev.vars`, `wrangler dev --var`). Pure: no I/O.
@@ -15,7 +15,7 @@ import type { Env } from "../env";
  *   ANCHOR_REPLACE_AFTER_SECONDS  replace a transaction still pending after this long  default 180
  */
 import type { Address, Hex } from "viem";
-import type { AnchorClientConfig } from "./anchor-client";
+import type { AnchorClientConfig } from "../../durable-objects/settlement/anchor-client";
 
 export interface LedgerSettings {
   shards: number;

@@ -17,8 +17,8 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ANCHOR_ABI } from "./anchor-artifact";
-import { anchorPublicClient, readAnchoredRoot, toPeriod, type AnchoredRoot } from "./anchor-read";
+import { ANCHOR_ABI } from "../../src/core/receipts/anchor-artifact";
+import { anchorPublicClient, readAnchoredRoot, toPeriod, type AnchoredRoot } from "../../src/core/receipts/anchor-read";
 
 export interface AnchorClientConfig {
   rpcUrl: string;

@@ -1,17 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import { mintApiKey } from "../src/auth/api-keys";
-import { fromHex, timingSafeEqual } from "../src/encoding";
-import type { Env } from "../src/env";
-import { ok, problem, refused, type Outcome, type Problem } from "../src/errors";
-import { newId } from "../src/ids";
-import { newTreeId, treeKey } from "../src/tree-ids";
-import type { Grant, NewSession } from "./session-tree";
-import type { ReceiptInOutbox } from "./tree/outbox";
-import type { SessionView } from "./tree/views";
-import type { SignedReceipt } from "../src/settlement/receipt";
-import type { EventData, EventType } from "../src/webhooks/events";
-import { PrincipalWebhooks, type DeliveryView, type EndpointView, type IngestResult, type NewEndpointView } from "../src/webhooks/host";
-import type { AttemptInput, DeliveryJob, EndpointInput, EndpointPatch } from "../src/webhooks/store";
+import { mintApiKey } from "../../src/core/auth/api-keys";
+import { fromHex, timingSafeEqual } from "../../src/core/encoding";
+import type { Env } from "../../src/contract/env";
+import { ok, problem, refused, type Outcome, type Problem } from "../../src/core/errors";
+import { newId } from "../../src/core/ids";
+import { newTreeId, treeKey } from "../../src/core/tree-ids";
+import type { Grant, NewSession } from "../session-tree";
+import type { ReceiptInOutbox } from "../session-tree/receipt-outbox";
+import type { SessionView } from "../session-tree/views";
+import type { SignedReceipt } from "../../src/core/receipts/receipt";
+import type { EventData, EventType } from "../../src/core/webhooks/events";
+import { PrincipalWebhooks, type DeliveryView, type EndpointView, type IngestResult, type NewEndpointView } from "./webhooks";
+import type { AttemptInput, DeliveryJob, EndpointInput, EndpointPatch } from "./webhook-store";
 
 /** Proof of a principal's API key, as hashed at the edge. */
 export interface KeyProof {

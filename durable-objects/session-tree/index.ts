@@ -1,20 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
-import { dpopChallenge } from "../src/auth/dpop";
-import type { AgentJwk } from "../src/auth/jwk";
-import { serviceKeys, type ServiceKey } from "../src/auth/service-keys";
-import { issueSessionTokenSync } from "../src/auth/session-token";
-import type { Env } from "../src/env";
-import { ok, problem, refused, type Outcome, type Problem, type ProblemName } from "../src/errors";
-import { attenuate, type Limits } from "../src/policy/attenuate";
-import { checkDebit, capture as captureCounter, debit, release, reserve, rollover, type BudgetCounter } from "../src/policy/budgets";
-import { formatAmount } from "../src/policy/amounts";
-import { gcra, rateLimitHeaders, tightest, type RateLimit } from "../src/policy/rate";
-import { coveredByAny } from "../src/policy/scopes";
-import type { SignedReceipt } from "../src/settlement/receipt";
-import { newIdIn } from "../src/tree-ids";
-import { readReceipt, readReceipts, writeReceipt, type ReceiptFields } from "./tree/receipts";
-import { DRAIN_COALESCE_MS, drainReceipts, outboxState, type ReceiptInOutbox } from "./tree/outbox";
-import { migrateTree } from "./tree/schema";
+import { dpopChallenge } from "../../src/core/auth/dpop";
+import type { AgentJwk } from "../../src/core/auth/jwk";
+import { serviceKeys, type ServiceKey } from "../../src/core/auth/service-keys";
+import { issueSessionTokenSync } from "../../src/core/auth/session-token";
+import type { Env } from "../../src/contract/env";
+import { ok, problem, refused, type Outcome, type Problem, type ProblemName } from "../../src/core/errors";
+import { attenuate, type Limits } from "../../src/core/policy/attenuate";
+import { checkDebit, capture as captureCounter, debit, release, reserve, rollover, type BudgetCounter } from "../../src/core/policy/budgets";
+import { formatAmount } from "../../src/core/policy/amounts";
+import { gcra, rateLimitHeaders, tightest, type RateLimit } from "../../src/core/policy/rate";
+import { coveredByAny } from "../../src/core/policy/scopes";
+import type { SignedReceipt } from "../../src/core/receipts/receipt";
+import { newIdIn } from "../../src/core/tree-ids";
+import { readReceipt, readReceipts, writeReceipt, type ReceiptFields } from "./receipts";
+import { DRAIN_COALESCE_MS, drainReceipts, outboxState, type ReceiptInOutbox } from "./receipt-outbox";
+import { migrateTree } from "./schema";
 import {
   getMeta,
   insertSession,
@@ -27,10 +27,10 @@ import {
   writeCounter,
   type SessionRow,
   type StoredCounter,
-} from "./tree/store";
-import { sessionView, type SessionView } from "./tree/views";
-import { budgetThresholdEvents, emitEvent, nextAlarmAt, runMaintenance } from "./tree/maintenance";
-import { drainEvents, eventsDueAt, sessionGrantData } from "./tree/events-drain";
+} from "./store";
+import { sessionView, type SessionView } from "./views";
+import { budgetThresholdEvents, emitEvent, nextAlarmAt, runMaintenance } from "./alarm";
+import { drainEvents, eventsDueAt, sessionGrantData } from "./event-outbox";
 
 /** What the edge learned about an agent request before calling the tree. */
 export interface AgentCall {

@@ -1,6 +1,6 @@
 /** Stubs of the settlement's Durable Objects: ledger shards by number, the one Settlement. */
-import type { Env } from "../env";
-import { shardName } from "./config";
+import type { Env } from "./env";
+import { shardName } from "../core/settlement-config";
 
 export function ledgerStub(env: Env, shard: number) {
   return env.LEDGER.get(env.LEDGER.idFromName(shardName(shard)));

@@ -12,11 +12,11 @@
  * the tree's meta: changing `LEDGER_SHARDS` later moves new trees only, never a
  * receipt that may already sit in another shard.
  */
-import { deleteMeta } from "../meta";
-import type { Env } from "../../src/env";
-import type { SignedReceipt } from "../../src/settlement/receipt";
-import { ledgerSettings, shardOf } from "../../src/settlement/config";
-import { ledgerStub } from "../../src/settlement/objects";
+import { deleteMeta } from "../shared/meta";
+import type { Env } from "../../src/contract/env";
+import type { SignedReceipt } from "../../src/core/receipts/receipt";
+import { ledgerSettings, shardOf } from "../../src/core/settlement-config";
+import { ledgerStub } from "../../src/contract/stubs";
 import type { LedgerEntry } from "../ledger";
 import { getMeta, setMeta } from "./store";
 

@@ -1,7 +1,7 @@
-import type { AgentJwk } from "../../src/auth/jwk";
-import { sameWindow, type BudgetCounter } from "../../src/policy/budgets";
-import type { Limits } from "../../src/policy/attenuate";
-import type { Period } from "../../src/policy/periods";
+import type { AgentJwk } from "../../src/core/auth/jwk";
+import { sameWindow, type BudgetCounter } from "../../src/core/policy/budgets";
+import type { Limits } from "../../src/core/policy/attenuate";
+import type { Period } from "../../src/core/policy/periods";
 
 /** Typed reads and writes of the tree's rows; no decisions live here. */
 export interface SessionRow {
@@ -170,7 +170,7 @@ export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
   );
 }
 
-export { getMeta, setMeta } from "../meta";
+export { getMeta, setMeta } from "../shared/meta";
 
 /**
  * Releases or captures a hold on the counters it reserved, only where a counter's window

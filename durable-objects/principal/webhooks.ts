@@ -8,10 +8,10 @@
  * send that fails leaves the delivery due, and the object's alarm (`sweep`) enqueues
  * every delivery that has waited past its grace.
  */
-import type { Env } from "../env";
-import { ok, problem, refused, RemitError, type Outcome } from "../errors";
-import { buildEvent, EVENT_TYPES, isEventType, webhookEventSchema, type EventData, type EventEnvelope, type EventType } from "./events";
-import { enqueueDeliveries, sweepGraceMs } from "./queue";
+import type { Env } from "../../src/contract/env";
+import { ok, problem, refused, RemitError, type Outcome } from "../../src/core/errors";
+import { buildEvent, EVENT_TYPES, isEventType, webhookEventSchema, type EventData, type EventEnvelope, type EventType } from "../../src/core/webhooks/events";
+import { enqueueDeliveries, sweepGraceMs } from "../../src/core/webhooks/queue";
 import {
   EVENT_DEDUPE_TTL_MS,
   MAX_PAGE_SIZE,
@@ -22,7 +22,7 @@ import {
   type Endpoint,
   type EndpointInput,
   type EndpointPatch,
-} from "./store";
+} from "./webhook-store";
 
 /** A principal may have this many endpoints. */
 export const MAX_ENDPOINTS = 16;

@@ -1,7 +1,7 @@
-import { formatAmount } from "../../src/policy/amounts";
-import { rollover } from "../../src/policy/budgets";
-import { windowEnd, type Period } from "../../src/policy/periods";
-import { gcraPeek, type RateLimit } from "../../src/policy/rate";
+import { formatAmount } from "../../src/core/policy/amounts";
+import { rollover } from "../../src/core/policy/budgets";
+import { windowEnd, type Period } from "../../src/core/policy/periods";
+import { gcraPeek, type RateLimit } from "../../src/core/policy/rate";
 import type { SessionRow, StoredCounter } from "./store";
 
 /** How a session looks to principals and agents: its bounds and its live counters. */

@@ -3,7 +3,7 @@ import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { b64urlDecode, b64urlEncode } from "../encoding";
-import type { Env } from "../env";
+import type { Env } from "../../contract/env";
 import { thumbprint } from "./jwk";
 
 ed.hashes.sha512 = sha512;
