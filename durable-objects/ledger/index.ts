@@ -14,72 +14,25 @@
  *   (`sealedBatches`) and folds them into a period.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { LedgerRpc } from "../../src/contract/settlement";
 import { getMeta, setMeta } from "../shared/meta";
 import { fromHex, hex } from "../../src/core/encoding";
 import type { Env } from "../../src/contract/env";
 import { ledgerSettings } from "../../src/core/settlement-config";
 import { MerkleLog, MerkleTree, type MerkleLogState } from "../../src/core/receipts/merkle";
+import type { LedgerEntry, AppendResult, SealedBatch, LedgerLocation, ShardStats } from "../../src/contract/settlement";
+export type { LedgerEntry, AppendResult, SealedBatch, LedgerLocation, ShardStats } from "../../src/contract/settlement";
 
-/** What a tree's outbox sends for each receipt. The leaf commits to the receipt's canonical bytes. */
-export interface LedgerEntry {
-  id: string;
-  tree: string;
-  principal: string;
-  seq: number;
-  /** hex SHA-256(0x00 || bytes) */
-  leaf_hash: string;
-}
 
-export interface AppendResult {
-  shard: number;
-  accepted: number;
-  duplicates: number;
-  /** Batches sealed by this append (full ones). */
-  sealed: number[];
-}
 
-export interface SealedBatch {
-  shard: number;
-  index: number;
-  /** hex, 32 bytes */
-  root: string;
-  size: number;
-  /** The shard log's size and root once this batch was appended to it. */
-  log_size: number;
-  log_root: string;
-  /** Principals with a receipt in the batch (for their settlement webhooks). */
-  principals: string[];
-  sealed_at: number;
-}
 
-export interface LedgerLocation {
-  shard: number;
-  received_at: number;
-  batch: null | {
-    index: number;
-    size: number;
-    root: string;
-    leaf_index: number;
-    path: string[];
-    sealed_at: number;
-  };
-}
 
-export interface ShardStats {
-  shard: number;
-  received: number;
-  open: number;
-  oldest_open_at: number | null;
-  batches: number;
-  log_size: number;
-  log_root: string;
-}
 
 const LEAF = /^[0-9a-f]{64}$/;
 const MAX_APPEND = 1000;
 const MAX_LISTING = 1000;
 
-export class Ledger extends DurableObject<Env> {
+export class Ledger extends DurableObject<Env> implements LedgerRpc {
   private readonly sql: SqlStorage;
   private alarmAt: number | null = null;
 

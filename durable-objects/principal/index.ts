@@ -1,52 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
+import type { PrincipalRpc } from "../../src/contract/principal";
 import { mintApiKey } from "../../src/core/auth/api-keys";
 import { fromHex, timingSafeEqual } from "../../src/core/encoding";
 import type { Env } from "../../src/contract/env";
 import { ok, problem, refused, type Outcome, type Problem } from "../../src/core/errors";
 import { newId } from "../../src/core/ids";
 import { newTreeId, treeKey } from "../../src/core/tree-ids";
-import type { Grant, NewSession } from "../session-tree";
-import type { ReceiptInOutbox } from "../session-tree/receipt-outbox";
-import type { SessionView } from "../session-tree/views";
+import type { Grant, NewSession } from "../../src/contract/session-tree";
+import type { ReceiptInOutbox } from "../../src/contract/settlement";
+import type { SessionView } from "../../src/contract/views";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
 import { PrincipalWebhooks, type DeliveryView, type EndpointView, type IngestResult, type NewEndpointView } from "./webhooks";
 import type { AttemptInput, DeliveryJob, EndpointInput, EndpointPatch } from "./webhook-store";
+import type { KeyProof, Idempotency, PrincipalResult, PrincipalView, ApiKeyView } from "../../src/contract/principal";
+export type { KeyProof, Idempotency, PrincipalResult, PrincipalView, ApiKeyView } from "../../src/contract/principal";
 
-/** Proof of a principal's API key, as hashed at the edge. */
-export interface KeyProof {
-  keyId: string;
-  secretHash: string;
-}
 
-export interface Idempotency {
-  key: string;
-  fingerprint: string;
-}
 
-/** A principal call's answer: the outcome and whether it is a stored replay. */
-export interface PrincipalResult<T> {
-  outcome: Outcome<T>;
-  replayed?: boolean;
-}
 
-export interface PrincipalView {
-  id: string;
-  object: "principal";
-  name: string;
-  max_session_seconds: number;
-  frozen: boolean;
-  created_at: string;
-}
 
-export interface ApiKeyView {
-  id: string;
-  object: "api_key";
-  prefix: string;
-  label: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /** An in-flight record older than this is taken to have died with its request. */
@@ -57,7 +30,7 @@ const IN_FLIGHT_STALE_MS = 60_000;
  * freeze switch, idempotency of principal calls. Principal operations on trees
  * pass through here, so a route makes exactly one call.
  */
-export class Principal extends DurableObject<Env> {
+export class Principal extends DurableObject<Env> implements PrincipalRpc {
   private readonly sql: SqlStorage;
   private readonly webhooks: PrincipalWebhooks;
 

@@ -10,111 +10,25 @@ import { newId } from "../../src/core/ids";
 import { isEventType, selects, type EventEnvelope, type EventSelection, type EventType } from "../../src/core/webhooks/events";
 import { truncateUtf8 } from "../../src/core/webhooks/excerpt";
 import { newSecret } from "../../src/core/webhooks/sign";
+import type { Endpoint, EndpointInput, EndpointPatch, DeliveryStatus, DeliveryInput, AttemptInput, Attempt, Delivery, DeliveryPage, DeliveryJob } from "../../src/contract/webhooks";
+import { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE } from "../../src/contract/webhooks";
+export { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE };
+export type { Endpoint, EndpointInput, EndpointPatch, DeliveryStatus, DeliveryInput, AttemptInput, Attempt, Delivery, DeliveryPage, DeliveryJob } from "../../src/contract/webhooks";
 
 /** How long the previous secret keeps signing after a rotation. */
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000;
-export const MAX_DESCRIPTION_LENGTH = 500;
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
 /** How long an ingested event's id is remembered, so a re-sent event is not delivered twice. */
 export const EVENT_DEDUPE_TTL_MS = 7 * 24 * 3600 * 1000;
 
-export interface Endpoint {
-  id: string;
-  url: string;
-  events: EventSelection;
-  description: string | null;
-  disabled: boolean;
-  created_at: string;
-  updated_at: string;
-}
 
-export interface EndpointInput {
-  url: string;
-  events: EventSelection;
-  description?: string | null;
-}
 
-export interface EndpointPatch {
-  url?: string;
-  events?: EventSelection;
-  description?: string | null;
-  disabled?: boolean;
-}
 
-export type DeliveryStatus = "pending" | "succeeded" | "retrying" | "failed";
 
-export interface DeliveryInput {
-  id: string;
-  endpoint: string;
-  event_id: string;
-  event_type: EventType;
-  payload: EventEnvelope;
-  status: DeliveryStatus;
-  attempts: number;
-  /** The `webhook-id` sent with every attempt of this delivery; a new `msg_…` id if absent. */
-  msg_id?: string;
-}
 
-export interface AttemptInput {
-  at: number;
-  status_code: number | null;
-  latency_ms: number;
-  response_excerpt: string;
-  error: string | null;
-  /** When the next attempt is due, or null when none will be made. */
-  next_attempt_at: number | null;
-  /** 1-based number of this attempt; when given, a repeated report of it is ignored. */
-  attempt?: number;
-}
 
-export interface Attempt {
-  attempt: number;
-  at: string;
-  status_code: number | null;
-  latency_ms: number;
-  response_excerpt: string;
-  error: string | null;
-  next_attempt_at: string | null;
-}
 
-export interface Delivery {
-  id: string;
-  msg_id: string;
-  endpoint: string;
-  event_id: string;
-  event_type: EventType;
-  payload: EventEnvelope;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string | null;
-  /** When the delivery's queue message reached the dead-letter queue; null if it has not (or was redelivered since). */
-  dead_lettered_at: string | null;
-  created_at: string;
-  updated_at: string;
-  attempt_log: Attempt[];
-}
 
-export interface DeliveryPage {
-  data: Delivery[];
-  has_more: boolean;
-}
 
-/** Everything a queue consumer needs for one attempt. */
-export interface DeliveryJob {
-  delivery: string;
-  msg_id: string;
-  url: string;
-  /** Current secret first, then the previous one while it is still valid. */
-  secrets: string[];
-  event: EventEnvelope;
-  status: DeliveryStatus;
-  /** Attempts made in all. */
-  attempts: number;
-  /** Attempts made since the delivery was last (re)queued: the position in the retry schedule. */
-  round_attempts: number;
-  endpoint_disabled: boolean;
-}
 
 type EndpointRow = {
   id: string;

@@ -23,24 +23,15 @@ import {
   type EndpointInput,
   type EndpointPatch,
 } from "./webhook-store";
+import type { EndpointView, NewEndpointView, DeliveryView, IngestResult } from "../../src/contract/webhooks";
+export type { EndpointView, NewEndpointView, DeliveryView, IngestResult } from "../../src/contract/webhooks";
 
 /** A principal may have this many endpoints. */
 export const MAX_ENDPOINTS = 16;
 /** Deliveries older than this leave the log. */
 export const DELIVERY_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
-export type EndpointView = Endpoint & { object: "webhook_endpoint" };
-export type NewEndpointView = EndpointView & { secret: string };
-export type DeliveryView = Delivery & { object: "webhook_delivery" };
 
-export interface IngestResult {
-  /** Events recorded now. */
-  accepted: number;
-  /** Events already recorded (sent again after a crash), skipped. */
-  duplicates: number;
-  /** Deliveries created, one per subscribed endpoint and event. */
-  deliveries: number;
-}
 
 const endpointView = (e: Endpoint): EndpointView => ({ ...e, object: "webhook_endpoint" });
 const deliveryView = (d: Delivery): DeliveryView => ({ ...d, object: "webhook_delivery" });

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { SessionTreeRpc } from "../../src/contract/session-tree";
 import { dpopChallenge } from "../../src/core/auth/dpop";
 import type { AgentJwk } from "../../src/core/auth/jwk";
 import { serviceKeys, type ServiceKey } from "../../src/core/auth/service-keys";
@@ -31,67 +32,16 @@ import {
 import { sessionView, type SessionView } from "./views";
 import { budgetThresholdEvents, emitEvent, nextAlarmAt, runMaintenance } from "./alarm";
 import { drainEvents, eventsDueAt, sessionGrantData } from "./event-outbox";
+import type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
+export type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
 
-/** What the edge learned about an agent request before calling the tree. */
-export interface AgentCall {
-  session: string;
-  jti: string;
-  /** When the replay-cache entry for this `jti` may be dropped (ms). */
-  jtiExpiresAt: number;
-  idempotency?: { key: string; fingerprint: string };
-}
 
-/** An agent decision: the outcome plus what the edge needs for headers. */
-export interface AgentResult<T> {
-  outcome: Outcome<T>;
-  rateLimit?: Record<string, string>;
-  replayed?: boolean;
-}
 
-export interface NewSession {
-  agentJwk: AgentJwk;
-  jkt: string;
-  scopes: string[];
-  notBefore: number;
-  expiresAt: number;
-  limits: Limits;
-  maxDepth: number;
-  label: string | null;
-}
 
-/** A delegation as asked for: omitted bounds are inherited from the parent. */
-export type ChildRequest = Omit<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth"> &
-  Partial<Pick<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth">>;
 
-export interface Grant {
-  session: SessionView;
-  token: string;
-}
 
-export interface AuthorizeInput {
-  scope: string;
-  amount?: { asset: string; value: string };
-  request_digest?: string;
-}
 
-export interface HoldInput {
-  scope: string;
-  amount: { asset: string; value: string };
-  expiresInSeconds?: number;
-}
 
-export interface HoldView {
-  id: string;
-  object: "hold";
-  session: string;
-  scope: string;
-  asset: string;
-  amount: string;
-  captured: string | null;
-  status: "open" | "captured" | "voided" | "expired";
-  expires_at: string;
-  created_at: string;
-}
 
 const DEFAULT_HOLD_SECONDS = 15 * 60;
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -102,7 +52,7 @@ const UNSTORED: ProblemName[] = ["rate-limited", "validation-failed"];
  * One delegation tree: its sessions, counters, holds, replay cache, idempotency
  * records and outboxes. Every decision is one synchronous SQLite transaction.
  */
-export class SessionTree extends DurableObject<Env> {
+export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   private readonly sql: SqlStorage;
   private key!: ServiceKey;
 

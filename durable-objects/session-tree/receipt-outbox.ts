@@ -17,8 +17,10 @@ import type { Env } from "../../src/contract/env";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { ledgerSettings, shardOf } from "../../src/core/settlement-config";
 import { ledgerStub } from "../../src/contract/stubs";
-import type { LedgerEntry } from "../ledger";
+import type { LedgerEntry } from "../../src/contract/settlement";
 import { getMeta, setMeta } from "./store";
+import type { ReceiptInOutbox } from "../../src/contract/settlement";
+export type { ReceiptInOutbox } from "../../src/contract/settlement";
 
 /** Receipts per `append` call. */
 export const RECEIPT_DRAIN_BATCH = 100;
@@ -112,14 +114,6 @@ export function receiptsDueAt(sql: SqlStorage, now: number): number | null {
 /** How long a fresh receipt may wait in the outbox for others to join it on the way to the ledger. */
 export const DRAIN_COALESCE_MS = 1000;
 
-/** A receipt and where it is on its way to the ledger (for the proof route). */
-export interface ReceiptInOutbox {
-  signed: SignedReceipt;
-  /** The shard has acknowledged it. */
-  shipped: boolean;
-  /** The tree's ledger shard (null before the first drain). */
-  shard: number | null;
-}
 
 export function outboxState(sql: SqlStorage, signed: SignedReceipt): ReceiptInOutbox {
   const row = sql.exec<{ shipped: number }>("SELECT shipped FROM receipts WHERE id = ?", signed.receipt.id).toArray()[0];

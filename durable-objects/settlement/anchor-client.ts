@@ -19,19 +19,9 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { ANCHOR_ABI } from "../../src/core/receipts/anchor-artifact";
 import { anchorPublicClient, readAnchoredRoot, toPeriod, type AnchoredRoot } from "../../src/core/receipts/anchor-read";
+import type { AnchorClientConfig } from "../../src/core/settlement-config";
+export type { AnchorClientConfig } from "../../src/core/settlement-config";
 
-export interface AnchorClientConfig {
-  rpcUrl: string;
-  /** The owner's secp256k1 key (0x…, 32 bytes). */
-  privateKey: Hex;
-  contract: Address;
-  /** Asked of the node once when absent. */
-  chainId?: number;
-  /** Blocks on top of (and including) the anchoring block before a period counts as anchored. */
-  confirmations: number;
-  /** Per RPC request. Default 10 s. */
-  timeoutMs?: number;
-}
 
 export interface Fees {
   maxFeePerGas: bigint;

@@ -20,6 +20,7 @@
  * fresh service state), the same batches move to the next free period number.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { SettlementRpc } from "../../src/contract/settlement";
 import type { Hex } from "viem";
 import { fromHex, hex } from "../../src/core/encoding";
 import type { Env } from "../../src/contract/env";
@@ -31,74 +32,17 @@ import type { MerkleTree } from "../../src/core/receipts/merkle";
 import { ledgerStub } from "../../src/contract/stubs";
 import { periodTree } from "../../src/core/receipts/period";
 import { newAnchorRecord, settle, type AnchorRecord, type StepResult } from "./settle";
-import type { SealedBatch, ShardStats } from "../ledger";
+import type { SealedBatch, ShardStats } from "../../src/contract/settlement";
 import { deleteMeta, getMeta, setMeta } from "../shared/meta";
+import type { RunTrigger, AnchorViewStatus, AnchorView, BatchInPeriod, RunAction, SettlementRun, SettlementStatus } from "../../src/contract/settlement";
+export type { RunTrigger, AnchorViewStatus, AnchorView, BatchInPeriod, RunAction, SettlementRun, SettlementStatus } from "../../src/contract/settlement";
 
-export type RunTrigger = "cron" | "admin" | "alarm";
 
-export type AnchorViewStatus = "pending" | "confirming" | "anchored" | "failed" | "superseded";
 
-/** A period and its anchor, as GET /v1/anchors shows it. */
-export interface AnchorView {
-  object: "anchor";
-  period: number;
-  /** 0x-prefixed, as on chain. */
-  root: string;
-  /** Receipts covered. */
-  count: number;
-  status: AnchorViewStatus;
-  batches: number;
-  tx: string | null;
-  block: number | null;
-  confirmations: number | null;
-  gas_used: string | null;
-  contract: string;
-  chain_id: number | null;
-  created_at: string;
-  anchored_at: string | null;
-  superseded_by: number | null;
-}
 
-/** Where a sealed batch sits in its period: the second half of a receipt's proof. */
-export interface BatchInPeriod {
-  anchor: AnchorView;
-  batch_index: number;
-  period_size: number;
-  period_path: string[];
-  /** hex without 0x, like the other hashes of a proof */
-  period_root: string;
-}
 
-export type RunAction =
-  | "anchored"
-  | "confirming"
-  | "waiting"
-  | "sent"
-  | "signed"
-  | "error"
-  | "failed"
-  | "idle"
-  | "disabled"
-  | "misconfigured";
 
-export interface SettlementRun {
-  object: "settlement_run";
-  trigger: RunTrigger;
-  action: RunAction;
-  detail?: string;
-  anchor: AnchorView | null;
-  /** Batches sealed because the run asked the shards to seal. */
-  sealed?: number;
-}
 
-export interface SettlementStatus {
-  object: "settlement_status";
-  anchoring: { state: AnchorSettings["state"]; reason?: string; contract?: string; confirmations?: number };
-  last_period: number;
-  current: (AnchorView & { attempts: number; hashes: string[]; nonce: number | null; error: string | null; record_status: string }) | null;
-  shards: Array<{ shard: number; next_batch: number; ledger: ShardStats | null }>;
-  unsent_notices: number;
-}
 
 /** A retryable error persisting this long becomes a `settlement.failed` webhook (once per period). */
 export const STALLED_AFTER_MS = 15 * 60_000;
@@ -127,7 +71,7 @@ interface PeriodRow {
 /** [shard, batch index, root hex, size] */
 type BatchRef = [number, number, string, number];
 
-export class Settlement extends DurableObject<Env> {
+export class Settlement extends DurableObject<Env> implements SettlementRpc {
   private readonly sql: SqlStorage;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clients = new Map<string, AnchorClient>();
@@ -464,9 +408,8 @@ export class Settlement extends DurableObject<Env> {
     for (const n of rows) {
       try {
         const stub = this.env.PRINCIPAL.get(this.env.PRINCIPAL.idFromName(n.principal));
-        // Principal.emitEvent (src/webhooks/host.ts): validated against the catalogue, delivered once per (type, key).
-        const emit = stub.emitEvent as unknown as (type: string, data: unknown, key: string) => Promise<{ ok: boolean; problem?: { detail: string } }>;
-        const out = await emit(n.type, JSON.parse(n.data), n.key);
+        // Validated against the catalogue by the Principal, delivered once per (type, key).
+        const out = await stub.emitEvent(n.type as EventType, JSON.parse(n.data), n.key);
         if (!out.ok) console.error(`settlement: ${n.type} for ${n.principal} refused: ${out.problem?.detail ?? "?"}`);
         this.sql.exec("UPDATE notices SET sent = 1 WHERE principal = ? AND type = ? AND key = ?", n.principal, n.type, n.key);
       } catch (err) {

@@ -4,10 +4,10 @@
  * Shapes the service defines itself are re-exported from it, so the SDK cannot
  * drift from what is sent.
  */
-import type { HoldView } from "../../durable-objects/session-tree";
-import type { SessionView } from "../../durable-objects/session-tree/views";
-import type { AnchorView, AnchorViewStatus } from "../../durable-objects/settlement";
-import type { ApiKeyView, PrincipalView } from "../../durable-objects/principal";
+import type { ApiKeyView, PrincipalView } from "../../src/contract/principal";
+import type { HoldView } from "../../src/contract/session-tree";
+import type { AnchorView, AnchorViewStatus } from "../../src/contract/settlement";
+import type { SessionView } from "../../src/contract/views";
 
 export type { Receipt, ReceiptKind, SignedReceipt } from "../../src/core/receipts/receipt";
 export type { ReceiptProof } from "../../src/core/receipts/period";

@@ -1,17 +1,19 @@
-import type { SessionTree } from "../../durable-objects/session-tree";
-import type { Principal } from "../../durable-objects/principal";
-import type { Ledger } from "../../durable-objects/ledger";
-import type { Settlement } from "../../durable-objects/settlement";
 import type { WebhookMessage } from "../core/webhooks/queue";
+import type { PrincipalRpc } from "./principal";
+import type { SessionTreeRpc } from "./session-tree";
+import type { LedgerRpc, SettlementRpc } from "./settlement";
 
-/** Bindings and secrets of the worker (wrangler.toml, `wrangler secret put`, `.dev.vars`). */
+/**
+ * Bindings and secrets of the worker (wrangler.toml, `wrangler secret put`, `.dev.vars`).
+ * Objects are typed by their RPC interfaces, never their classes, so the edge needs no object file.
+ */
 export interface Env {
-  SESSION_TREE: DurableObjectNamespace<SessionTree>;
-  PRINCIPAL: DurableObjectNamespace<Principal>;
+  SESSION_TREE: DurableObjectNamespace<SessionTreeRpc>;
+  PRINCIPAL: DurableObjectNamespace<PrincipalRpc>;
   /** Ledger shards (`shard-<n>`): receipts from tree outboxes, Merkle log, sealed batches. */
-  LEDGER: DurableObjectNamespace<Ledger>;
+  LEDGER: DurableObjectNamespace<LedgerRpc>;
   /** The one settlement engine (`settlement`): periods and their anchors. */
-  SETTLEMENT: DurableObjectNamespace<Settlement>;
+  SETTLEMENT: DurableObjectNamespace<SettlementRpc>;
   /** Settlement vars, read by src/settlement/config.ts (defaults there and in wrangler.toml). */
   LEDGER_SHARDS?: string;
   LEDGER_BATCH_SIZE?: string;

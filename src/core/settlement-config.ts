@@ -1,4 +1,3 @@
-import type { Env } from "../contract/env";
 /**
  * Settlement settings from the worker's vars and secrets (wrangler.toml [vars],
  * `wrangler secret put`, `.dev.vars`, `wrangler dev --var`). Pure: no I/O.
@@ -15,7 +14,6 @@ import type { Env } from "../contract/env";
  *   ANCHOR_REPLACE_AFTER_SECONDS  replace a transaction still pending after this long  default 180
  */
 import type { Address, Hex } from "viem";
-import type { AnchorClientConfig } from "../../durable-objects/settlement/anchor-client";
 
 export interface LedgerSettings {
   shards: number;
@@ -30,21 +28,18 @@ export type AnchorSettings =
   | { state: "misconfigured"; reason: string };
 
 /** The subset of the worker's Env read here (strings, as vars arrive). */
-export type SettlementVars = Partial<
-  Pick<
-    Env,
-    | "LEDGER_SHARDS"
-    | "LEDGER_BATCH_SIZE"
-    | "LEDGER_BATCH_SECONDS"
-    | "LEDGER_DRAIN_PAUSED"
-    | "ANCHOR_RPC_URL"
-    | "ANCHOR_CONTRACT"
-    | "ANCHOR_PRIVATE_KEY"
-    | "ANCHOR_CHAIN_ID"
-    | "ANCHOR_CONFIRMATIONS"
-    | "ANCHOR_REPLACE_AFTER_SECONDS"
-  >
->;
+export interface SettlementVars {
+  LEDGER_SHARDS?: string;
+  LEDGER_BATCH_SIZE?: string;
+  LEDGER_BATCH_SECONDS?: string;
+  LEDGER_DRAIN_PAUSED?: string;
+  ANCHOR_RPC_URL?: string;
+  ANCHOR_CONTRACT?: string;
+  ANCHOR_PRIVATE_KEY?: string;
+  ANCHOR_CHAIN_ID?: string;
+  ANCHOR_CONFIRMATIONS?: string;
+  ANCHOR_REPLACE_AFTER_SECONDS?: string;
+}
 
 export const DEFAULT_SHARDS = 4;
 export const DEFAULT_BATCH_SIZE = 256;
@@ -145,4 +140,17 @@ export function cleanError(text: string, max = 500): string {
     .replace(/\b(https?|wss?):\/\/(?:[^@\s/"']*@)?([^\s/"'?#]+)[^\s"']*/gi, "$1://$2/…")
     .replace(/\s+/g, " ");
   return kept.length > max ? `${kept.slice(0, max - 1)}…` : kept;
+}
+
+export interface AnchorClientConfig {
+  rpcUrl: string;
+  /** The owner's secp256k1 key (0x…, 32 bytes). */
+  privateKey: Hex;
+  contract: Address;
+  /** Asked of the node once when absent. */
+  chainId?: number;
+  /** Blocks on top of (and including) the anchoring block before a period counts as anchored. */
+  confirmations: number;
+  /** Per RPC request. Default 10 s. */
+  timeoutMs?: number;
 }

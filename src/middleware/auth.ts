@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import type { AgentCall } from "../../durable-objects/session-tree";
-import type { KeyProof } from "../../durable-objects/principal";
+import type { AgentCall } from "../contract/session-tree";
+import type { KeyProof } from "../contract/principal";
 import { sha256, timingSafeEqual } from "../core/encoding";
 import type { Env } from "../contract/env";
 import { problem, RemitError } from "../core/errors";

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { ChildRequest } from "../../durable-objects/session-tree";
+import type { ChildRequest } from "../contract/session-tree";
 import { agentAuth, treeOf, type AppEnv } from "../middleware/auth";
 import { thumbprint, toAgentJwk } from "../core/auth/jwk";
 import { idempotencyOf, respond } from "../http";

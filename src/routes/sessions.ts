@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { NewSession } from "../../durable-objects/session-tree";
+import type { NewSession } from "../contract/session-tree";
 import { principalAuth, principalOf, type AppEnv } from "../middleware/auth";
 import { thumbprint, toAgentJwk } from "../core/auth/jwk";
 import { idempotencyOf, issuer, respond } from "../http";

@@ -7,7 +7,7 @@ import { EmptyRequest, IdParam } from "../schemas";
 import { EVENT_TYPES, isEventType, webhookEventSchema } from "../core/webhooks/events";
 import { MAX_ATTEMPTS } from "../core/webhooks/schedule";
 import { checkWebhookUrl, MAX_URL_LENGTH } from "../core/webhooks/ssrf";
-import { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE } from "../../durable-objects/principal/webhook-store";
+import { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE } from "../contract/webhooks";
 import { body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const webhooks = new OpenAPIHono<AppEnv>();

@@ -10,8 +10,7 @@
  * plus where it is anchored — exactly what `verifyReceiptOffline` takes.
  */
 import type { Env } from "../contract/env";
-import type { AnchorView } from "../../durable-objects/settlement";
-import type { ReceiptInOutbox } from "../../durable-objects/session-tree/receipt-outbox";
+import type { AnchorView, ReceiptInOutbox } from "../contract/settlement";
 import { ledgerStub, settlementStub } from "../contract/stubs";
 import type { ReceiptProof } from "../core/receipts/period";
 import type { SignedReceipt } from "../core/receipts/receipt";

@@ -3,7 +3,6 @@ import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { b64urlDecode, b64urlEncode } from "../encoding";
-import type { Env } from "../../contract/env";
 import { thumbprint } from "./jwk";
 
 ed.hashes.sha512 = sha512;
@@ -50,7 +49,7 @@ async function loadKey(secret: string): Promise<ServiceKey> {
 // Importing keys costs more than verifying with them: keep them per isolate, keyed by the secrets.
 let cache: { secrets: string; keys: Promise<ServiceKeys> } | null = null;
 
-export function serviceKeys(env: Pick<Env, "REMIT_SIGNING_KEY" | "REMIT_SIGNING_KEY_PREVIOUS">): Promise<ServiceKeys> {
+export function serviceKeys(env: { REMIT_SIGNING_KEY: string; REMIT_SIGNING_KEY_PREVIOUS?: string }): Promise<ServiceKeys> {
   const secrets = `${env.REMIT_SIGNING_KEY}|${env.REMIT_SIGNING_KEY_PREVIOUS ?? ""}`;
   if (cache?.secrets !== secrets) {
     const keys = (async () => {

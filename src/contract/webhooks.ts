@@ -1,0 +1,119 @@
+/** Webhook endpoints, deliveries and attempts as they cross the Principal RPC boundary. */
+import type { EventEnvelope, EventSelection, EventType } from "../core/webhooks/events";
+
+/** Wire limits of the webhook endpoint routes (validated at the edge, enforced again in the store). */
+export const MAX_DESCRIPTION_LENGTH = 500;
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface Endpoint {
+  id: string;
+  url: string;
+  events: EventSelection;
+  description: string | null;
+  disabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EndpointInput {
+  url: string;
+  events: EventSelection;
+  description?: string | null;
+}
+
+export interface EndpointPatch {
+  url?: string;
+  events?: EventSelection;
+  description?: string | null;
+  disabled?: boolean;
+}
+
+export type DeliveryStatus = "pending" | "succeeded" | "retrying" | "failed";
+
+export interface DeliveryInput {
+  id: string;
+  endpoint: string;
+  event_id: string;
+  event_type: EventType;
+  payload: EventEnvelope;
+  status: DeliveryStatus;
+  attempts: number;
+  /** The `webhook-id` sent with every attempt of this delivery; a new `msg_…` id if absent. */
+  msg_id?: string;
+}
+
+export interface AttemptInput {
+  at: number;
+  status_code: number | null;
+  latency_ms: number;
+  response_excerpt: string;
+  error: string | null;
+  /** When the next attempt is due, or null when none will be made. */
+  next_attempt_at: number | null;
+  /** 1-based number of this attempt; when given, a repeated report of it is ignored. */
+  attempt?: number;
+}
+
+export interface Attempt {
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  latency_ms: number;
+  response_excerpt: string;
+  error: string | null;
+  next_attempt_at: string | null;
+}
+
+export interface Delivery {
+  id: string;
+  msg_id: string;
+  endpoint: string;
+  event_id: string;
+  event_type: EventType;
+  payload: EventEnvelope;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  /** When the delivery's queue message reached the dead-letter queue; null if it has not (or was redelivered since). */
+  dead_lettered_at: string | null;
+  created_at: string;
+  updated_at: string;
+  attempt_log: Attempt[];
+}
+
+export interface DeliveryPage {
+  data: Delivery[];
+  has_more: boolean;
+}
+
+/** Everything a queue consumer needs for one attempt. */
+export interface DeliveryJob {
+  delivery: string;
+  msg_id: string;
+  url: string;
+  /** Current secret first, then the previous one while it is still valid. */
+  secrets: string[];
+  event: EventEnvelope;
+  status: DeliveryStatus;
+  /** Attempts made in all. */
+  attempts: number;
+  /** Attempts made since the delivery was last (re)queued: the position in the retry schedule. */
+  round_attempts: number;
+  endpoint_disabled: boolean;
+}
+
+export type EndpointView = Endpoint & { object: "webhook_endpoint" };
+
+export type NewEndpointView = EndpointView & { secret: string };
+
+export type DeliveryView = Delivery & { object: "webhook_delivery" };
+
+export interface IngestResult {
+  /** Events recorded now. */
+  accepted: number;
+  /** Events already recorded (sent again after a crash), skipped. */
+  duplicates: number;
+  /** Deliveries created, one per subscribed endpoint and event. */
+  deliveries: number;
+}
