@@ -17,7 +17,7 @@ export { amountString, rfc3339 } from "./common";
 export type { Amount, AmountValue, SessionBounds, TimeInput } from "./common";
 export { DEFAULTS as RETRY_DEFAULTS } from "./http";
 export type { CallOptions, ClientOptions, FetchLike, RetryInfo } from "./http";
-export { generateAgentKey, loadAgentKey, agentKeyFromSeed } from "./keys";
+export { generateAgentKey, loadAgentKey, agentKeyFromSeed, jwkThumbprint } from "./keys";
 export type { AgentKey } from "./keys";
 export { createProof } from "./dpop";
 export type { ProofOptions } from "./dpop";

@@ -1,5 +1,6 @@
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
+import { thumbprint } from "../../src/core/auth/jwk";
 import { b64urlDecode, b64urlEncode } from "../../src/core/encoding";
 
 ed.hashes.sha512 = sha512;
@@ -30,4 +31,12 @@ export function generateAgentKey(): AgentKey {
 
 export function loadAgentKey(privateJwk: { d: string }): AgentKey {
   return agentKeyFromSeed(b64urlDecode(privateJwk.d));
+}
+
+/**
+ * RFC 7638 thumbprint of an agent's public JWK: the `cnf.jkt` a session is bound to.
+ * The service's own function, so a client's answer can never drift from the server's.
+ */
+export function jwkThumbprint(publicJwk: AgentKey["publicJwk"]): Promise<string> {
+  return thumbprint(publicJwk);
 }
