@@ -1,0 +1,53 @@
+/** The flags that bound a session, shared by grant and delegate so both accept and mean the same. */
+import { Option, type Command } from "commander";
+import type { SessionBounds } from "../../sdk/src/common";
+import type { Budget, Limits, RateLimit } from "../../sdk/src/types";
+import { parseBudget, parseCount, parseRate, parseWhen, UsageError } from "./parse";
+
+export interface BoundOptions {
+  scope: string[];
+  budget: Budget[];
+  rate?: RateLimit;
+  calls?: number;
+  expires?: Date;
+  notBefore?: Date;
+  maxDepth?: number;
+  label?: string;
+}
+
+export function boundsFrom(o: BoundOptions): SessionBounds {
+  const limits: Limits = {
+    ...(o.calls !== undefined ? { calls: o.calls } : {}),
+    ...(o.rate ? { rate: o.rate } : {}),
+    ...(o.budget.length > 0 ? { budgets: o.budget } : {}),
+  };
+  return {
+    scopes: o.scope,
+    ...(o.expires ? { expiresAt: o.expires } : {}),
+    ...(o.notBefore ? { notBefore: o.notBefore } : {}),
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
+    ...(o.label !== undefined ? { label: o.label } : {}),
+  };
+}
+
+/** The options that bound a session, shared by grant and delegate. */
+export function withBounds(cmd: Command, expiresRequired: boolean): Command {
+  const expires = new Option("--expires <when>", `end of the session: 30m, 2h, 1d or RFC 3339${expiresRequired ? "" : " (default: the parent's)"}`).argParser(
+    (v) => parseWhen(v, "--expires"),
+  );
+  if (expiresRequired) expires.makeOptionMandatory();
+  return cmd
+    .option("--scope <scope>", "a scope, resource:action:target (repeatable), e.g. 'http:GET:api.example.com/*'", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--budget <budget>", "ASSET:AMOUNT[/period] in minor units, period hour|day|week|month (repeatable), e.g. USD:5000/day", (v: string, prev: Budget[]) => [...prev, parseBudget(v)], [] as Budget[])
+    .option("--rate <rate>", "N/s, N/m, N/h or N/<seconds>s, e.g. 10/s", (v: string) => parseRate(v))
+    .option("--calls <n>", "total number of calls", (v: string) => parseCount(v, "--calls"))
+    .addOption(expires)
+    .option("--not-before <when>", "start of the session: a duration from now or RFC 3339", (v: string) => parseWhen(v, "--not-before"))
+    .option("--max-depth <n>", "how deep it may delegate", (v: string) => parseCount(v, "--max-depth"))
+    .option("--label <text>", "a label for people");
+}
+
+export function requireScopes(o: BoundOptions): void {
+  if (o.scope.length === 0) throw new UsageError("at least one --scope is required");
+}

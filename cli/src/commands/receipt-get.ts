@@ -1,0 +1,17 @@
+/** `remit receipt get`: a signed receipt as the service keeps it, for reading or passing on. */
+import type { Command } from "commander";
+import { globals, principalFrom } from "../globals";
+import { Output } from "../output";
+import { renderReceipt } from "../render";
+
+export function registerReceiptGet(receipt: Command): void {
+  receipt
+    .command("get")
+    .description("a signed receipt")
+    .argument("<id>", "receipt id, rcp_…")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const r = await (await principalFrom(g)).receipt(id);
+      new Output(!!g.json).result(renderReceipt(r), r);
+    });
+}

@@ -1,0 +1,52 @@
+/**
+ * `remit receipt verify`: checks a receipt without trusting the service, against its
+ * published key and the root anchored on chain; the one command with its own exit code.
+ */
+import type { Command } from "commander";
+import { EXIT, type RunState } from "../exit";
+import { globals, principalFrom } from "../globals";
+import { proc } from "../node";
+import { Output } from "../output";
+import { UsageError } from "../parse";
+
+export function registerReceiptVerify(receipt: Command, state: RunState): void {
+  receipt
+    .command("verify")
+    .description("verify a receipt offline: signature, Merkle inclusion, and the root anchored on chain")
+    .argument("<id>", "receipt id, rcp_…")
+    .option("--rpc-url <url>", "JSON-RPC endpoint of the anchor chain (default REMIT_RPC_URL)")
+    .option("--contract <address>", "the RemitAnchor contract (default: as the proof names it)")
+    .action(async (id: string, o: { rpcUrl?: string; contract?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const out = new Output(!!g.json);
+      const rpcUrl = o.rpcUrl ?? proc.env.REMIT_RPC_URL;
+      if (!rpcUrl) throw new UsageError("--rpc-url is required (or set REMIT_RPC_URL)");
+      const principal = await principalFrom(g);
+      // The proof answer carries the signed receipt too; ask for the receipt itself all the same
+      // (the same call a third party would make).
+      const [signed, proof] = await Promise.all([principal.receipt(id), principal.receiptProof(id)]);
+      if (!proof?.proof) {
+        const stage = proof?.stage ?? "pending";
+        out.result(`${id} is not anchored yet (stage: ${stage})`, { ok: false, reason: "not anchored yet", stage });
+        state.code = EXIT.UNVERIFIED;
+        return;
+      }
+      // viem is heavy: loaded only for this command.
+      const { verifyReceipt } = await import("../../../sdk/src/verify");
+      let result;
+      try {
+        result = await verifyReceipt(signed, proof, { jwksUrl: `${principal.baseUrl}/.well-known/jwks.json`, rpcUrl, ...(o.contract ? { contract: o.contract } : {}) });
+      } catch (err) {
+        if (err instanceof TypeError) throw new UsageError(err.message);
+        throw err;
+      }
+      const mark = (b: boolean) => (b ? "✓" : "✗");
+      const lines = [
+        `${id} ${result.ok ? "verifies" : "does NOT verify"}`,
+        ...Object.entries(result.checks).map(([k, v]) => `  ${mark(v)} ${k}`),
+        ...(result.reason ? [`  ${result.reason}`] : []),
+      ];
+      out.result(lines.join("\n"), result);
+      if (!result.ok) state.code = EXIT.UNVERIFIED;
+    });
+}

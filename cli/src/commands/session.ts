@@ -1,0 +1,17 @@
+/** `remit session`: one session and how much of its authority is used, for a principal watching it. */
+import type { Command } from "commander";
+import { globals, principalFrom } from "../globals";
+import { Output } from "../output";
+import { renderSession } from "../render";
+
+export function registerSession(program: Command): void {
+  program
+    .command("session")
+    .description("a session with its live counters")
+    .argument("<id>", "session id, ses_…")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const s = await (await principalFrom(g)).session(id);
+      new Output(!!g.json).result(renderSession(s), s);
+    });
+}

@@ -1,0 +1,20 @@
+/** How a failure reaches stderr, human or --json, so every command reports errors alike. */
+import type { RemitError } from "../../sdk/src/errors";
+import { proc } from "./node";
+
+export function printProblem(err: RemitError, json: boolean): void {
+  if (json) {
+    proc.stderr.write(JSON.stringify({ error: err.problem }) + "\n");
+    return;
+  }
+  const lines = [`error: ${err.title} (${err.code || err.type}, HTTP ${err.status})`];
+  if (err.detail) lines.push(`  ${err.detail}`);
+  for (const f of err.errors) lines.push(`  - ${f.field}: ${f.message} [${f.rule}]`);
+  const retryAfter = err.retryAfter;
+  if (retryAfter !== undefined) lines.push(`  retry after ${retryAfter} s`);
+  proc.stderr.write(lines.join("\n") + "\n");
+}
+
+export function printError(title: string, detail: string, json: boolean): void {
+  proc.stderr.write(json ? JSON.stringify({ error: { title, detail } }) + "\n" : `error: ${detail}\n`);
+}
