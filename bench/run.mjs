@@ -384,9 +384,9 @@ async function whatIf() {
   const servers = [];
   try {
     const rows = [];
-    const rejectRow = (key, server) => {
-      const token = serviceToken(SIGNING_KEY, {
-        iss: "remit", sub: `ses_benchneverTRE${"1".repeat(13)}`, tree: `tre_benchneverTRE${"0".repeat(13)}`, prn: "prn_bench", scope: SCOPE, depth: 0, cnf: { jkt: thumbprint(remit.agent.publicJwk) },
+    const rejectRow = async (key, server) => {
+      const token = await serviceToken(SIGNING_KEY, {
+        iss: "remit", sub: `ses_benchneverTRE${"1".repeat(13)}`, tree: `tre_benchneverTRE${"0".repeat(13)}`, prn: "prn_bench", scope: SCOPE, depth: 0, cnf: { jkt: await thumbprint(remit.agent.publicJwk) },
       });
       const bad = tamperedProof(sdk.createProof(remit.agent, { method: "POST", url: `${server.url}/v1/authorize`, accessToken: token }));
       return {
@@ -395,7 +395,7 @@ async function whatIf() {
         make: (win) => ({ kind: "static", origin: server.url, path: "/v1/authorize", method: "POST", headers: { authorization: `DPoP ${token}`, dpop: bad, "content-type": "application/json" }, body: AUTHORIZE_BODY, expectStatus: 401, ...win }),
       };
     };
-    rows.push(rejectRow("baseline-reject", remitServer));
+    rows.push(await rejectRow("baseline-reject", remitServer));
     const base = await remit.chain(await remit.createPrincipal("whatif-base"), 1);
     rows.push({
       key: "baseline-d1",
@@ -416,7 +416,7 @@ async function whatIf() {
       const d8w = await client.chain(p, 8);
       out.variants[name] = { applied: tree.applied, skipped: tree.skipped };
       say(`what-if ${name}: applied ${tree.applied.join(", ") || "nothing"}${tree.skipped.length ? `; NOT applied (source changed): ${tree.skipped.join(", ")}` : ""}`);
-      if (patches.includes("token-cache")) rows.push(rejectRow(`${name}-reject`, server));
+      if (patches.includes("token-cache")) rows.push(await rejectRow(`${name}-reject`, server));
       for (const [key, agent] of [[`${name}-d1`, d1w.leaf], [`${name}-d8`, d8w.leaf]])
         rows.push({
           key,
@@ -446,8 +446,8 @@ async function whatIf() {
 async function prepareRejection(principal) {
   const treeKey = "benchneverTRE"; // 13 characters, like every tree key
   const tree = `tre_${treeKey}${"0".repeat(13)}`;
-  const token = serviceToken(SIGNING_KEY, {
-    iss: "remit", sub: `ses_${treeKey}${"1".repeat(13)}`, tree, prn: principal.id, scope: SCOPE, depth: 0, cnf: { jkt: thumbprint(remit.agent.publicJwk) },
+  const token = await serviceToken(SIGNING_KEY, {
+    iss: "remit", sub: `ses_${treeKey}${"1".repeat(13)}`, tree, prn: principal.id, scope: SCOPE, depth: 0, cnf: { jkt: await thumbprint(remit.agent.publicJwk) },
   });
   const url = `${remitServer.url}/v1/authorize`;
   const bad = tamperedProof(sdk.createProof(remit.agent, { method: "POST", url, accessToken: token }));

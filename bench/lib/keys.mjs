@@ -1,7 +1,7 @@
 // Keys and tokens on the Node side. Agent proofs are made with the SDK's own
 // createProof; only the raw Ed25519 signature is delegated to node:crypto (OpenSSL),
 // which gives the same bytes as noble (Ed25519 is deterministic; checked at load).
-import { createHash, createPrivateKey, sign as nodeSign } from "node:crypto";
+import { createPrivateKey, sign as nodeSign } from "node:crypto";
 
 export const sdk = await import(process.env.REMIT_BENCH_NODE_BUNDLE);
 
@@ -16,10 +16,8 @@ export function fastAgentKey(seedB64) {
 
 const b64u = (buf) => Buffer.from(buf).toString("base64url");
 
-/** RFC 7638 thumbprint of an Ed25519 public JWK. */
-export function thumbprint(jwk) {
-  return b64u(createHash("sha256").update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).digest());
-}
+/** RFC 7638 thumbprint of an Ed25519 public JWK: the SDK's, which is the service's own. */
+export const thumbprint = (jwk) => sdk.jwkThumbprint(jwk);
 
 /**
  * A session token signed with the service key, exactly as SessionTree mints them
@@ -27,9 +25,9 @@ export function thumbprint(jwk) {
  * tree that was never created, so that any request reaching a Durable Object with
  * it would create that object.
  */
-export function serviceToken(serviceSeedB64, claims) {
+export async function serviceToken(serviceSeedB64, claims) {
   const service = fastAgentKey(serviceSeedB64).key;
-  const kid = thumbprint(service.publicJwk).slice(0, 16);
+  const kid = (await thumbprint(service.publicJwk)).slice(0, 16);
   const header = { alg: "EdDSA", typ: "remit-session+jwt", kid };
   const now = Math.floor(Date.now() / 1000);
   const payload = { iat: now, jti: crypto.randomUUID(), nbf: now - 5, exp: now + 3600, ...claims };
