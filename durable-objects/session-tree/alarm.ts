@@ -1,69 +1,22 @@
-import { formatAmount } from "../../src/core/policy/amounts";
-import { release } from "../../src/core/policy/budgets";
-import { getMeta, readSession, settleHoldCounters, type StoredCounter } from "./store";
-import { writeReceipt } from "./receipts";
+/**
+ * Everything time does to a tree, run on its alarm, and when the alarm must next fire:
+ * holds expire, sessions announce their expiry, the replay cache and idempotency
+ * records are swept, and the outboxes are due.
+ */
+import { eventsDueAt, emitEvent } from "./event-outbox";
+import { expireDueHolds } from "./holds";
+import { IDEMPOTENCY_TTL_MS } from "./idempotency";
 import { receiptsDueAt } from "./receipt-outbox";
-import { buildEvent, type EventData, type EventType } from "../../src/core/webhooks/events";
-import { eventsDueAt } from "./event-outbox";
+import { getMeta } from "./store";
 
-const THRESHOLDS = [50, 80, 100] as const;
+/** An alarm that would only sweep the replay cache or idempotency records comes no sooner than this. */
 const JTI_SWEEP_MS = 60_000;
-const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /** Lead time of `session.expiring`. */
 export const EXPIRING_LEAD_MS = 10 * 60 * 1000;
 
 /**
- * Writes an event to the tree's outbox in the caller's transaction; the drain
- * (./events-drain.ts) sends it on. `data` is checked against the webhook catalogue.
- */
-export function emitEvent<T extends EventType>(sql: SqlStorage, type: T, principal: string, data: EventData<T>, now: number): void {
-  const envelope = buildEvent(type, principal, data, now);
-  sql.exec("INSERT INTO events (id, type, payload, created_at) VALUES (?, ?, ?, ?)", envelope.id, type, JSON.stringify(envelope), now);
-}
-
-/** Emits `budget.threshold` for each threshold newly crossed in this window; returns the thresholds now crossed. */
-export function budgetThresholdEvents(sql: SqlStorage, principal: string, c: StoredCounter, now: number): number[] {
-  const crossed = new Set(c.thresholds);
-  if (c.limit === 0n) return [...crossed];
-  const used = c.spent + c.held;
-  for (const t of THRESHOLDS) {
-    if (crossed.has(t) || used * 100n < c.limit * BigInt(t)) continue;
-    crossed.add(t);
-    emitEvent(
-      sql,
-      "budget.threshold",
-      principal,
-      {
-        session: c.session,
-        tree: getMeta(sql, "tree")!,
-        asset: c.asset,
-        period: c.period,
-        threshold: t,
-        limit: formatAmount(c.limit),
-        spent: formatAmount(c.spent),
-        held: formatAmount(c.held),
-        window_start: c.windowStart === null ? null : new Date(c.windowStart).toISOString(),
-      },
-      now,
-    );
-  }
-  return [...crossed].sort((a, b) => a - b);
-}
-
-interface OpenHold {
-  id: string;
-  session_id: string;
-  scope: string;
-  asset: string;
-  amount: string;
-  windows: string;
-  expires_at: number;
-  [k: string]: SqlStorageValue;
-}
-
-/**
- * Everything time does to a tree. Idempotent: alarms are at-least-once, and each
- * step only acts on what is due and not yet done.
+ * Everything time does to a tree, in the caller's transaction. Idempotent: alarms are
+ * at-least-once, and each step only acts on what is due and not yet done.
  */
 export function runMaintenance(sql: SqlStorage, key: { kid: string; sign(message: Uint8Array): Uint8Array }, now: number): void {
   const tree = getMeta(sql, "tree");
@@ -71,36 +24,7 @@ export function runMaintenance(sql: SqlStorage, key: { kid: string; sign(message
   if (!tree || !principal) return;
 
   // Holds past their expiry give their reservation back, with a receipt and an event.
-  const due = sql.exec<OpenHold>("SELECT * FROM holds WHERE status = 'open' AND expires_at <= ?", now).toArray();
-  for (const h of due) {
-    settleHoldCounters(sql, h, (c) => release(c, BigInt(h.amount)));
-    sql.exec("UPDATE holds SET status = 'expired', closed_at = ? WHERE id = ?", now, h.id);
-    const session = readSession(sql, h.session_id);
-    writeReceipt(
-      sql,
-      key,
-      { id: tree, principal },
-      {
-        kind: "void",
-        session: h.session_id,
-        path: session?.path ?? [h.session_id],
-        scope: h.scope,
-        asset: h.asset,
-        amount: h.amount,
-        request_digest: null,
-        reason: "hold-expired",
-        hold: h.id,
-      },
-      now,
-    );
-    emitEvent(
-      sql,
-      "hold.expired",
-      principal,
-      { hold: h.id, session: h.session_id, tree, asset: h.asset, amount: h.amount, expired_at: new Date(h.expires_at).toISOString() },
-      now,
-    );
-  }
+  expireDueHolds(sql, key, { id: tree, principal }, now);
 
   // Session lifetime events, once each.
   const expiring = sql
@@ -148,8 +72,6 @@ export function nextAlarmAt(sql: SqlStorage, now: number): number | null {
   if (receipts !== null) candidates.push(receipts);
   const events = eventsDueAt(sql, now);
   if (events !== null) candidates.push(events);
-
-
   if (candidates.length === 0) return null;
   return Math.max(Math.min(...candidates), now);
 }

@@ -12,7 +12,7 @@
  * the tree's meta: changing `LEDGER_SHARDS` later moves new trees only, never a
  * receipt that may already sit in another shard.
  */
-import { deleteMeta } from "../shared/meta";
+import { drainOutbox, outboxDueAt, outboxRetryAt, postponeOutbox, type Outbox } from "../shared/outbox";
 import type { Env } from "../../src/contract/env";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { ledgerSettings, shardOf } from "../../src/core/settlement-config";
@@ -33,8 +33,22 @@ export const RECEIPT_RETRY_MAX_MS = 5 * 60_000;
 export const PAUSED_RECHECK_MS = 5_000;
 
 const SHARD = "ledger_shard";
-const RETRY_AT = "receipts_drain_retry_at";
-const FAILURES = "receipts_drain_failures";
+
+interface UnshippedReceipt {
+  id: string;
+  seq: number;
+  leaf_hash: string;
+  [key: string]: SqlStorageValue;
+}
+
+/** The receipt outbox's bookkeeping: exponential backoff over consecutive failures. */
+const RECEIPT_OUTBOX = {
+  retryAtKey: "receipts_drain_retry_at",
+  failuresKey: "receipts_drain_failures",
+  batchSize: RECEIPT_DRAIN_BATCH,
+  maxBatches: RECEIPT_DRAIN_MAX_BATCHES,
+  retryDelayMs: (failures: number) => Math.min(RECEIPT_RETRY_MAX_MS, RECEIPT_RETRY_BASE_MS * 2 ** Math.min(failures - 1, 20)),
+} satisfies Partial<Outbox<UnshippedReceipt>>;
 
 export interface ReceiptDrainResult {
   shipped: number;
@@ -65,56 +79,46 @@ export async function drainReceipts(sql: SqlStorage, env: Env, now: number, hook
   if (!tree || !principal) return { shipped: 0, failed: false };
   if (ledgerSettings(env).drainPaused) {
     // Look again in a while (not at once: the alarm would spin).
-    setMeta(sql, RETRY_AT, String(now + PAUSED_RECHECK_MS));
+    postponeOutbox(sql, RECEIPT_OUTBOX, now + PAUSED_RECHECK_MS);
     return { shipped: 0, failed: false, skipped: "paused" };
   }
-  const retryAt = Number(getMeta(sql, RETRY_AT) ?? "0");
-  if (retryAt > now) return { shipped: 0, failed: false, skipped: "backoff" };
+  if (outboxRetryAt(sql, RECEIPT_OUTBOX) > now) return { shipped: 0, failed: false, skipped: "backoff" };
   const shard = treeShard(sql, env)!;
   const ledger = ledgerStub(env, shard);
-  let shipped = 0;
-  for (let i = 0; i < RECEIPT_DRAIN_MAX_BATCHES; i++) {
-    const rows = sql
-      .exec<{ id: string; seq: number; leaf_hash: string }>(
-        "SELECT id, seq, leaf_hash FROM receipts WHERE shipped = 0 ORDER BY seq LIMIT ?",
-        RECEIPT_DRAIN_BATCH,
-      )
-      .toArray();
-    if (rows.length === 0) break;
-    const entries: LedgerEntry[] = rows.map((r) => ({ id: r.id, tree, principal, seq: r.seq, leaf_hash: r.leaf_hash }));
-    try {
+  const outbox: Outbox<UnshippedReceipt> = {
+    ...RECEIPT_OUTBOX,
+    unsent: (limit) =>
+      sql
+        .exec<UnshippedReceipt>("SELECT id, seq, leaf_hash FROM receipts WHERE shipped = 0 ORDER BY seq LIMIT ?", limit)
+        .toArray(),
+    async send(rows) {
+      const entries: LedgerEntry[] = rows.map((r) => ({ id: r.id, tree, principal, seq: r.seq, leaf_hash: r.leaf_hash }));
       await ledger.append(shard, entries);
       await hooks.afterAppend?.(rows.map((r) => r.id));
-    } catch (e) {
-      const failures = Number(getMeta(sql, FAILURES) ?? "0") + 1;
-      const delay = Math.min(RECEIPT_RETRY_MAX_MS, RECEIPT_RETRY_BASE_MS * 2 ** Math.min(failures - 1, 20));
-      setMeta(sql, FAILURES, String(failures));
-      setMeta(sql, RETRY_AT, String(now + delay));
+    },
+    markSent(rows) {
+      for (const r of rows) sql.exec("UPDATE receipts SET shipped = 1 WHERE id = ?", r.id);
+    },
+    onFailure(e, failures, delay) {
       console.error(`receipts: ledger shard ${shard} did not take the outbox (attempt ${failures}); retrying in ${delay} ms`, e);
-      return { shipped, failed: true };
-    }
-    for (const r of rows) sql.exec("UPDATE receipts SET shipped = 1 WHERE id = ?", r.id);
-    shipped += rows.length;
-    if (rows.length < RECEIPT_DRAIN_BATCH) break;
-  }
-  deleteMeta(sql, RETRY_AT, FAILURES);
-  return { shipped, failed: false };
+    },
+  };
+  const drained = await drainOutbox(sql, outbox, now);
+  return { shipped: drained.sent, failed: drained.failed };
 }
 
 /** When the outbox next needs the alarm: now if receipts wait, later during a backoff, null when empty. */
 export function receiptsDueAt(sql: SqlStorage, now: number): number | null {
   const oldest = sql.exec<{ t: number | null }>("SELECT min(created_at) AS t FROM receipts WHERE shipped = 0").one().t;
-  if (oldest === null) return null;
   // Receipts wait up to DRAIN_COALESCE_MS so one ledger call carries many: the outbox is
   // durable, and batches seal every LEDGER_BATCH_SECONDS anyway, so nothing waits longer.
-  const retryAt = Number(getMeta(sql, RETRY_AT) ?? "0");
-  return Math.max(now, oldest + DRAIN_COALESCE_MS, Number.isFinite(retryAt) ? retryAt : 0);
+  return outboxDueAt(sql, RECEIPT_OUTBOX, now, oldest === null ? null : oldest + DRAIN_COALESCE_MS);
 }
 
 /** How long a fresh receipt may wait in the outbox for others to join it on the way to the ledger. */
 export const DRAIN_COALESCE_MS = 1000;
 
-
+/** A receipt and whether the drain has shipped it yet, and to which shard. */
 export function outboxState(sql: SqlStorage, signed: SignedReceipt): ReceiptInOutbox {
   const row = sql.exec<{ shipped: number }>("SELECT shipped FROM receipts WHERE id = ?", signed.receipt.id).toArray()[0];
   const pinned = getMeta(sql, SHARD);

@@ -1,5 +1,13 @@
+/**
+ * The tree's signed receipts: written in the transaction of the decision they record,
+ * read back by id or by session. A receipt row is also the outbox entry the ledger
+ * drain picks up (./receipt-outbox.ts).
+ */
 import { newIdIn } from "../../src/core/tree-ids";
 import { signReceiptSync, type Receipt, type SignedReceipt } from "../../src/core/receipts/receipt";
+import type { DecisionContext } from "./decision-context";
+import { DRAIN_COALESCE_MS } from "./receipt-outbox";
+import type { Tree } from "./tree";
 
 export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" | "asset" | "amount" | "request_digest" | "reason" | "hold">;
 
@@ -40,6 +48,13 @@ export function writeReceipt(
     signed.leaf_hash,
     now,
   );
+  return signed;
+}
+
+/** The receipt of an agent decision, on the deciding session; the drain is due once others could join it. */
+export function receiptFor(tree: Tree, ctx: DecisionContext, fields: Omit<ReceiptFields, "session" | "path">): SignedReceipt {
+  const signed = writeReceipt(tree.sql, tree.key, { id: tree.id, principal: tree.principal }, { ...fields, session: ctx.session.id, path: ctx.session.path }, ctx.now);
+  tree.scheduleAlarmSoon(ctx.now + DRAIN_COALESCE_MS);
   return signed;
 }
 

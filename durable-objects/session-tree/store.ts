@@ -1,9 +1,9 @@
+/** Typed reads and writes of the tree's rows, so no decision parses SQL rows itself; no decisions live here. */
 import type { AgentJwk } from "../../src/core/auth/jwk";
-import { sameWindow, type BudgetCounter } from "../../src/core/policy/budgets";
+import type { BudgetCounter } from "../../src/core/policy/budgets";
 import type { Limits } from "../../src/core/policy/attenuate";
 import type { Period } from "../../src/core/policy/periods";
 
-/** Typed reads and writes of the tree's rows; no decisions live here. */
 export interface SessionRow {
   id: string;
   parent: string | null;
@@ -171,21 +171,3 @@ export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
 }
 
 export { getMeta, setMeta } from "../shared/meta";
-
-/**
- * Releases or captures a hold on the counters it reserved, only where a counter's window
- * is still the one the hold reserved in (an earlier window's reservation is already gone).
- */
-export function settleHoldCounters(
-  sql: SqlStorage,
-  hold: { asset: string; windows: string },
-  change: (c: BudgetCounter) => BudgetCounter,
-): void {
-  const windows = JSON.parse(hold.windows) as { session: string; period: string; window_start: number | null }[];
-  const sessions = [...new Set(windows.map((w) => w.session))];
-  for (const c of readCounters(sql, sessions, hold.asset)) {
-    const w = windows.find((x) => x.session === c.session && x.period === (c.period ?? "life"));
-    if (!w || !sameWindow(c, w.window_start)) continue;
-    writeCounter(sql, { ...change(c), session: c.session, thresholds: c.thresholds });
-  }
-}

@@ -1,13 +1,28 @@
+/** How a session looks from outside: its status as of now (ancestors and the kill switch included) and its counters. */
 import { formatAmount } from "../../src/core/policy/amounts";
 import { rollover } from "../../src/core/policy/budgets";
 import { windowEnd, type Period } from "../../src/core/policy/periods";
 import { gcraPeek, type RateLimit } from "../../src/core/policy/rate";
-import type { SessionRow, StoredCounter } from "./store";
+import { readTat } from "./rate";
+import { readChain, readCounters, type SessionRow, type StoredCounter } from "./store";
+import type { Tree } from "./tree";
 import type { SessionView } from "../../src/contract/views";
 export type { SessionView } from "../../src/contract/views";
 
-
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The session's view as of `now`; `knownChain` saves reading the ancestors again inside a decision that has them. */
+export function viewSession(tree: Tree, row: SessionRow, now: number, knownChain?: SessionRow[]): SessionView {
+  const chain = knownChain ?? readChain(tree.sql, row);
+  const tat = row.limits.rate ? readTat(tree.sql, row.id) : null;
+  return sessionView(
+    row,
+    { tree: tree.id, principal: tree.principal, frozen: tree.frozen, revokedAncestor: chain.some((s) => s.status === "revoked") },
+    readCounters(tree.sql, [row.id]),
+    tat,
+    now,
+  );
+}
 
 export function sessionView(
   s: SessionRow,

@@ -1,0 +1,41 @@
+/**
+ * An authorization: the action is checked against the chain's authority, counted, its
+ * amount (if any) debited up the chain at once, and receipted — all in the agent's one
+ * decision transaction.
+ */
+import type { AuthorizeInput } from "../../src/contract/session-tree";
+import type { SessionView } from "../../src/contract/views";
+import { ok, type Outcome } from "../../src/core/errors";
+import { formatAmount } from "../../src/core/policy/amounts";
+import { debit } from "../../src/core/policy/budgets";
+import type { SignedReceipt } from "../../src/core/receipts/receipt";
+import { checkAction } from "./checks";
+import { applyToCounters, countCall } from "./counters";
+import type { DecisionContext } from "./decision-context";
+import { receiptFor } from "./receipts";
+import { readSession } from "./store";
+import type { Tree } from "./tree";
+import { viewSession } from "./views";
+
+export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInput): Outcome<{ receipt: SignedReceipt; session: SessionView }> {
+  const denied = checkAction(tree, ctx, input.scope, input.amount);
+  if (denied) return denied;
+  countCall(tree.sql, ctx.chain);
+  let amount: string | null = null;
+  if (input.amount) {
+    const value = BigInt(input.amount.value);
+    applyToCounters(tree, ctx, input.amount.asset, (c) => debit(c, value));
+    amount = formatAmount(value);
+  }
+  const receipt = receiptFor(tree, ctx, {
+    kind: "authorize",
+    scope: input.scope,
+    asset: input.amount?.asset ?? null,
+    amount,
+    request_digest: input.request_digest ?? null,
+    reason: null,
+    hold: null,
+  });
+  // Ancestors' statuses cannot change inside this transaction: reuse the chain already read.
+  return ok({ receipt, session: viewSession(tree, readSession(tree.sql, ctx.session.id)!, ctx.now, ctx.chain) });
+}

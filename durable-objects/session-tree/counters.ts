@@ -1,0 +1,79 @@
+/**
+ * How actions change the counters up the chain: calls counted on every ancestor, budget
+ * changes applied in each counter's current window (announcing thresholds newly
+ * crossed), and a hold's reservation settled only in the window it was made in.
+ */
+import { formatAmount } from "../../src/core/policy/amounts";
+import { rollover, sameWindow, type BudgetCounter } from "../../src/core/policy/budgets";
+import type { DecisionContext } from "./decision-context";
+import { emitEvent } from "./event-outbox";
+import { getMeta, readCounters, writeCounter, type SessionRow, type StoredCounter } from "./store";
+import type { Tree } from "./tree";
+
+/** Percentages of a budget at which `budget.threshold` is announced, once per window. */
+const THRESHOLDS = [50, 80, 100] as const;
+
+export function countCall(sql: SqlStorage, chain: SessionRow[]): void {
+  sql.exec(`UPDATE sessions SET calls_used = calls_used + 1 WHERE id IN (${chain.map(() => "?").join(",")})`, ...chain.map((s) => s.id));
+}
+
+/** Applies `change` to every counter of `asset` up the chain (already checked), returning what was written. */
+export function applyToCounters(tree: Tree, ctx: DecisionContext, asset: string, change: (c: BudgetCounter) => BudgetCounter): StoredCounter[] {
+  const written: StoredCounter[] = [];
+  for (const raw of readCounters(tree.sql, ctx.chain.map((s) => s.id), asset)) {
+    const rolled = rollover(raw, ctx.now);
+    const thresholds = rolled.windowStart === raw.windowStart ? raw.thresholds : [];
+    const next: StoredCounter = { ...change(rolled), session: raw.session, thresholds };
+    next.thresholds = budgetThresholdEvents(tree.sql, tree.principal, next, ctx.now);
+    writeCounter(tree.sql, next);
+    written.push(next);
+  }
+  return written;
+}
+
+/** Emits `budget.threshold` for each threshold newly crossed in this window; returns the thresholds now crossed. */
+export function budgetThresholdEvents(sql: SqlStorage, principal: string, c: StoredCounter, now: number): number[] {
+  const crossed = new Set(c.thresholds);
+  if (c.limit === 0n) return [...crossed];
+  const used = c.spent + c.held;
+  for (const t of THRESHOLDS) {
+    if (crossed.has(t) || used * 100n < c.limit * BigInt(t)) continue;
+    crossed.add(t);
+    emitEvent(
+      sql,
+      "budget.threshold",
+      principal,
+      {
+        session: c.session,
+        tree: getMeta(sql, "tree")!,
+        asset: c.asset,
+        period: c.period,
+        threshold: t,
+        limit: formatAmount(c.limit),
+        spent: formatAmount(c.spent),
+        held: formatAmount(c.held),
+        window_start: c.windowStart === null ? null : new Date(c.windowStart).toISOString(),
+      },
+      now,
+    );
+  }
+  return [...crossed].sort((a, b) => a - b);
+}
+
+/**
+ * Releases or captures a hold on the counters it reserved, only where a counter's window
+ * is still the one the hold reserved in (an earlier window's reservation is already gone).
+ */
+export function settleHoldCounters(
+  sql: SqlStorage,
+  hold: { asset: string; windows: string },
+  change: (c: BudgetCounter) => BudgetCounter,
+): void {
+  const windows = JSON.parse(hold.windows) as { session: string; period: string; window_start: number | null }[];
+  const sessions = [...new Set(windows.map((w) => w.session))];
+  for (const c of readCounters(sql, sessions, hold.asset)) {
+    const w = windows.find((x) => x.session === c.session && x.period === (c.period ?? "life"));
+    if (!w || !sameWindow(c, w.window_start)) continue;
+    writeCounter(sql, { ...change(c), session: c.session, thresholds: c.thresholds });
+  }
+}

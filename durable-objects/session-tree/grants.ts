@@ -1,0 +1,116 @@
+/**
+ * Where sessions come from: the tree's root, granted by the principal, and children
+ * delegated by an agent, never wider than their parent. Each new session is announced
+ * and handed back with its DPoP-bound session token.
+ */
+import type { ChildRequest, Grant, NewSession } from "../../src/contract/session-tree";
+import { issueSessionTokenSync } from "../../src/core/auth/session-token";
+import { ok, problem, refused, type Outcome } from "../../src/core/errors";
+import type { EventData } from "../../src/core/webhooks/events";
+import { attenuate } from "../../src/core/policy/attenuate";
+import { newIdIn } from "../../src/core/tree-ids";
+import type { DecisionContext } from "./decision-context";
+import { emitEvent } from "./event-outbox";
+import { getMeta, insertSession, setMeta, type SessionRow } from "./store";
+import type { Tree } from "./tree";
+import { viewSession } from "./views";
+
+/** Creates the tree with its root session, once per tree (the principal's object calls it). */
+export function createRoot(tree: Tree, input: { tree: string; principal: string; issuer: string; session: NewSession }, now: number): Outcome<Grant> {
+  const { sql } = tree;
+  if (getMeta(sql, "tree")) return refused<Grant>(problem("validation-failed", "the tree already exists"));
+  setMeta(sql, "tree", input.tree);
+  setMeta(sql, "principal", input.principal);
+  setMeta(sql, "issuer", input.issuer);
+  const id = newIdIn("ses", input.tree);
+  setMeta(sql, "root", id);
+  const row = newRow(id, null, [id], 0, input.session, now);
+  insertSession(sql, row);
+  emitEvent(sql, "session.granted", input.principal, { ...sessionGrantData(row, input.tree), parent: null }, now);
+  return ok(grant(tree, row, now));
+}
+
+/** A child of the calling session: unset fields inherit the parent's, and nothing may widen it. */
+export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest): Outcome<Grant> {
+  const parent = ctx.session;
+  const child: NewSession = {
+    ...request,
+    notBefore: request.notBefore ?? Math.max(ctx.now, parent.notBefore),
+    expiresAt: request.expiresAt ?? parent.expiresAt,
+    limits: request.limits ?? parent.limits,
+    maxDepth: request.maxDepth ?? Math.max(0, parent.maxDepth - 1),
+  };
+  const verdict = attenuate(
+    { scopes: parent.scopes, notBefore: parent.notBefore, expiresAt: parent.expiresAt, limits: parent.limits, maxDepth: parent.maxDepth },
+    { scopes: child.scopes, notBefore: child.notBefore, expiresAt: child.expiresAt, limits: child.limits, maxDepth: child.maxDepth },
+  );
+  if (!verdict.ok) {
+    if (verdict.kind === "depth-exceeded") return refused(problem("depth-exceeded", verdict.detail, { max_depth: parent.maxDepth }));
+    return refused(
+      problem("delegation-widens", `the delegation would widen ${verdict.widens.map((w) => w.field).join(", ")}`, {
+        errors: verdict.widens,
+      }),
+    );
+  }
+  const id = newIdIn("ses", tree.id);
+  const row = newRow(id, parent.id, [...parent.path, id], parent.depth + 1, child, ctx.now);
+  insertSession(tree.sql, row);
+  emitEvent(tree.sql, "session.delegated", tree.principal, { ...sessionGrantData(row, tree.id), parent: parent.id, depth: row.depth }, ctx.now);
+  return ok(grant(tree, row, ctx.now));
+}
+
+function newRow(id: string, parent: string | null, path: string[], depth: number, s: NewSession, now: number): SessionRow {
+  return {
+    id,
+    parent,
+    path,
+    depth,
+    agentJwk: s.agentJwk,
+    jkt: s.jkt,
+    scopes: s.scopes,
+    notBefore: s.notBefore,
+    expiresAt: s.expiresAt,
+    limits: s.limits,
+    maxDepth: s.maxDepth,
+    label: s.label,
+    status: "active",
+    revokedAt: null,
+    revokedBy: null,
+    callsUsed: 0,
+    rateRefused: 0,
+    expiryNotified: 0,
+    createdAt: now,
+  };
+}
+
+/** The new session's view and its token, bound to the agent's key (`cnf.jkt`). */
+function grant(tree: Tree, row: SessionRow, now: number): Grant {
+  const token = issueSessionTokenSync(
+    tree.key,
+    {
+      iss: getMeta(tree.sql, "issuer")!,
+      sub: row.id,
+      tree: tree.id,
+      prn: tree.principal,
+      nbf: Math.floor(row.notBefore / 1000),
+      exp: Math.floor(row.expiresAt / 1000),
+      cnf: { jkt: row.jkt },
+      scope: row.scopes.join(" "),
+      depth: row.depth,
+    },
+    now,
+  );
+  return { session: viewSession(tree, row, now), token };
+}
+
+/** The `data` common to `session.granted` and `session.delegated`. */
+function sessionGrantData(row: SessionRow, tree: string): Omit<EventData<"session.granted">, "parent"> {
+  return {
+    session: row.id,
+    tree,
+    agent_jkt: row.jkt,
+    scopes: row.scopes,
+    not_before: new Date(row.notBefore).toISOString(),
+    expires_at: new Date(row.expiresAt).toISOString(),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The object's per-instance state behind `Tree`: the identity and kill switch read from
+ * storage once (only this object changes them), and the alarm already asked for, so a
+ * decision does not set the same alarm again.
+ */
+import type { ServiceKey } from "../../src/core/auth/service-keys";
+import { nextAlarmAt } from "./alarm";
+import { getMeta, setMeta } from "./store";
+import type { Tree } from "./tree";
+
+export class TreeHandle implements Tree {
+  readonly sql: SqlStorage;
+  /** Set while the object blocks concurrency at start, before any call. */
+  key!: ServiceKey;
+  private cachedTree: string | null = null;
+  private cachedPrincipal: string | null = null;
+  private frozenFlag: boolean | null = null;
+  private pendingAlarm: number | null = null;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+  }
+
+  get id(): string {
+    return (this.cachedTree ??= getMeta(this.sql, "tree")!);
+  }
+
+  get principal(): string {
+    return (this.cachedPrincipal ??= getMeta(this.sql, "principal")!);
+  }
+
+  get frozen(): boolean {
+    return (this.frozenFlag ??= getMeta(this.sql, "frozen") === "1");
+  }
+
+  setFrozen(frozen: boolean): void {
+    setMeta(this.sql, "frozen", frozen ? "1" : "0");
+    this.frozenFlag = frozen;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
+  }
+
+  scheduleAlarmSoon(at: number): void {
+    if (this.pendingAlarm !== null && this.pendingAlarm <= at) return;
+    this.pendingAlarm = at;
+    void this.storage.setAlarm(at);
+  }
+
+  /** Sets the alarm to the earliest moment anything becomes due (or clears it). */
+  scheduleAlarm(): void {
+    const at = nextAlarmAt(this.sql, Date.now());
+    this.pendingAlarm = at;
+    if (at === null) void this.storage.deleteAlarm();
+    else void this.storage.setAlarm(at);
+  }
+}
