@@ -3,8 +3,8 @@
  * bench/.build/node/remit-node.mjs: the SDK's DPoP proofs and keys (so proofs are
  * exactly what agents send) and the settlement Merkle log (sealing micro-benchmark).
  */
-export { createProof } from "../../sdk/src/dpop";
-export { agentKeyFromSeed, generateAgentKey } from "../../sdk/src/keys";
+export { createProof } from "@remit/sdk/dpop";
+export { agentKeyFromSeed, generateAgentKey } from "@remit/sdk/keys";
 export { leafHash, MerkleLog, rootOf } from "../../src/core/receipts/merkle";
 export { canonicalize } from "../../src/core/receipts/jcs";
 export { b64urlDecode, b64urlEncode, hex, utf8 } from "../../src/core/encoding";

@@ -5,14 +5,14 @@
 import { Command, CommanderError, Option } from "commander";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { b64urlEncode, utf8 } from "../../src/core/encoding";
-import { RemitAgent } from "../../sdk/src/agent";
-import type { SessionBounds } from "../../sdk/src/common";
-import { isRemitError, RemitNetworkError, type RemitError } from "../../sdk/src/errors";
-import type { ClientOptions } from "../../sdk/src/http";
-import { generateAgentKey, loadAgentKey, type AgentKey } from "../../sdk/src/keys";
-import { RemitPrincipal } from "../../sdk/src/principal";
-import { RemitClient } from "../../sdk/src/public";
-import type { Budget, Limits, PublicJwk, RateLimit } from "../../sdk/src/types";
+import { RemitAgent } from "@remit/sdk";
+import type { SessionBounds } from "@remit/sdk";
+import { isRemitError, RemitNetworkError, type RemitError } from "@remit/sdk";
+import type { ClientOptions } from "@remit/sdk";
+import { generateAgentKey, loadAgentKey, type AgentKey } from "@remit/sdk/keys";
+import { RemitPrincipal } from "@remit/sdk";
+import { RemitClient } from "@remit/sdk";
+import type { Budget, Limits, PublicJwk, RateLimit } from "@remit/sdk";
 import { configPath, readConfig, writeConfig } from "./config";
 import { errnoCode, fs, proc } from "./node";
 import { parseBudget, parseCount, parseRate, parseWhen, UsageError } from "./parse";
@@ -383,7 +383,7 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
         return;
       }
       // viem is heavy: loaded only for this command.
-      const { verifyReceipt } = await import("../../sdk/src/verify");
+      const { verifyReceipt } = await import("@remit/sdk/verify");
       let result;
       try {
         result = await verifyReceipt(signed, proof, { jwksUrl: `${principal.baseUrl}/.well-known/jwks.json`, rpcUrl, ...(o.contract ? { contract: o.contract } : {}) });
