@@ -1,5 +1,16 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// Tests import @remit/sdk by its name; they run against its sources, not sdk/dist, so
+// `npm test` needs no build after `npm install` (as tsconfig.json's "paths" do for tsc and tsx).
+const sdkSource = (file: string) => fileURLToPath(new URL(`./sdk/src/${file}`, import.meta.url));
+const resolve = {
+  alias: [
+    { find: /^@remit\/sdk$/, replacement: sdkSource("index.ts") },
+    { find: /^@remit\/sdk\/(verify|keys|dpop)$/, replacement: sdkSource("$1.ts") },
+  ],
+};
 
 // Two projects: everything that can run in workerd does (unit + integration,
 // real Durable Objects); end-to-end flows that need anvil, a real local worker
@@ -8,6 +19,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
@@ -46,6 +58,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: "node",
           environment: "node",

@@ -10,6 +10,8 @@ await build({
   entryPoints: [fileURLToPath(new URL("./src/bin.ts", import.meta.url))],
   outfile,
   bundle: true,
+  // The root tsconfig's "paths" resolve @remit/sdk to its sources: no SDK build first.
+  tsconfig: fileURLToPath(new URL("../tsconfig.json", import.meta.url)),
   platform: "node",
   format: "esm",
   target: "node22",

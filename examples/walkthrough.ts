@@ -13,7 +13,7 @@ import {
   SessionRevokedError,
   generateAgentKey,
   verifyReceipt,
-} from "../sdk/src/index";
+} from "@remit/sdk";
 
 const stack = JSON.parse(await readFile(new URL("../.dev/stack.json", import.meta.url), "utf8")) as {
   url: string;

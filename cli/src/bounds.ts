@@ -1,7 +1,7 @@
 /** The flags that bound a session, shared by grant and delegate so both accept and mean the same. */
 import { Option, type Command } from "commander";
-import type { SessionBounds } from "../../sdk/src/common";
-import type { Budget, Limits, RateLimit } from "../../sdk/src/types";
+import type { SessionBounds } from "@remit/sdk";
+import type { Budget, Limits, RateLimit } from "@remit/sdk";
 import { parseBudget, parseCount, parseRate, parseWhen, UsageError } from "./parse";
 
 export interface BoundOptions {

@@ -1,5 +1,5 @@
 /** How a failure reaches stderr, human or --json, so every command reports errors alike. */
-import type { RemitError } from "../../sdk/src/errors";
+import type { RemitError } from "@remit/sdk";
 import { proc } from "./node";
 
 export function printProblem(err: RemitError, json: boolean): void {

@@ -3,8 +3,8 @@
  * config), shared so every command finds the service and the principal the same way.
  */
 import type { Command } from "commander";
-import type { ClientOptions } from "../../sdk/src/http";
-import { RemitPrincipal } from "../../sdk/src/principal";
+import type { ClientOptions } from "@remit/sdk";
+import { RemitPrincipal } from "@remit/sdk";
 import { readConfig } from "./config";
 import { proc } from "./node";
 import { UsageError } from "./parse";

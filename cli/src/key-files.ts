@@ -2,9 +2,9 @@
  * Reading and writing JWK files, shared by keygen, grant and delegate: one set of
  * checks, and a private key only ever written 0600.
  */
-import type { AgentKey } from "../../sdk/src/keys";
-import { loadAgentKey } from "../../sdk/src/keys";
-import type { PublicJwk } from "../../sdk/src/types";
+import type { AgentKey } from "@remit/sdk/keys";
+import { loadAgentKey } from "@remit/sdk/keys";
+import type { PublicJwk } from "@remit/sdk";
 import { errnoCode, fs } from "./node";
 import { UsageError } from "./parse";
 

@@ -4,7 +4,7 @@
  * This file only assembles the program from commands/ and maps failures to exit codes.
  */
 import { Command, CommanderError } from "commander";
-import { isRemitError, RemitNetworkError } from "../../sdk/src/errors";
+import { isRemitError, RemitNetworkError } from "@remit/sdk";
 import { registerAnchors } from "./commands/anchors";
 import { registerDelegate } from "./commands/delegate";
 import { registerFreeze } from "./commands/freeze";

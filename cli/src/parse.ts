@@ -1,5 +1,5 @@
 /** Parsing of the CLI's compact notations: budgets, rates, times. Pure; throws UsageError. */
-import type { Budget, Period, RateLimit } from "../../sdk/src/types";
+import type { Budget, Period, RateLimit } from "@remit/sdk";
 
 /** Bad input on the command line: exit code 1. */
 export class UsageError extends Error {

@@ -1,5 +1,5 @@
 /** Human output: sessions, trees with budget bars, receipts, anchors. Pure string building. */
-import type { Anchor, BudgetCounter, Session, SessionTree, SignedReceipt } from "../../sdk/src/types";
+import type { Anchor, BudgetCounter, Session, SessionTree, SignedReceipt } from "@remit/sdk";
 import { relative } from "./parse";
 
 export const BAR_WIDTH = 24;

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { parseBudget, parseRate, parseWhen, UsageError } from "../../cli/src/parse";
 import { bar, renderTree } from "../../cli/src/render";
 import { HttpClient } from "../../sdk/src/http";
-import { BudgetExceededError, errorFromProblem, parseRetryAfter, RemitError, problemName, RateLimitedError, RemitNetworkError } from "../../sdk/src/errors";
-import { amountString } from "../../sdk/src/common";
-import type { Session } from "../../sdk/src/types";
+import { BudgetExceededError, errorFromProblem, parseRetryAfter, RemitError, problemName, RateLimitedError, RemitNetworkError } from "@remit/sdk";
+import { amountString } from "@remit/sdk";
+import type { Session } from "@remit/sdk";
 
 describe("--budget", () => {
   it.each([

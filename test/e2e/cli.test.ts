@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fs, os, path } from "../../cli/src/node";
-import { RemitAgent, type AgentKey, loadAgentKey } from "../../sdk/src/index";
+import { RemitAgent, type AgentKey, loadAgentKey } from "@remit/sdk";
 import { freePort, useStack } from "../support/stack";
 
 interface ChildProcessModule {

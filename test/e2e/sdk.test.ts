@@ -32,7 +32,7 @@ import {
   ValidationFailedError,
   type FetchLike,
   type RetryInfo,
-} from "../../sdk/src/index";
+} from "@remit/sdk";
 import { useStack } from "../support/stack";
 
 const stack = useStack({ withChain: false });

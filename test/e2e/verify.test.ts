@@ -16,7 +16,7 @@ import { MerkleTree } from "../../src/core/receipts/merkle";
 import { periodTree, receiptProof } from "../../src/core/receipts/period";
 import { receiptLeaf } from "../../src/core/receipts/receipt";
 import { fs, os, path } from "../../cli/src/node";
-import { generateAgentKey, RemitOperator, RemitPrincipal, verifyReceipt, type AnchoredProof, type Jwks, type ReceiptProof, type ReceiptProofResponse, type SignedReceipt } from "../../sdk/src/index";
+import { generateAgentKey, RemitOperator, RemitPrincipal, verifyReceipt, type AnchoredProof, type Jwks, type ReceiptProof, type ReceiptProofResponse, type SignedReceipt } from "@remit/sdk";
 import { useStack } from "../support/stack";
 
 interface HttpModule {

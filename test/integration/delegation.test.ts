@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateAgentKey } from "../../sdk/src/keys";
+import { generateAgentKey } from "@remit/sdk/keys";
 import { agentCall, call, createPrincipal, delegate, grant, inHours, problemName } from "../support/harness";
 
 const ROOT = {

@@ -1,8 +1,8 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { b64urlEncode, utf8 } from "../../src/core/encoding";
-import { createProof } from "../../sdk/src/dpop";
-import { generateAgentKey, type AgentKey } from "../../sdk/src/keys";
+import { createProof } from "@remit/sdk/dpop";
+import { generateAgentKey, type AgentKey } from "@remit/sdk/keys";
 import { agentCall, BASE, createPrincipal, grant, problemName, type Agent } from "../support/harness";
 
 const AUTHZ = { scope: "http:GET:api.example.com/v1/x" };

@@ -346,7 +346,7 @@ describe("idempotency (invariant 4)", () => {
 
   it("a concurrent duplicate of a grant in flight gets 409, and only one tree is created", async () => {
     const p = await createPrincipal();
-    const { generateAgentKey } = await import("../../sdk/src/keys");
+    const { generateAgentKey } = await import("@remit/sdk/keys");
     const body = { agent_jwk: generateAgentKey().publicJwk, scopes: ["a:b:c"], expires_at: new Date(Date.now() + 3600_000).toISOString() };
     const all = await Promise.all(
       Array.from({ length: 6 }, () => call("POST", "/v1/sessions", { headers: { ...bearer(p.apiKey), "idempotency-key": "grant-1" }, body })),

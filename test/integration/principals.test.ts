@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateAgentKey } from "../../sdk/src/keys";
+import { generateAgentKey } from "@remit/sdk/keys";
 import { ADMIN_TOKEN, call, createPrincipal, grant, inHours, problemName } from "../support/harness";
 
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });

@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { b64urlEncode, utf8 } from "../../src/core/encoding";
 import { AuthorizeRequest, DelegateRequest, GrantRequest, HoldRequest, CaptureRequest } from "../../src/schemas";
-import { generateAgentKey } from "../../sdk/src/keys";
+import { generateAgentKey } from "@remit/sdk/keys";
 import { bodiesFor } from "../support/fuzz";
 import { agentCall, call, createPrincipal, delegate, grant, problemName, type Agent } from "../support/harness";
 
@@ -51,7 +51,7 @@ describe("attack catalogue: tokens (RFC 8725)", () => {
       return new SignJWT(await claimsOf(a)).setProtectedHeader({ alg: "HS256", typ: "remit-session+jwt", kid: jwks.keys[0].kid }).sign(secret);
     }],
     ["a DPoP proof presented as the session token", async (a) => {
-      const { createProof } = await import("../../sdk/src/dpop");
+      const { createProof } = await import("@remit/sdk/dpop");
       return createProof(a.key, { method: "POST", url: "http://remit.test/v1/authorize", accessToken: a.token });
     }],
     ["a token of the right shape with the typ of a proof", async (a) => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { z } from "@hono/zod-openapi";
 import { z as zod } from "zod";
-import { generateAgentKey } from "../../sdk/src/keys";
+import { generateAgentKey } from "@remit/sdk/keys";
 
 type JsonSchema = {
   type?: string | string[];

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
-import { createProof } from "../../sdk/src/dpop";
-import { generateAgentKey, type AgentKey } from "../../sdk/src/keys";
+import { createProof } from "@remit/sdk/dpop";
+import { generateAgentKey, type AgentKey } from "@remit/sdk/keys";
 
 /** Drives the real worker (edge + Durable Objects in workerd) over its fetch handler. */
 export const BASE = "http://remit.test";

@@ -6,8 +6,8 @@
  * Plus a small HTTP client: principals, grants, DPoP spends, proofs, the operator's settle.
  */
 import type { Hex } from "viem";
-import { createProof } from "../../sdk/src/dpop";
-import { generateAgentKey, type AgentKey } from "../../sdk/src/keys";
+import { createProof } from "@remit/sdk/dpop";
+import { generateAgentKey, type AgentKey } from "@remit/sdk/keys";
 import { ANVIL_KEY_0, deployAnchor, freePort, removeDataDir, rpc, startAnvil, tempDataDir, type Anvil } from "./anvil";
 import { startStack, type TestStack } from "./stack";
 

@@ -1,6 +1,6 @@
 /** `remit anchors`: the public record of anchored roots, readable without logging in. */
 import type { Command } from "commander";
-import { RemitClient } from "../../../sdk/src/public";
+import { RemitClient } from "@remit/sdk";
 import { clientDefaults, globals, serviceUrl } from "../globals";
 import { Output } from "../output";
 import { renderAnchors } from "../render";

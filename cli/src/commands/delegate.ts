@@ -1,7 +1,7 @@
 /** `remit delegate`: an agent passes on a narrower part of its own authority, with its own key and token. */
 import type { Command } from "commander";
-import { RemitAgent } from "../../../sdk/src/agent";
-import { generateAgentKey, type AgentKey } from "../../../sdk/src/keys";
+import { RemitAgent } from "@remit/sdk";
+import { generateAgentKey, type AgentKey } from "@remit/sdk/keys";
 import { boundsFrom, requireScopes, withBounds, type BoundOptions } from "../bounds";
 import { clientDefaults, globals, serviceUrl } from "../globals";
 import { readPrivateKey, readPublicJwk, writePrivateKey } from "../key-files";

@@ -1,6 +1,6 @@
 /** `remit keygen`: an agent makes its own key pair, so the private half never passes through anyone else. */
 import type { Command } from "commander";
-import { generateAgentKey, jwkThumbprint } from "../../../sdk/src/keys";
+import { generateAgentKey, jwkThumbprint } from "@remit/sdk/keys";
 import { globals } from "../globals";
 import { writePrivateKey } from "../key-files";
 import { Output } from "../output";

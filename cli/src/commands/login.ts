@@ -1,6 +1,6 @@
 /** `remit login`: checks an API key once and keeps it, so later commands need no flags. */
 import type { Command } from "commander";
-import { RemitPrincipal } from "../../../sdk/src/principal";
+import { RemitPrincipal } from "@remit/sdk";
 import { configPath, readConfig, writeConfig } from "../config";
 import { clientDefaults, globals } from "../globals";
 import { proc } from "../node";

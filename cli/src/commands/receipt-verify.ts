@@ -32,7 +32,7 @@ export function registerReceiptVerify(receipt: Command, state: RunState): void {
         return;
       }
       // viem is heavy: loaded only for this command.
-      const { verifyReceipt } = await import("../../../sdk/src/verify");
+      const { verifyReceipt } = await import("@remit/sdk/verify");
       let result;
       try {
         result = await verifyReceipt(signed, proof, { jwksUrl: `${principal.baseUrl}/.well-known/jwks.json`, rpcUrl, ...(o.contract ? { contract: o.contract } : {}) });
