@@ -12,6 +12,7 @@ import type { Revocation, SessionTreeView } from "./wire/session";
 import type { DeletedEndpoint, DeliveryPage } from "./wire/webhooks";
 
 export type { ApiKeyView, PrincipalView } from "./wire/principal";
+
 /** Proof of a principal's API key, as hashed at the edge. */
 export interface KeyProof {
   keyId: string;

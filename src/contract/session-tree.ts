@@ -11,6 +11,7 @@ import type { ReceiptPage } from "./wire/receipts";
 
 export type { Grant } from "./wire/session";
 export type { HoldView } from "./wire/holds";
+
 /** What the edge learned about an agent request before calling the tree. */
 export interface AgentCall {
   session: string;
