@@ -1,13 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { agentJwkProblem } from "./core/auth/jwk";
-import { ASSET_PATTERN, parseAmount } from "./core/policy/amounts";
-import { PERIODS } from "./core/policy/periods";
+import { parseAmount } from "./core/policy/amounts";
 import { parseScope } from "./core/policy/scopes";
+import { Asset, Limits } from "./contract/wire/limits";
 
 /**
- * The single source of request validation and of the OpenAPI document. Objects
- * are strict: an unknown field is refused, never ignored. Custom rules carry a
- * stable `params.rule` that becomes `errors[].rule`.
+ * The single source of request validation (response bodies are the contract's, in
+ * src/contract/wire/). Objects are strict: an unknown field is refused, never ignored.
+ * Custom rules carry a stable `params.rule` that becomes `errors[].rule`.
  */
 const rule = (name: string) => ({ params: { rule: name } });
 
@@ -19,14 +19,6 @@ export const ScopeString = z
   })
   .openapi({ description: "`resource:action:target`; the target may end in `*`", example: "http:GET:api.example.com/v1/*" });
 
-export const Amount = z
-  .string()
-  .superRefine((value, ctx) => {
-    const parsed = parseAmount(value);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message, params: { rule: parsed.rule } });
-  })
-  .openapi({ description: "Decimal string of integer minor units, up to 38 digits", example: "2500" });
-
 export const PositiveAmount = z
   .string()
   .superRefine((value, ctx) => {
@@ -34,41 +26,6 @@ export const PositiveAmount = z
     if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message, params: { rule: parsed.rule } });
   })
   .openapi({ description: "Positive decimal string of integer minor units, up to 38 digits", example: "250" });
-
-export const Asset = z
-  .string()
-  .regex(ASSET_PATTERN, { message: "an asset code is 2–16 of A–Z, 0–9 and _, starting with a letter", ...rule("asset_format") })
-  .openapi({ example: "USD" });
-
-export const Period = z.enum(PERIODS as unknown as [string, ...string[]]).openapi({ description: "UTC calendar window" });
-
-export const Budget = z
-  .strictObject({ asset: Asset, amount: Amount, period: Period.optional() })
-  .openapi("Budget");
-
-export const RateLimitSchema = z
-  .strictObject({
-    requests: z.number().int().min(1).max(1_000_000),
-    per_seconds: z.number().int().min(1).max(31 * 86_400),
-  })
-  .openapi("RateLimit");
-
-export const Limits = z
-  .strictObject({
-    calls: z.number().int().min(0).max(1_000_000_000).optional(),
-    rate: RateLimitSchema.optional(),
-    budgets: z.array(Budget).max(32).optional(),
-  })
-  .superRefine((limits, ctx) => {
-    const seen = new Set<string>();
-    (limits.budgets ?? []).forEach((b, i) => {
-      const key = `${b.asset}/${b.period ?? "life"}`;
-      if (seen.has(key))
-        ctx.addIssue({ code: "custom", path: ["budgets", i], message: `a second ${key} budget`, params: { rule: "duplicate_budget" } });
-      seen.add(key);
-    });
-  })
-  .openapi("Limits");
 
 export const AgentJwk = z
   .looseObject({ kty: z.string(), crv: z.string().optional(), x: z.string().optional() })
@@ -145,88 +102,3 @@ export const IdParam = (prefix: string) =>
       .regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), { message: `must be a ${prefix}_ id`, ...rule("id_format") })
       .openapi({ param: { name: "id", in: "path" }, example: `${prefix}_01h2xcejqtf2nbrexx3vqjhp41` }),
   });
-
-// ---------------------------------------------------------------- responses
-
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    errors: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
-  })
-  .catchall(z.unknown())
-  .openapi("Problem");
-
-export const BudgetCounterView = z.object({
-  asset: z.string(),
-  period: z.string().nullable(),
-  limit: z.string(),
-  spent: z.string(),
-  held: z.string(),
-  remaining: z.string(),
-  window_start: z.string().nullable(),
-  resets_at: z.string().nullable(),
-});
-
-export const SessionView = z
-  .object({
-    id: z.string(),
-    object: z.literal("session"),
-    tree: z.string(),
-    principal: z.string(),
-    parent: z.string().nullable(),
-    depth: z.number().int(),
-    label: z.string().nullable(),
-    status: z.enum(["active", "revoked", "expired", "pending", "frozen"]),
-    scopes: z.array(z.string()),
-    not_before: z.string(),
-    expires_at: z.string(),
-    max_depth: z.number().int(),
-    limits: Limits,
-    agent_jkt: z.string(),
-    created_at: z.string(),
-    revoked_at: z.string().nullable(),
-    counters: z.object({
-      calls: z.object({ limit: z.number(), used: z.number(), remaining: z.number() }).nullable(),
-      budgets: z.array(BudgetCounterView),
-      rate: z.object({ requests: z.number(), per_seconds: z.number(), remaining: z.number(), reset_seconds: z.number() }).nullable(),
-      rate_limited: z.number(),
-    }),
-  })
-  .openapi("Session");
-
-export const GrantResponse = z.object({ session: SessionView, token: z.string() }).openapi("SessionGrant");
-
-export const SignedReceiptView = z
-  .object({
-    receipt: z.record(z.string(), z.unknown()),
-    bytes: z.string(),
-    signature: z.string(),
-    leaf_hash: z.string(),
-  })
-  .openapi("SignedReceipt");
-
-export const HoldView = z
-  .object({
-    id: z.string(),
-    object: z.literal("hold"),
-    session: z.string(),
-    scope: z.string(),
-    asset: z.string(),
-    amount: z.string(),
-    captured: z.string().nullable(),
-    status: z.enum(["open", "captured", "voided", "expired"]),
-    expires_at: z.string(),
-    created_at: z.string(),
-  })
-  .openapi("Hold");
-
-export const PrincipalView = z
-  .object({ id: z.string(), object: z.literal("principal"), name: z.string(), max_session_seconds: z.number(), frozen: z.boolean(), created_at: z.string() })
-  .openapi("Principal");
-
-export const ApiKeyView = z
-  .object({ id: z.string(), object: z.literal("api_key"), prefix: z.string(), label: z.string().nullable(), created_at: z.string(), revoked_at: z.string().nullable() })
-  .openapi("ApiKey");

@@ -6,6 +6,13 @@ import type { Grant, NewSession } from "./session-tree";
 import type { ReceiptInOutbox } from "./settlement";
 import type { SessionView } from "./views";
 import type { AttemptInput, DeliveryJob, DeliveryView, EndpointInput, EndpointPatch, EndpointView, IngestResult, NewEndpointView } from "./webhooks";
+import type { ApiKeyView, FreezeResult, PrincipalView } from "./wire/principal";
+import type { ReceiptPage } from "./wire/receipts";
+import type { Revocation, SessionTreeView } from "./wire/session";
+import type { DeletedEndpoint, DeliveryPage } from "./wire/webhooks";
+
+export type { ApiKeyView, PrincipalView } from "./wire/principal";
+
 /** Proof of a principal's API key, as hashed at the edge. */
 export interface KeyProof {
   keyId: string;
@@ -23,23 +30,7 @@ export interface PrincipalResult<T> {
   replayed?: boolean;
 }
 
-export interface PrincipalView {
-  id: string;
-  object: "principal";
-  name: string;
-  max_session_seconds: number;
-  frozen: boolean;
-  created_at: string;
-}
 
-export interface ApiKeyView {
-  id: string;
-  object: "api_key";
-  prefix: string;
-  label: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
 
 /**
  * The Principal object's RPC surface (durable-objects/principal/index.ts implements it).
@@ -57,16 +48,16 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   revokeApiKey(proof: KeyProof, idem: Idempotency | null, keyId: string): Promise<PrincipalResult<ApiKeyView>>;
   grantSession(proof: KeyProof, idem: Idempotency | null, input: { session: NewSession; issuer: string }): Promise<PrincipalResult<Grant>>;
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>>;
-  getTree(proof: KeyProof, id: string): Promise<PrincipalResult<{ session: SessionView; descendants: SessionView[] }>>;
-  revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<{ revoked: number; session: string }>>;
+  getTree(proof: KeyProof, id: string): Promise<PrincipalResult<SessionTreeView>>;
+  revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<Revocation>>;
   listReceipts(
     proof: KeyProof,
     sessionId: string,
     page: { limit: number; startingAfter?: string },
-  ): Promise<PrincipalResult<{ data: SignedReceipt[]; has_more: boolean }>>;
+  ): Promise<PrincipalResult<ReceiptPage>>;
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;
   receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>>;
-  setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<PrincipalView & { trees: number }>>;
+  setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<FreezeResult>>;
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
   getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;
@@ -75,13 +66,13 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
     proof: KeyProof,
     idem: Idempotency | null,
     id: string,
-  ): Promise<PrincipalResult<{ id: string; object: "webhook_endpoint"; deleted: true }>>;
+  ): Promise<PrincipalResult<DeletedEndpoint>>;
   rotateWebhookSecret(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookDeliveries(
     proof: KeyProof,
     endpointId: string,
     options: { limit?: number; starting_after?: string },
-  ): Promise<PrincipalResult<{ data: DeliveryView[]; has_more: boolean }>>;
+  ): Promise<PrincipalResult<DeliveryPage>>;
   redeliverWebhook(proof: KeyProof, idem: Idempotency | null, deliveryId: string): Promise<PrincipalResult<DeliveryView>>;
   /** From this principal's trees (their events outbox). Idempotent by event id. */
   ingestEvents(events: unknown[]): Promise<IngestResult>;

@@ -5,6 +5,13 @@ import type { Limits } from "../core/policy/attenuate";
 import type { SignedReceipt } from "../core/receipts/receipt";
 import type { ReceiptInOutbox } from "./settlement";
 import type { SessionView } from "./views";
+import type { Authorization, Grant, Revocation, SessionTreeView } from "./wire/session";
+import type { HoldView, SettledHold } from "./wire/holds";
+import type { ReceiptPage } from "./wire/receipts";
+
+export type { Grant } from "./wire/session";
+export type { HoldView } from "./wire/holds";
+
 /** What the edge learned about an agent request before calling the tree. */
 export interface AgentCall {
   session: string;
@@ -36,10 +43,6 @@ export interface NewSession {
 export type ChildRequest = Omit<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth"> &
   Partial<Pick<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth">>;
 
-export interface Grant {
-  session: SessionView;
-  token: string;
-}
 
 export interface AuthorizeInput {
   scope: string;
@@ -53,18 +56,6 @@ export interface HoldInput {
   expiresInSeconds?: number;
 }
 
-export interface HoldView {
-  id: string;
-  object: "hold";
-  session: string;
-  scope: string;
-  asset: string;
-  amount: string;
-  captured: string | null;
-  status: "open" | "captured" | "voided" | "expired";
-  expires_at: string;
-  created_at: string;
-}
 
 /** Who asks for a receipt: its principal, or an agent whose session is in the tree. */
 export type ReceiptCaller = { principal: string } | { session: string };
@@ -76,22 +67,22 @@ export type ReceiptCaller = { principal: string } | { session: string };
 export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant>;
   getSession(principal: string, id: string): Outcome<SessionView>;
-  getTree(principal: string, id: string): Outcome<{ session: SessionView; descendants: SessionView[] }>;
-  revoke(principal: string, id: string): Outcome<{ revoked: number; session: string }>;
+  getTree(principal: string, id: string): Outcome<SessionTreeView>;
+  revoke(principal: string, id: string): Outcome<Revocation>;
   setFrozen(frozen: boolean): void;
   receipt(caller: ReceiptCaller, id: string): Outcome<SignedReceipt>;
   listReceipts(
     principal: string,
     sessionId: string,
     page: { limit: number; startingAfter?: string },
-  ): Outcome<{ data: SignedReceipt[]; has_more: boolean }>;
+  ): Outcome<ReceiptPage>;
   receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt>;
   receiptInOutbox(caller: ReceiptCaller, id: string): Outcome<ReceiptInOutbox>;
   receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox>;
   introspect(call: AgentCall): AgentResult<SessionView>;
   delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant>;
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<{ receipt: SignedReceipt; session: SessionView }>;
+  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<Authorization>;
   hold(call: AgentCall, input: HoldInput): AgentResult<HoldView>;
-  capture(call: AgentCall, holdId: string, amount?: string): AgentResult<{ hold: HoldView; receipt: SignedReceipt }>;
-  void(call: AgentCall, holdId: string): AgentResult<{ hold: HoldView; receipt: SignedReceipt }>;
+  capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold>;
+  void(call: AgentCall, holdId: string): AgentResult<SettledHold>;
 }

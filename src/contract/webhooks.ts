@@ -1,20 +1,16 @@
 /** Webhook endpoints, deliveries and attempts as they cross the Principal RPC boundary. */
 import type { EventEnvelope, EventSelection, EventType } from "../core/webhooks/events";
+import type { AttemptView, DeliveryView, EndpointView } from "./wire/webhooks";
+
+export type { AttemptView, DeletedEndpoint, DeliveryView, EndpointView, NewEndpointView } from "./wire/webhooks";
 
 /** Wire limits of the webhook endpoint routes (validated at the edge, enforced again in the store). */
 export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
-export interface Endpoint {
-  id: string;
-  url: string;
-  events: EventSelection;
-  description: string | null;
-  disabled: boolean;
-  created_at: string;
-  updated_at: string;
-}
+/** An endpoint as the store keeps it: the wire view without its `object` tag. */
+export type Endpoint = Omit<EndpointView, "object">;
 
 export interface EndpointInput {
   url: string;
@@ -29,7 +25,7 @@ export interface EndpointPatch {
   disabled?: boolean;
 }
 
-export type DeliveryStatus = "pending" | "succeeded" | "retrying" | "failed";
+export type DeliveryStatus = DeliveryView["status"];
 
 export interface DeliveryInput {
   id: string;
@@ -55,33 +51,12 @@ export interface AttemptInput {
   attempt?: number;
 }
 
-export interface Attempt {
-  attempt: number;
-  at: string;
-  status_code: number | null;
-  latency_ms: number;
-  response_excerpt: string;
-  error: string | null;
-  next_attempt_at: string | null;
-}
+export type Attempt = AttemptView;
 
-export interface Delivery {
-  id: string;
-  msg_id: string;
-  endpoint: string;
-  event_id: string;
-  event_type: EventType;
-  payload: EventEnvelope;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string | null;
-  /** When the delivery's queue message reached the dead-letter queue; null if it has not (or was redelivered since). */
-  dead_lettered_at: string | null;
-  created_at: string;
-  updated_at: string;
-  attempt_log: Attempt[];
-}
+/** A delivery as the store keeps it: the wire view without its `object` tag. */
+export type Delivery = Omit<DeliveryView, "object">;
 
+/** A page of the store's deliveries (the wire page tags each with `object`). */
 export interface DeliveryPage {
   data: Delivery[];
   has_more: boolean;
@@ -102,12 +77,6 @@ export interface DeliveryJob {
   round_attempts: number;
   endpoint_disabled: boolean;
 }
-
-export type EndpointView = Endpoint & { object: "webhook_endpoint" };
-
-export type NewEndpointView = EndpointView & { secret: string };
-
-export type DeliveryView = Delivery & { object: "webhook_delivery" };
 
 export interface IngestResult {
   /** Events recorded now. */

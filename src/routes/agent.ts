@@ -1,10 +1,11 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { ChildRequest } from "../contract/session-tree";
 import { agentAuth, treeOf, type AppEnv } from "../middleware/auth";
 import { thumbprint, toAgentJwk } from "../core/auth/jwk";
 import { idempotencyOf, respond } from "../http";
 import type { Limits } from "../core/policy/attenuate";
-import { AuthorizeRequest, DelegateRequest, GrantResponse, SessionView, SignedReceiptView } from "../schemas";
+import { AuthorizeRequest, DelegateRequest } from "../schemas";
+import { Authorization, GrantResponse, SessionView } from "../contract/wire/session";
 import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, problems } from "./common";
 
 export const agent = new OpenAPIHono<AppEnv>();
@@ -69,8 +70,6 @@ agent.openapi(delegate, async (c) => {
   const idempotency = await idempotencyOf(c);
   return respond(c, await treeOf(c.env, claims.tree).delegate({ ...call, ...(idempotency ? { idempotency } : {}) }, child), 201);
 });
-
-const Authorization = z.object({ receipt: SignedReceiptView, session: SessionView }).openapi("Authorization");
 
 const authorize = createRoute({
   method: "post",

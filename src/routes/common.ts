@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../middleware/auth";
 import { PROBLEMS, problem, RemitError, type ProblemName, type FieldError } from "../core/errors";
-import { Problem } from "../schemas";
+import { Problem } from "../contract/wire/problem";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { agentAuth, treeOf, type AppEnv } from "../middleware/auth";
 import { idempotencyOf, respond } from "../http";
-import { CaptureRequest, EmptyRequest, HoldRequest, HoldView, IdParam, SignedReceiptView } from "../schemas";
+import { CaptureRequest, EmptyRequest, HoldRequest, IdParam } from "../schemas";
+import { HoldView, SettledHold } from "../contract/wire/holds";
 import { AGENT_PROBLEMS } from "./agent";
 import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, problems } from "./common";
 
@@ -32,8 +33,6 @@ holds.openapi(create, async (c) => {
   return respond(c, result, 201);
 });
 
-const Settled = z.object({ hold: HoldView, receipt: SignedReceiptView }).openapi("SettledHold");
-
 const capture = createRoute({
   method: "post",
   path: "/v1/holds/{id}/capture",
@@ -42,7 +41,7 @@ const capture = createRoute({
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
   request: { params: IdParam("hld"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: CaptureRequest } } } },
-  responses: { 200: json(Settled, "The captured hold and its receipt"), ...problems(...AGENT_PROBLEMS, "not-found", "hold-closed", "idempotency-key-reused") },
+  responses: { 200: json(SettledHold, "The captured hold and its receipt"), ...problems(...AGENT_PROBLEMS, "not-found", "hold-closed", "idempotency-key-reused") },
 });
 
 holds.openapi(capture, async (c) => {
@@ -61,7 +60,7 @@ const release = createRoute({
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
   request: { params: IdParam("hld"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
-  responses: { 200: json(Settled, "The voided hold and its receipt"), ...problems(...AGENT_PROBLEMS, "not-found", "hold-closed", "idempotency-key-reused") },
+  responses: { 200: json(SettledHold, "The voided hold and its receipt"), ...problems(...AGENT_PROBLEMS, "not-found", "hold-closed", "idempotency-key-reused") },
 });
 
 holds.openapi(release, async (c) => {

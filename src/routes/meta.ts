@@ -1,12 +1,11 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../middleware/auth";
 import { jwks, serviceKeys } from "../core/auth/service-keys";
 import { PROBLEMS, type ProblemName } from "../core/errors";
+import { Health, Jwks } from "../contract/wire/meta";
 import { json } from "./common";
 
 export const meta = new OpenAPIHono<AppEnv>();
-
-const Jwks = z.object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })) }).openapi("Jwks");
 
 meta.openapi(
   createRoute({
@@ -25,7 +24,7 @@ meta.openapi(
     path: "/healthz",
     tags: ["Meta"],
     summary: "Liveness",
-    responses: { 200: json(z.object({ ok: z.literal(true) }), "Alive") },
+    responses: { 200: json(Health, "Alive") },
   }),
   (c) => c.json({ ok: true as const }, 200),
 );

@@ -1,9 +1,10 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { adminAuth, principalAuth, principalOf, type AppEnv } from "../middleware/auth";
 import { hashSecret, mintApiKey } from "../core/auth/api-keys";
 import { idempotencyOf, respond } from "../http";
 import { newId } from "../core/ids";
-import { ApiKeyRequest, ApiKeyView, EmptyRequest, IdParam, PrincipalRequest, PrincipalView } from "../schemas";
+import { ApiKeyRequest, EmptyRequest, IdParam, PrincipalRequest } from "../schemas";
+import { ApiKeyList, ApiKeyView, FreezeResult, NewApiKey, NewPrincipal } from "../contract/wire/principal";
 import { ADMIN_SECURITY, body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const principals = new OpenAPIHono<AppEnv>();
@@ -25,7 +26,7 @@ const create = createRoute({
   middleware: [adminAuth, jsonBody] as const,
   request: { body: body(PrincipalRequest) },
   responses: {
-    201: json(z.object({ principal: PrincipalView, api_key: z.string() }).openapi("NewPrincipal"), "The principal and its first key (shown once)"),
+    201: json(NewPrincipal, "The principal and its first key (shown once)"),
     ...problems("unauthenticated", "validation-failed"),
   },
 });
@@ -52,7 +53,7 @@ const createKey = createRoute({
   middleware: [principalAuth, jsonBody] as const,
   request: { headers: IdempotencyHeaders, body: { content: { "application/json": { schema: ApiKeyRequest } } } },
   responses: {
-    201: json(ApiKeyView.extend({ api_key: z.string() }).openapi("NewApiKey"), "The key (shown once)"),
+    201: json(NewApiKey, "The key (shown once)"),
     ...problems("unauthenticated", "validation-failed", "idempotency-key-reused", "idempotency-in-flight"),
   },
 });
@@ -76,7 +77,7 @@ const listKeys = createRoute({
   summary: "The principal's API keys (never their secrets)",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
-  responses: { 200: json(z.object({ data: z.array(ApiKeyView) }), "The keys"), ...problems("unauthenticated") },
+  responses: { 200: json(ApiKeyList, "The keys"), ...problems("unauthenticated") },
 });
 
 principals.openapi(listKeys, async (c) =>
@@ -99,8 +100,6 @@ principals.openapi(revokeKey, async (c) => {
   return respond(c, await principalOf(c.env, c.var.principalId).revokeApiKey(c.var.keyProof, await idempotencyOf(c), id), 200);
 });
 
-const Frozen = PrincipalView.extend({ trees: z.number().int() }).openapi("FreezeResult");
-
 for (const frozen of [true, false]) {
   const route = createRoute({
     method: "post",
@@ -110,7 +109,7 @@ for (const frozen of [true, false]) {
     security: PRINCIPAL_SECURITY,
     middleware: [principalAuth, jsonBody] as const,
     request: { headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
-    responses: { 200: json(Frozen, "The principal and how many trees were reached"), ...problems("unauthenticated") },
+    responses: { 200: json(FreezeResult, "The principal and how many trees were reached"), ...problems("unauthenticated") },
   });
   principals.openapi(route, async (c) =>
     respond(c, await principalOf(c.env, c.var.principalId).setFrozen(c.var.keyProof, await idempotencyOf(c), frozen), 200),

@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";
 import { respond } from "../http";
-import { IdParam, SignedReceiptView } from "../schemas";
+import { IdParam } from "../schemas";
+import { SignedReceiptView } from "../contract/wire/receipts";
 import { AGENT_SECURITY, json, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const receipts = new OpenAPIHono<AppEnv>();

@@ -4,7 +4,9 @@ import { principalAuth, principalOf, type AppEnv } from "../middleware/auth";
 import { thumbprint, toAgentJwk } from "../core/auth/jwk";
 import { idempotencyOf, issuer, respond } from "../http";
 import type { Limits } from "../core/policy/attenuate";
-import { EmptyRequest, GrantRequest, GrantResponse, IdParam, SessionView, SignedReceiptView } from "../schemas";
+import { EmptyRequest, GrantRequest, IdParam } from "../schemas";
+import { ReceiptPage } from "../contract/wire/receipts";
+import { GrantResponse, Revocation, SessionTreeView, SessionView } from "../contract/wire/session";
 import { body, IdempotencyHeaders, jsonBody, json, PRINCIPAL_SECURITY, problems } from "./common";
 import { z } from "@hono/zod-openapi";
 
@@ -60,8 +62,6 @@ sessions.openapi(getSession, async (c) => {
   return respond(c, await principalOf(c.env, c.var.principalId).getSession(c.var.keyProof, id), 200);
 });
 
-const TreeView = z.object({ session: SessionView, descendants: z.array(SessionView) }).openapi("SessionTree");
-
 const getTree = createRoute({
   method: "get",
   path: "/v1/sessions/{id}/tree",
@@ -70,15 +70,13 @@ const getTree = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
   request: { params: IdParam("ses") },
-  responses: { 200: json(TreeView, "The subtree, depth-first"), ...problems(...AUTH_PROBLEMS, "not-found") },
+  responses: { 200: json(SessionTreeView, "The subtree, depth-first"), ...problems(...AUTH_PROBLEMS, "not-found") },
 });
 
 sessions.openapi(getTree, async (c) => {
   const { id } = c.req.valid("param");
   return respond(c, await principalOf(c.env, c.var.principalId).getTree(c.var.keyProof, id), 200);
 });
-
-const Revoked = z.object({ session: z.string(), revoked: z.number().int() }).openapi("Revocation");
 
 const revoke = createRoute({
   method: "post",
@@ -89,7 +87,7 @@ const revoke = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { params: IdParam("ses"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
-  responses: { 200: json(Revoked, "How many sessions were revoked"), ...problems(...AUTH_PROBLEMS, "not-found") },
+  responses: { 200: json(Revocation, "How many sessions were revoked"), ...problems(...AUTH_PROBLEMS, "not-found") },
 });
 
 sessions.openapi(revoke, async (c) => {
@@ -97,8 +95,6 @@ sessions.openapi(revoke, async (c) => {
   const principal = principalOf(c.env, c.var.principalId);
   return respond(c, await principal.revokeSession(c.var.keyProof, await idempotencyOf(c), id), 200);
 });
-
-const ReceiptPage = z.object({ data: z.array(SignedReceiptView), has_more: z.boolean() }).openapi("ReceiptList");
 
 const listReceipts = createRoute({
   method: "get",

@@ -3,81 +3,13 @@ import type { MiddlewareHandler } from "hono";
 import { adminAuth, agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";
 import { problem, RemitError } from "../core/errors";
 import { respond } from "../http";
-import { IdParam, SignedReceiptView } from "../schemas";
+import { IdParam } from "../schemas";
+import { AnchorList, AnchorView, ReceiptProofView, SettlementRun, SettlementStatus } from "../contract/wire/settlement";
 import { settlementStub } from "../contract/stubs";
 import { proveReceipt } from "../settlement/receipt-proof";
 import { ADMIN_SECURITY, AGENT_SECURITY, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const settlement = new OpenAPIHono<AppEnv>();
-
-const Hex32 = z.string().regex(/^[0-9a-f]{64}$/).openapi({ description: "32 bytes, lowercase hex without 0x" });
-
-export const AnchorView = z
-  .object({
-    object: z.literal("anchor"),
-    period: z.number().int().openapi({ description: "The settlement's sequence number: the key of `rootOf(period)` on RemitAnchor" }),
-    root: z.string().openapi({ description: "The period root, 0x-prefixed as on chain" }),
-    count: z.number().int().openapi({ description: "Receipts the period covers" }),
-    status: z.enum(["pending", "confirming", "anchored", "failed", "superseded"]),
-    batches: z.number().int(),
-    tx: z.string().nullable(),
-    block: z.number().int().nullable(),
-    confirmations: z.number().int().nullable(),
-    gas_used: z.string().nullable(),
-    contract: z.string(),
-    chain_id: z.number().int().nullable(),
-    created_at: z.string(),
-    anchored_at: z.string().nullable(),
-    superseded_by: z.number().int().nullable().openapi({ description: "The chain already held another root for this number; the batches moved to this period" }),
-  })
-  .openapi("Anchor");
-
-const AnchoredProof = z
-  .object({
-    leaf_index: z.number().int(),
-    batch_size: z.number().int(),
-    batch_path: z.array(Hex32),
-    batch_root: Hex32,
-    batch_index: z.number().int(),
-    period_size: z.number().int(),
-    period_path: z.array(Hex32),
-    period_root: Hex32,
-    period: z.number().int(),
-    contract: z.string(),
-    chain_id: z.number().int(),
-    tx_hash: z.string(),
-    block_number: z.number().int(),
-  })
-  .openapi("ReceiptInclusionProof", {
-    description:
-      "receipt → batch root (RFC 9162 inclusion of SHA-256(0x00 || bytes) at leaf_index of batch_size) → period root (inclusion of SHA-256(0x00 || batch_root) at batch_index of period_size) → RemitAnchor.rootOf(period) on chain_id",
-  });
-
-const ReceiptProofView = z
-  .object({
-    object: z.literal("receipt_proof"),
-    id: z.string(),
-    status: z.enum(["pending", "anchored"]),
-    stage: z.enum(["outbox", "ledger", "sealed", "anchoring", "anchored"]).openapi({
-      description: "outbox: not yet in the ledger; ledger: received, not sealed; sealed: in a batch; anchoring: in a period being anchored; anchored",
-    }),
-    receipt: SignedReceiptView,
-    shard: z.number().int().nullable(),
-    batch: z
-      .object({
-        shard: z.number().int(),
-        index: z.number().int(),
-        size: z.number().int(),
-        root: Hex32,
-        leaf_index: z.number().int(),
-        path: z.array(Hex32),
-        sealed_at: z.string(),
-      })
-      .nullable(),
-    anchor: AnchorView.nullable(),
-    proof: AnchoredProof.nullable(),
-  })
-  .openapi("ReceiptProof");
 
 /** Principals with their key, agents with their proof: the receipt must be in their tree (as GET /v1/receipts/{id}). */
 const principalOrAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -134,7 +66,7 @@ const list = createRoute({
   summary: "Anchored periods, newest first (public)",
   request: { query: AnchorsQuery },
   responses: {
-    200: json(z.object({ data: z.array(AnchorView), has_more: z.boolean() }).openapi("AnchorList"), "A page of anchors"),
+    200: json(AnchorList, "A page of anchors"),
     ...problems("validation-failed"),
   },
 });
@@ -170,17 +102,6 @@ const SettleRequest = z
   })
   .openapi("SettleRequest");
 
-const SettlementRun = z
-  .object({
-    object: z.literal("settlement_run"),
-    trigger: z.enum(["cron", "admin", "alarm"]),
-    action: z.enum(["anchored", "confirming", "waiting", "sent", "signed", "error", "failed", "idle", "disabled", "misconfigured"]),
-    detail: z.string().optional(),
-    anchor: AnchorView.nullable(),
-    sealed: z.number().int().optional(),
-  })
-  .openapi("SettlementRun");
-
 const settle = createRoute({
   method: "post",
   path: "/v1/admin/settle",
@@ -211,7 +132,7 @@ const status = createRoute({
   security: ADMIN_SECURITY,
   middleware: [adminAuth] as const,
   responses: {
-    200: json(z.object({ object: z.literal("settlement_status") }).catchall(z.unknown()).openapi("SettlementStatus"), "The state"),
+    200: json(SettlementStatus, "The state"),
     ...problems("unauthenticated"),
   },
 });

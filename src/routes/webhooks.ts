@@ -4,10 +4,10 @@ import type { Env } from "../contract/env";
 import { validationFailed } from "../core/errors";
 import { idempotencyOf, respond } from "../http";
 import { EmptyRequest, IdParam } from "../schemas";
-import { EVENT_TYPES, isEventType, webhookEventSchema } from "../core/webhooks/events";
-import { MAX_ATTEMPTS } from "../core/webhooks/schedule";
+import { EVENT_TYPES, isEventType } from "../core/webhooks/events";
 import { checkWebhookUrl, MAX_URL_LENGTH } from "../core/webhooks/ssrf";
 import { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE } from "../contract/webhooks";
+import { DeletedEndpoint, DeliveryPage, DeliveryView, EndpointList, EndpointView, NewEndpointView } from "../contract/wire/webhooks";
 import { body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const webhooks = new OpenAPIHono<AppEnv>();
@@ -53,60 +53,6 @@ const EndpointPatch = z
   })
   .openapi("WebhookEndpointPatch");
 
-const Endpoint = z
-  .object({
-    id: z.string(),
-    object: z.literal("webhook_endpoint"),
-    url: z.string(),
-    events: z.array(z.string()),
-    description: z.string().nullable(),
-    disabled: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi("WebhookEndpoint");
-
-const EndpointWithSecret = Endpoint.extend({
-  secret: z.string().openapi({
-    description: "Standard Webhooks signing secret (`whsec_…`). Returned when the endpoint is made and when the secret is rotated; keep it",
-  }),
-}).openapi("WebhookEndpointWithSecret");
-
-const Deleted = z.object({ id: z.string(), object: z.literal("webhook_endpoint"), deleted: z.literal(true) }).openapi("DeletedWebhookEndpoint");
-
-const Attempt = z
-  .object({
-    attempt: z.number().int(),
-    at: z.string(),
-    status_code: z.number().int().nullable(),
-    latency_ms: z.number().int(),
-    response_excerpt: z.string().openapi({ description: "At most 1 KiB of the response body" }),
-    error: z.string().nullable(),
-    next_attempt_at: z.string().nullable(),
-  })
-  .openapi("WebhookAttempt");
-
-const Delivery = z
-  .object({
-    id: z.string(),
-    object: z.literal("webhook_delivery"),
-    msg_id: z.string().openapi({ description: "The `webhook-id` header, the same on every attempt" }),
-    endpoint: z.string(),
-    event_id: z.string(),
-    event_type: z.enum(EVENT_TYPES),
-    payload: webhookEventSchema,
-    status: z.enum(["pending", "succeeded", "retrying", "failed"]),
-    attempts: z.number().int(),
-    next_attempt_at: z.string().nullable(),
-    dead_lettered_at: z.string().nullable().openapi({ description: `Set when all ${MAX_ATTEMPTS} attempts failed and the delivery went to the dead-letter queue` }),
-    created_at: z.string(),
-    updated_at: z.string(),
-    attempt_log: z.array(Attempt),
-  })
-  .openapi("WebhookDelivery");
-
-const DeliveryPage = z.object({ data: z.array(Delivery), has_more: z.boolean() }).openapi("WebhookDeliveryPage");
-
 const DeliveryQuery = z.object({
   limit: z.coerce
     .number()
@@ -142,7 +88,7 @@ const create = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { headers: IdempotencyHeaders, body: body(EndpointRequest) },
-  responses: { 201: json(EndpointWithSecret, "The endpoint and its secret"), ...problems(...MUTATION_PROBLEMS) },
+  responses: { 201: json(NewEndpointView, "The endpoint and its secret"), ...problems(...MUTATION_PROBLEMS) },
 });
 
 webhooks.openapi(create, async (c) => {
@@ -164,7 +110,7 @@ const list = createRoute({
   summary: "The principal's webhook endpoints",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
-  responses: { 200: json(z.object({ data: z.array(Endpoint) }).openapi("WebhookEndpointList"), "The endpoints"), ...problems("unauthenticated") },
+  responses: { 200: json(EndpointList, "The endpoints"), ...problems("unauthenticated") },
 });
 
 webhooks.openapi(list, async (c) =>
@@ -179,7 +125,7 @@ const get = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
   request: { params: IdParam("whe") },
-  responses: { 200: json(Endpoint, "The endpoint"), ...problems(...AUTH_PROBLEMS, "not-found") },
+  responses: { 200: json(EndpointView, "The endpoint"), ...problems(...AUTH_PROBLEMS, "not-found") },
 });
 
 webhooks.openapi(get, async (c) => {
@@ -195,7 +141,7 @@ const update = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { params: IdParam("whe"), headers: IdempotencyHeaders, body: body(EndpointPatch) },
-  responses: { 200: json(Endpoint, "The endpoint"), ...problems(...MUTATION_PROBLEMS, "not-found") },
+  responses: { 200: json(EndpointView, "The endpoint"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 
 webhooks.openapi(update, async (c) => {
@@ -214,7 +160,7 @@ const remove = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
   request: { params: IdParam("whe"), headers: IdempotencyHeaders },
-  responses: { 200: json(Deleted, "Deleted"), ...problems(...MUTATION_PROBLEMS, "not-found") },
+  responses: { 200: json(DeletedEndpoint, "Deleted"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 
 webhooks.openapi(remove, async (c) => {
@@ -232,7 +178,7 @@ const rotate = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { params: IdParam("whe"), headers: IdempotencyHeaders, body: OptionalEmpty },
-  responses: { 200: json(EndpointWithSecret, "The endpoint and its new secret"), ...problems(...MUTATION_PROBLEMS, "not-found") },
+  responses: { 200: json(NewEndpointView, "The endpoint and its new secret"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 
 webhooks.openapi(rotate, async (c) => {
@@ -268,7 +214,7 @@ const redeliver = createRoute({
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { params: IdParam("dlv"), headers: IdempotencyHeaders, body: OptionalEmpty },
-  responses: { 200: json(Delivery, "The delivery, pending again"), ...problems(...MUTATION_PROBLEMS, "not-found") },
+  responses: { 200: json(DeliveryView, "The delivery, pending again"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 
 webhooks.openapi(redeliver, async (c) => {

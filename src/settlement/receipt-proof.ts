@@ -10,47 +10,9 @@
  * plus where it is anchored — exactly what `verifyReceiptOffline` takes.
  */
 import type { Env } from "../contract/env";
-import type { AnchorView, ReceiptInOutbox } from "../contract/settlement";
+import type { ReceiptInOutbox } from "../contract/settlement";
 import { ledgerStub, settlementStub } from "../contract/stubs";
-import type { ReceiptProof } from "../core/receipts/period";
-import type { SignedReceipt } from "../core/receipts/receipt";
-
-/** outbox → ledger (received, unsealed) → sealed (in a batch) → anchoring (in a period being anchored) → anchored */
-export type ProofStage = "outbox" | "ledger" | "sealed" | "anchoring" | "anchored";
-
-export interface AnchoredProof extends ReceiptProof {
-  /** The RemitAnchor contract, the chain, and the transaction and block that anchored `period_root`. */
-  contract: string;
-  chain_id: number;
-  tx_hash: string;
-  block_number: number;
-}
-
-export interface BatchView {
-  shard: number;
-  index: number;
-  size: number;
-  root: string;
-  leaf_index: number;
-  path: string[];
-  sealed_at: string;
-}
-
-export interface ReceiptProofView {
-  object: "receipt_proof";
-  id: string;
-  status: "pending" | "anchored";
-  stage: ProofStage;
-  receipt: SignedReceipt;
-  /** The ledger shard of the receipt's tree (null before its first drain). */
-  shard: number | null;
-  /** Once sealed. */
-  batch: BatchView | null;
-  /** Once in a period: the period and its anchor (pending until anchored). */
-  anchor: AnchorView | null;
-  /** Once anchored: receipt → batch root → period root → chain. */
-  proof: AnchoredProof | null;
-}
+import type { ReceiptProofView } from "../contract/wire/settlement";
 
 export async function proveReceipt(env: Env, located: ReceiptInOutbox): Promise<ReceiptProofView> {
   const { signed } = located;

@@ -1,0 +1,65 @@
+/**
+ * A session's limits: sent in grant and delegation requests and shown back in every session view,
+ * so request validation and the response share these schemas. Custom rules carry a stable
+ * `params.rule` that becomes `errors[].rule`.
+ */
+import { z } from "@hono/zod-openapi";
+import type { Limits as CoreLimits } from "../../core/policy/attenuate";
+import { ASSET_PATTERN, parseAmount } from "../../core/policy/amounts";
+import { PERIODS, type Period as CorePeriod } from "../../core/policy/periods";
+import type { Assert, Same } from "./check";
+
+// Spread into zod's options: zod keeps `params` for custom rules though its option type omits it.
+const rule = (name: string) => ({ params: { rule: name } });
+
+export const Amount = z
+  .string()
+  .superRefine((value, ctx) => {
+    const parsed = parseAmount(value);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message, params: { rule: parsed.rule } });
+  })
+  .openapi({ description: "Decimal string of integer minor units, up to 38 digits", example: "2500" });
+
+export const Asset = z
+  .string()
+  .regex(ASSET_PATTERN, { message: "an asset code is 2–16 of A–Z, 0–9 and _, starting with a letter", ...rule("asset_format") })
+  .openapi({ example: "USD" });
+
+export const Period = z.enum(PERIODS as unknown as [CorePeriod, ...CorePeriod[]]).openapi({ description: "UTC calendar window" });
+
+export const Budget = z
+  .strictObject({ asset: Asset, amount: Amount, period: Period.optional() })
+  .openapi("Budget");
+
+export const RateLimitSchema = z
+  .strictObject({
+    requests: z.number().int().min(1).max(1_000_000),
+    per_seconds: z.number().int().min(1).max(31 * 86_400),
+  })
+  .openapi("RateLimit");
+
+export const Limits = z
+  .strictObject({
+    calls: z.number().int().min(0).max(1_000_000_000).optional(),
+    rate: RateLimitSchema.optional(),
+    budgets: z.array(Budget).max(32).optional(),
+  })
+  .superRefine((limits, ctx) => {
+    const seen = new Set<string>();
+    (limits.budgets ?? []).forEach((b, i) => {
+      const key = `${b.asset}/${b.period ?? "life"}`;
+      if (seen.has(key))
+        ctx.addIssue({ code: "custom", path: ["budgets", i], message: `a second ${key} budget`, params: { rule: "duplicate_budget" } });
+      seen.add(key);
+    });
+  })
+  .openapi("Limits");
+
+export type Limits = z.output<typeof Limits>;
+export type Budget = z.output<typeof Budget>;
+export type RateLimit = z.output<typeof RateLimitSchema>;
+export type Period = z.output<typeof Period>;
+
+// Core's policy code owns these shapes; the wire must say exactly the same.
+export type _LimitsTie = Assert<Same<Limits, CoreLimits>>;
+export type _PeriodTie = Assert<Same<Period, CorePeriod>>;

@@ -1,0 +1,43 @@
+/** Receipts on the wire: the signed receipt and a page of them. */
+import { z } from "@hono/zod-openapi";
+import type { Receipt as CoreReceipt, SignedReceipt as CoreSignedReceipt } from "../../core/receipts/receipt";
+import type { Assert, Same } from "./check";
+
+export const Receipt = z
+  .object({
+    v: z.literal(1),
+    id: z.string(),
+    kind: z.enum(["authorize", "capture", "void", "denial"]),
+    tree: z.string(),
+    session: z.string(),
+    path: z.array(z.string()).openapi({ description: "Session ids from the root to `session`" }),
+    principal: z.string(),
+    scope: z.string().nullable(),
+    asset: z.string().nullable(),
+    amount: z.string().nullable().openapi({ description: "Decimal string of integer minor units" }),
+    request_digest: z.string().nullable(),
+    reason: z.string().nullable().openapi({ description: "A denial's problem name" }),
+    hold: z.string().nullable(),
+    seq: z.number().int().openapi({ description: "Per tree" }),
+    at: z.string(),
+    kid: z.string().openapi({ description: "The service key that signed it (see the JWKS)" }),
+  })
+  .openapi("Receipt");
+
+export const SignedReceiptView = z
+  .object({
+    receipt: Receipt,
+    bytes: z.string().openapi({ description: "RFC 8785 canonical JSON of `receipt`, exactly as signed and hashed" }),
+    signature: z.string().openapi({ description: "base64url Ed25519 over utf8(bytes)" }),
+    leaf_hash: z.string().openapi({ description: "hex SHA-256(0x00 || utf8(bytes))" }),
+  })
+  .openapi("SignedReceipt");
+
+export const ReceiptPage = z.object({ data: z.array(SignedReceiptView), has_more: z.boolean() }).openapi("ReceiptList");
+
+export type SignedReceiptView = z.output<typeof SignedReceiptView>;
+export type ReceiptPage = z.output<typeof ReceiptPage>;
+
+// Core signs and hashes receipts, so it owns their shape; the wire must say exactly the same.
+export type _ReceiptTie = Assert<Same<z.output<typeof Receipt>, CoreReceipt>>;
+export type _SignedReceiptTie = Assert<Same<SignedReceiptView, CoreSignedReceipt>>;

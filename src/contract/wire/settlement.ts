@@ -1,0 +1,146 @@
+/** Settlement on the wire: anchors, a receipt's proof, settlement runs and status (operator). */
+import { z } from "@hono/zod-openapi";
+import type { ReceiptProof } from "../../core/receipts/period";
+import type { AnchorSettings } from "../../core/settlement-config";
+import type { Assert, Same } from "./check";
+import { SignedReceiptView } from "./receipts";
+
+const Hex32 = z.string().regex(/^[0-9a-f]{64}$/).openapi({ description: "32 bytes, lowercase hex without 0x" });
+
+/** A period and its anchor, as GET /v1/anchors shows it. */
+export const AnchorView = z
+  .object({
+    object: z.literal("anchor"),
+    period: z.number().int().openapi({ description: "The settlement's sequence number: the key of `rootOf(period)` on RemitAnchor" }),
+    root: z.string().openapi({ description: "The period root, 0x-prefixed as on chain" }),
+    count: z.number().int().openapi({ description: "Receipts the period covers" }),
+    status: z.enum(["pending", "confirming", "anchored", "failed", "superseded"]),
+    batches: z.number().int(),
+    tx: z.string().nullable(),
+    block: z.number().int().nullable(),
+    confirmations: z.number().int().nullable(),
+    gas_used: z.string().nullable(),
+    contract: z.string(),
+    chain_id: z.number().int().nullable(),
+    created_at: z.string(),
+    anchored_at: z.string().nullable(),
+    superseded_by: z.number().int().nullable().openapi({ description: "The chain already held another root for this number; the batches moved to this period" }),
+  })
+  .openapi("Anchor");
+
+export const AnchorList = z.object({ data: z.array(AnchorView), has_more: z.boolean() }).openapi("AnchorList");
+
+export const AnchoredProof = z
+  .object({
+    leaf_index: z.number().int(),
+    batch_size: z.number().int(),
+    batch_path: z.array(Hex32),
+    batch_root: Hex32,
+    batch_index: z.number().int(),
+    period_size: z.number().int(),
+    period_path: z.array(Hex32),
+    period_root: Hex32,
+    period: z.number().int(),
+    contract: z.string(),
+    chain_id: z.number().int(),
+    tx_hash: z.string(),
+    block_number: z.number().int(),
+  })
+  .openapi("ReceiptInclusionProof", {
+    description:
+      "receipt → batch root (RFC 9162 inclusion of SHA-256(0x00 || bytes) at leaf_index of batch_size) → period root (inclusion of SHA-256(0x00 || batch_root) at batch_index of period_size) → RemitAnchor.rootOf(period) on chain_id",
+  });
+
+export const ProofStage = z.enum(["outbox", "ledger", "sealed", "anchoring", "anchored"]).openapi({
+  description: "outbox: not yet in the ledger; ledger: received, not sealed; sealed: in a batch; anchoring: in a period being anchored; anchored",
+});
+
+export const BatchView = z.object({
+  shard: z.number().int(),
+  index: z.number().int(),
+  size: z.number().int(),
+  root: Hex32,
+  leaf_index: z.number().int(),
+  path: z.array(Hex32),
+  sealed_at: z.string(),
+});
+
+export const ReceiptProofView = z
+  .object({
+    object: z.literal("receipt_proof"),
+    id: z.string(),
+    status: z.enum(["pending", "anchored"]),
+    stage: ProofStage,
+    receipt: SignedReceiptView,
+    shard: z.number().int().nullable().openapi({ description: "The ledger shard of the receipt's tree (null before its first drain)" }),
+    batch: BatchView.nullable(),
+    anchor: AnchorView.nullable(),
+    proof: AnchoredProof.nullable(),
+  })
+  .openapi("ReceiptProof");
+
+export const SettlementRun = z
+  .object({
+    object: z.literal("settlement_run"),
+    trigger: z.enum(["cron", "admin", "alarm"]),
+    action: z.enum(["anchored", "confirming", "waiting", "sent", "signed", "error", "failed", "idle", "disabled", "misconfigured"]),
+    detail: z.string().optional(),
+    anchor: AnchorView.nullable(),
+    sealed: z.number().int().optional().openapi({ description: "Batches sealed because the run asked the shards to seal" }),
+  })
+  .openapi("SettlementRun");
+
+export const ShardStats = z.object({
+  shard: z.number().int(),
+  received: z.number().int(),
+  open: z.number().int(),
+  oldest_open_at: z.number().nullable(),
+  batches: z.number().int(),
+  log_size: z.number().int(),
+  log_root: z.string(),
+});
+
+export const SettlementStatus = z
+  .object({
+    object: z.literal("settlement_status"),
+    anchoring: z.object({
+      state: z.enum(["ready", "disabled", "misconfigured"]),
+      reason: z.string().optional(),
+      contract: z.string().optional(),
+      confirmations: z.number().int().optional(),
+    }),
+    last_period: z.number().int(),
+    // Spread rather than extend: an extended Anchor is an allOf with its $ref, which null cannot match.
+    current: z
+      .object({
+        ...AnchorView.shape,
+        attempts: z.number().int(),
+        hashes: z.array(z.string()),
+        nonce: z.number().int().nullable(),
+        error: z.string().nullable(),
+        record_status: z.string(),
+      })
+      .nullable(),
+    shards: z.array(z.object({ shard: z.number().int(), next_batch: z.number().int(), ledger: ShardStats.nullable() })),
+    unsent_notices: z.number().int(),
+  })
+  .openapi("SettlementStatus");
+
+export type AnchorView = z.output<typeof AnchorView>;
+export type AnchorViewStatus = AnchorView["status"];
+export type AnchorList = z.output<typeof AnchorList>;
+export type AnchoredProof = z.output<typeof AnchoredProof>;
+export type ProofStage = z.output<typeof ProofStage>;
+export type BatchView = z.output<typeof BatchView>;
+export type ReceiptProofView = z.output<typeof ReceiptProofView>;
+export type SettlementRun = z.output<typeof SettlementRun>;
+export type RunTrigger = SettlementRun["trigger"];
+export type RunAction = SettlementRun["action"];
+export type ShardStats = z.output<typeof ShardStats>;
+export type SettlementStatus = z.output<typeof SettlementStatus>;
+
+// Core computes the inclusion proof and reads the anchoring settings; the wire must say exactly the same.
+export type _ProofTie = Assert<
+  Same<Omit<AnchoredProof, "contract" | "chain_id" | "tx_hash" | "block_number">, ReceiptProof>
+>;
+export type _AnchoringTie = Assert<Same<SettlementStatus["anchoring"]["state"], AnchorSettings["state"]>>;
