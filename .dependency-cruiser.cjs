@@ -5,7 +5,7 @@
  *   src/contract/      types crossing HTTP/RPC: core and contract only
  *   edge (rest of src) never imports durable-objects/ (src/index.ts, the worker entry, re-exports them)
  *   durable-objects/X  core, contract, durable-objects/shared and its own folder; never the edge
- *   sdk/               sdk, src/core, src/contract; never cloudflare:*
+ *   sdk/               sdk, src/core, src/contract; never cloudflare:* nor node:*
  *   cli/               cli, sdk (and src/core if it must)
  *
  * Type-only imports count (tsPreCompilationDeps). dependency-cruiser cannot load TypeScript 7,
@@ -77,6 +77,13 @@ module.exports = {
       severity: "error",
       from: { path: "^sdk/" },
       to: { path: "^cloudflare:" },
+    },
+    {
+      name: "sdk-no-node-builtins",
+      comment: "The SDK runs wherever there is fetch and WebCrypto: no node:* modules (its README promises no Node APIs).",
+      severity: "error",
+      from: { path: "^sdk/" },
+      to: { dependencyTypes: ["core"] },
     },
     {
       name: "cli-only-sdk",

@@ -47,8 +47,8 @@ const fixture: Record<string, string> = {
   "durable-objects/ledger/index.ts": `import { json } from "../../src/http";\nimport { T } from "../session-tree/index";\nexport class Ledger { x = json; t = T; }\n`,
   "durable-objects/session-tree/index.ts": `import { m } from "../shared/meta";\nexport const T = m;\n`,
   "durable-objects/shared/meta.ts": `export const m = 1;\n`,
-  // the SDK importing workerd and an object
-  "sdk/src/index.ts": `import { env } from "cloudflare:workers";\nimport type { Ledger } from "../../durable-objects/ledger/index";\nexport type L = Ledger;\nexport const e = env;\n`,
+  // the SDK importing workerd, Node and an object
+  "sdk/src/index.ts": `import { env } from "cloudflare:workers";\nimport { Buffer } from "node:buffer";\nimport type { Ledger } from "../../durable-objects/ledger/index";\nexport type L = Ledger;\nexport const e = env;\nexport const b = Buffer;\n`,
   // the CLI importing the contract
   "cli/src/main.ts": `import type { View } from "../../src/contract/view";\nimport { e } from "../../sdk/src/index";\nexport type V = View;\nexport const x = e;\n`,
 };
@@ -79,6 +79,7 @@ describe("import rules", () => {
         "objects-own-folder: durable-objects/ledger/index.ts -> durable-objects/session-tree/index.ts",
         "sdk-not-workers-runtime: sdk/src/index.ts -> cloudflare:workers",
         "sdk-only-core-contract: sdk/src/index.ts -> durable-objects/ledger/index.ts",
+        "sdk-no-node-builtins: sdk/src/index.ts -> buffer", // dependency-cruiser names builtins without node:
         "cli-only-sdk: cli/src/main.ts -> src/contract/view.ts",
       ]),
     );
