@@ -5,7 +5,7 @@ export function b64urlEncode(bytes: Uint8Array): string {
   return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-export function b64urlDecode(text: string): Uint8Array {
+export function b64urlDecode(text: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
   const pad = text.length % 4 === 0 ? "" : "=".repeat(4 - (text.length % 4));
   const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/") + pad);
@@ -27,9 +27,9 @@ export function fromHex(text: string): Uint8Array {
   return out;
 }
 
-export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const utf8 = (s: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(s) as Uint8Array<ArrayBuffer>;
 
-export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+export async function sha256(data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array> {
   const bytes = typeof data === "string" ? utf8(data) : data;
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }

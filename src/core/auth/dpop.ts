@@ -73,7 +73,7 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
   const jwk = toAgentJwk(header.jwk as Record<string, unknown>);
   if ((await thumbprint(jwk)) !== expect.jkt) throw invalidProof("the proof key is not the key the session is bound to");
 
-  let signature: Uint8Array;
+  let signature: Uint8Array<ArrayBuffer>;
   try {
     signature = b64urlDecode(s);
   } catch {

@@ -165,7 +165,7 @@ export function seedSigner(seed: Uint8Array): Signer {
   return async (message) => {
     const k = await key;
     if (!k) return ed.sign(message, own);
-    return new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, k, message));
+    return new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, k, message as Uint8Array<ArrayBuffer>));
   };
 }
 
