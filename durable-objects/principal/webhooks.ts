@@ -6,32 +6,19 @@
  *
  * Never lost: an event is recorded (deliveries written) before anything is sent; a
  * send that fails leaves the delivery due, and the object's alarm (`sweep`) enqueues
- * every delivery that has waited past its grace.
+ * every delivery that has waited past its grace (webhook-sweeper.ts).
  */
 import type { Env } from "../../src/contract/env";
 import { ok, problem, refused, RemitError, type Outcome } from "../../src/core/errors";
 import { buildEvent, EVENT_TYPES, isEventType, webhookEventSchema, type EventData, type EventEnvelope, type EventType } from "../../src/core/webhooks/events";
-import { enqueueDeliveries, sweepGraceMs } from "../../src/core/webhooks/queue";
-import {
-  EVENT_DEDUPE_TTL_MS,
-  MAX_PAGE_SIZE,
-  WebhookStore,
-  type AttemptInput,
-  type Delivery,
-  type DeliveryJob,
-  type Endpoint,
-  type EndpointInput,
-  type EndpointPatch,
-} from "./webhook-store";
+import { WebhookStore, type AttemptInput, type Delivery, type DeliveryJob, type Endpoint, type EndpointInput, type EndpointPatch } from "./webhook-store";
+import { scheduleSweep, send, sweep, type SweeperContext } from "./webhook-sweeper";
 import type { EndpointView, NewEndpointView, DeliveryView, IngestResult } from "../../src/contract/webhooks";
 export type { EndpointView, NewEndpointView, DeliveryView, IngestResult } from "../../src/contract/webhooks";
 
 /** A principal may have this many endpoints. */
 export const MAX_ENDPOINTS = 16;
-/** Deliveries older than this leave the log. */
-export const DELIVERY_RETENTION_MS = 30 * 24 * 3600 * 1000;
-
-
+export { DELIVERY_RETENTION_MS } from "./webhook-sweeper";
 
 const endpointView = (e: Endpoint): EndpointView => ({ ...e, object: "webhook_endpoint" });
 const deliveryView = (d: Delivery): DeliveryView => ({ ...d, object: "webhook_delivery" });
@@ -49,14 +36,16 @@ function guarded<T>(fn: () => Outcome<T>): Outcome<T> {
 
 export class PrincipalWebhooks {
   readonly store: WebhookStore;
+  private readonly sweeper: SweeperContext;
 
   constructor(
-    private readonly ctx: DurableObjectState,
-    private readonly env: Env,
+    ctx: DurableObjectState,
+    env: Env,
     /** The principal's id, or null before it is created. */
     private readonly principalId: () => string | null,
   ) {
     this.store = new WebhookStore(ctx.storage.sql);
+    this.sweeper = { ctx, env, store: this.store, principalId };
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -201,48 +190,19 @@ export class PrincipalWebhooks {
     return d ? deliveryView(d) : null;
   }
 
-  // ---------------------------------------------------------------- the sweeper (the object's alarm)
+  // ---------------------------------------------------------------- the sweeper (the object's alarm, webhook-sweeper.ts)
 
   /** Enqueue every delivery that waited past its grace; prune old records; plan the next sweep. */
-  async sweep(now = Date.now()): Promise<void> {
-    const grace = this.grace();
-    const principal = this.principalId();
-    const due = principal ? this.store.due(now - grace, MAX_PAGE_SIZE) : [];
-    if (principal && due.length > 0) {
-      const ids = due.map((d) => d.id);
-      this.store.markEnqueued(ids, now);
-      await enqueueDeliveries(this.env.WEBHOOKS, principal, ids);
-    }
-    this.store.pruneSeen(now - EVENT_DEDUPE_TTL_MS);
-    this.store.pruneDeliveries(now - DELIVERY_RETENTION_MS);
-    if (due.length === MAX_PAGE_SIZE) await this.setAlarmBy(now + 1000);
-    else await this.scheduleSweep(now);
+  sweep(now = Date.now()): Promise<void> {
+    return sweep(this.sweeper, now);
   }
 
   /** Make sure the alarm fires by the time the earliest waiting delivery is past its grace. */
-  async scheduleSweep(now: number): Promise<void> {
-    const next = this.store.nextDueAt();
-    if (next === null) return;
-    await this.setAlarmBy(Math.max(next + this.grace(), now + 1000));
+  scheduleSweep(now: number): Promise<void> {
+    return scheduleSweep(this.sweeper, now);
   }
 
-  // ---------------------------------------------------------------- internals
-
-  private grace(): number {
-    return sweepGraceMs(this.env.WEBHOOK_RETRY_SCALE);
-  }
-
-  private async send(deliveries: string[], now: number): Promise<void> {
-    const principal = this.principalId();
-    if (deliveries.length === 0 || !principal) return;
-    // Plan the sweep first: if the send is lost, the deliveries are still found.
-    await this.scheduleSweep(now);
-    await enqueueDeliveries(this.env.WEBHOOKS, principal, deliveries);
-  }
-
-  /** Sets the alarm to `at` unless one is already set earlier (the object may use its alarm for more than webhooks). */
-  private async setAlarmBy(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  private send(deliveries: string[], now: number): Promise<void> {
+    return send(this.sweeper, deliveries, now);
   }
 }

@@ -1,0 +1,12 @@
+/**
+ * The Principal object's own tables (webhooks keep theirs in webhook-schema.ts),
+ * created on every start so old and new objects run the same code.
+ */
+export function migrate(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS principal (id TEXT PRIMARY KEY, name TEXT NOT NULL, max_session_seconds INTEGER NOT NULL, frozen INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL, prefix TEXT NOT NULL, label TEXT, created_at INTEGER NOT NULL, revoked_at INTEGER);
+    CREATE TABLE IF NOT EXISTS trees (id TEXT PRIMARY KEY, root TEXT, created_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, response TEXT, created_at INTEGER NOT NULL);
+  `);
+}

@@ -1,0 +1,47 @@
+/**
+ * The principal's index of its session trees and the routing of calls to them. A
+ * grant indexes the tree before the tree exists, so a freeze racing the grant still
+ * reaches it; every other session call goes straight to the tree's object.
+ */
+import type { Env } from "../../src/contract/env";
+import { problem, refused, type Outcome, type Problem } from "../../src/core/errors";
+import { newTreeId, treeKey } from "../../src/core/tree-ids";
+import type { Grant, NewSession } from "../../src/contract/session-tree";
+import { principalRow, principalView } from "./profile";
+
+/** The object of the tree that holds `anyIdInTree` (a session, receipt or tree id). */
+export function treeStub(env: Env, anyIdInTree: string) {
+  return env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(anyIdInTree)));
+}
+
+/** Every tree the principal has granted. */
+export function treeIds(sql: SqlStorage): { id: string }[] {
+  return sql.exec<{ id: string }>("SELECT id FROM trees").toArray();
+}
+
+/** A root session in a new tree, within the principal's maximum lifetime, unless the principal is frozen. */
+export async function grantSession(sql: SqlStorage, env: Env, input: { session: NewSession; issuer: string }): Promise<Outcome<Grant>> {
+  const p = principalView(sql)!;
+  if (p.frozen) return refused(problem("principal-frozen", "the principal is frozen: no session can be granted"));
+  const now = Date.now();
+  const maxMs = p.max_session_seconds * 1000;
+  if (input.session.expiresAt <= now || input.session.expiresAt <= input.session.notBefore)
+    return refused(validation("expires_at", "after_start", "must be later than now and than not_before"));
+  // A session never lives longer than from now, so this bounds its lifetime too.
+  if (input.session.expiresAt > now + maxMs)
+    return refused(validation("expires_at", "max_lifetime", `must be at most ${p.max_session_seconds} s from now (the principal's maximum session lifetime)`));
+  // Index the tree before it exists, so a freeze that races this grant still reaches it.
+  const tree = newTreeId();
+  sql.exec("INSERT INTO trees (id, created_at) VALUES (?, ?)", tree, now);
+  const stub = treeStub(env, tree);
+  const created = await stub.createRoot({ tree, principal: p.id, issuer: input.issuer, session: input.session });
+  if (created.ok) {
+    sql.exec("UPDATE trees SET root = ? WHERE id = ?", created.value.session.id, tree);
+    if (principalRow(sql)!.frozen) await stub.setFrozen(true);
+  }
+  return created;
+}
+
+function validation(field: string, rule: string, message: string): Problem {
+  return problem("validation-failed", `${field}: ${message}`, { errors: [{ field, rule, message }] });
+}
