@@ -12,8 +12,9 @@
  *   (`sealedBatches`) and folds them into a period.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { LedgerRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
-import type { AppendResult, LedgerEntry, LedgerLocation, LedgerRpc, SealedBatch, ShardStats } from "../../src/contract/settlement";
+import type { AppendResult, LedgerEntry, LedgerLocation, SealedBatch, ShardStats } from "../../src/contract/settlement";
 import { ledgerSettings } from "../../src/core/settlement-config";
 import { planAlarm } from "./alarm";
 import { claim } from "./claim";

@@ -6,8 +6,9 @@
  * call; each method authenticates and hands over to the file of its concept.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { PrincipalRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
-import type { ApiKeyView, Idempotency, KeyProof, PrincipalResult, PrincipalRpc, PrincipalView } from "../../src/contract/principal";
+import type { ApiKeyView, Idempotency, KeyProof, PrincipalResult, PrincipalView } from "../../src/contract/principal";
 import type { Grant, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import type { SessionView } from "../../src/contract/views";

@@ -5,6 +5,7 @@
  * every decision is one synchronous SQLite transaction (./decide.ts).
  */
 import { DurableObject } from "cloudflare:workers";
+import type { SessionTreeRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
 import type {
   AgentCall,
@@ -15,8 +16,7 @@ import type {
   HoldInput,
   HoldView,
   NewSession,
-  SessionTreeRpc,
-} from "../../src/contract/session-tree";
+  } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import { serviceKeys } from "../../src/core/auth/service-keys";
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";

@@ -14,8 +14,9 @@
  * batches move to the next free period number.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { SettlementRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
-import type { AnchorView, BatchInPeriod, RunTrigger, SettlementRpc, SettlementRun, SettlementStatus } from "../../src/contract/settlement";
+import type { AnchorView, BatchInPeriod, RunTrigger, SettlementRun, SettlementStatus } from "../../src/contract/settlement";
 import type { MerkleTree } from "../../src/core/receipts/merkle";
 import { anchorSettings as readAnchorSettings, type AnchorSettings } from "../../src/core/settlement-config";
 import { createAnchorClient, type AnchorClient, type AnchorClientConfig } from "./anchor-client";

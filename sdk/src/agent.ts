@@ -1,4 +1,4 @@
-import type { SessionClaims } from "../../src/core/auth/session-token";
+import type { SessionClaims } from "../../src/core/auth/session-claims";
 import { b64urlDecode } from "../../src/core/encoding";
 import { amountString, boundsBody, enc, type Amount, type AmountValue, type SessionBounds } from "./common";
 import { createProof } from "./dpop";

@@ -1,7 +1,5 @@
 import type { WebhookMessage } from "../core/webhooks/queue";
-import type { PrincipalRpc } from "./principal";
-import type { SessionTreeRpc } from "./session-tree";
-import type { LedgerRpc, SettlementRpc } from "./settlement";
+import type { LedgerRpc, PrincipalRpc, SessionTreeRpc, SettlementRpc } from "./rpc";
 
 /**
  * Bindings and secrets of the worker (wrangler.toml, `wrangler secret put`, `.dev.vars`).

@@ -60,29 +60,3 @@ export interface HoldInput {
 /** Who asks for a receipt: its principal, or an agent whose session is in the tree. */
 export type ReceiptCaller = { principal: string } | { session: string };
 
-/**
- * The SessionTree object's RPC surface (durable-objects/session-tree/index.ts implements it).
- * Every method is one synchronous decision inside the object.
- */
-export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
-  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant>;
-  getSession(principal: string, id: string): Outcome<SessionView>;
-  getTree(principal: string, id: string): Outcome<SessionTreeView>;
-  revoke(principal: string, id: string): Outcome<Revocation>;
-  setFrozen(frozen: boolean): void;
-  receipt(caller: ReceiptCaller, id: string): Outcome<SignedReceipt>;
-  listReceipts(
-    principal: string,
-    sessionId: string,
-    page: { limit: number; startingAfter?: string },
-  ): Outcome<ReceiptPage>;
-  receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt>;
-  receiptInOutbox(caller: ReceiptCaller, id: string): Outcome<ReceiptInOutbox>;
-  receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox>;
-  introspect(call: AgentCall): AgentResult<SessionView>;
-  delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant>;
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<Authorization>;
-  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView>;
-  capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold>;
-  void(call: AgentCall, holdId: string): AgentResult<SettledHold>;
-}

@@ -68,20 +68,3 @@ export interface BatchInPeriod {
   period_root: string;
 }
 
-/** A Ledger shard's RPC surface (durable-objects/ledger/index.ts implements it). */
-export interface LedgerRpc extends Rpc.DurableObjectBranded {
-  append(shard: number, entries: LedgerEntry[]): AppendResult;
-  seal(shard: number): { shard: number; sealed: SealedBatch[] };
-  sealedBatches(shard: number, from: number, limit?: number): { shard: number; batches: SealedBatch[]; next: number; more: boolean };
-  locate(shard: number, id: string): LedgerLocation | null;
-  stats(shard: number): ShardStats;
-}
-
-/** The Settlement singleton's RPC surface (durable-objects/settlement/index.ts implements it). */
-export interface SettlementRpc extends Rpc.DurableObjectBranded {
-  run(options: { trigger: RunTrigger; seal?: boolean }): Promise<SettlementRun>;
-  anchors(options?: { limit?: number; startingAfter?: number }): AnchorList;
-  anchor(period: number): AnchorView | null;
-  batchInPeriod(shard: number, batch: number): BatchInPeriod | null;
-  status(): Promise<SettlementStatus>;
-}

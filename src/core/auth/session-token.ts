@@ -2,25 +2,12 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import { problem, RemitError } from "../errors";
 import { b64urlEncode, utf8 } from "../encoding";
 import { dpopChallenge } from "./dpop";
+import type { SessionClaims } from "./session-claims";
 import type { ServiceKey, ServiceKeys } from "./service-keys";
 
 export const SESSION_TOKEN_TYPE = "remit-session+jwt";
 
-/** What a session token asserts. The token is a bearer of nothing: it is bound to the agent key by `cnf.jkt`. */
-export interface SessionClaims {
-  iss: string;
-  sub: string; // session id
-  tree: string;
-  prn: string;
-  nbf: number;
-  exp: number;
-  iat: number;
-  jti: string;
-  cnf: { jkt: string };
-  /** Granted scopes, space-separated (RFC 9068 style), so the edge refuses a scope without state. */
-  scope: string;
-  depth: number;
-}
+export type { SessionClaims } from "./session-claims";
 
 const invalidToken = (detail: string) => new RemitError(problem("invalid-token", detail, undefined, dpopChallenge("invalid_token", detail)));
 

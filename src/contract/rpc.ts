@@ -1,0 +1,122 @@
+/**
+ * The Durable Objects' RPC surfaces, one interface per class. Kept apart from the wire
+ * types because they are Workers-only (`Rpc.DurableObjectBranded`): the edge's `Env`
+ * and the objects need them, the SDK never does.
+ */
+import type { Outcome } from "../core/errors";
+import type { SignedReceipt } from "../core/receipts/receipt";
+import type { EventData, EventType } from "../core/webhooks/events";
+import type { Idempotency, KeyProof, PrincipalResult } from "./principal";
+import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
+import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
+import type { SessionView } from "./views";
+import type { AttemptInput, DeliveryJob, DeliveryView, EndpointInput, EndpointPatch, EndpointView, IngestResult, NewEndpointView } from "./webhooks";
+import type { HoldView, SettledHold } from "./wire/holds";
+import type { ApiKeyView, FreezeResult, PrincipalView } from "./wire/principal";
+import type { ReceiptPage } from "./wire/receipts";
+import type { Authorization, Grant, Revocation, SessionTreeView } from "./wire/session";
+import type { AnchorList, AnchorView, RunTrigger, SettlementRun, SettlementStatus, ShardStats } from "./wire/settlement";
+import type { DeletedEndpoint, DeliveryPage } from "./wire/webhooks";
+
+/**
+ * The SessionTree object's RPC surface (durable-objects/session-tree/index.ts implements it).
+ * Every method is one synchronous decision inside the object.
+ */
+export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
+  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant>;
+  getSession(principal: string, id: string): Outcome<SessionView>;
+  getTree(principal: string, id: string): Outcome<SessionTreeView>;
+  revoke(principal: string, id: string): Outcome<Revocation>;
+  setFrozen(frozen: boolean): void;
+  receipt(caller: ReceiptCaller, id: string): Outcome<SignedReceipt>;
+  listReceipts(
+    principal: string,
+    sessionId: string,
+    page: { limit: number; startingAfter?: string },
+  ): Outcome<ReceiptPage>;
+  receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt>;
+  receiptInOutbox(caller: ReceiptCaller, id: string): Outcome<ReceiptInOutbox>;
+  receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox>;
+  introspect(call: AgentCall): AgentResult<SessionView>;
+  delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant>;
+  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<Authorization>;
+  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView>;
+  capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold>;
+  void(call: AgentCall, holdId: string): AgentResult<SettledHold>;
+}
+
+/**
+ * The Principal object's RPC surface (durable-objects/principal/index.ts implements it).
+ * Principal calls on trees pass through here, so a route makes exactly one call.
+ */
+export interface PrincipalRpc extends Rpc.DurableObjectBranded {
+  create(input: { id: string; name: string; maxSessionSeconds: number; secretHash: string; keyId: string; keyPrefix: string }): Outcome<PrincipalView>;
+  authenticate(proof: KeyProof): Outcome<PrincipalView>;
+  createApiKey(
+    proof: KeyProof,
+    idem: Idempotency | null,
+    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string },
+  ): Promise<PrincipalResult<ApiKeyView>>;
+  listApiKeys(proof: KeyProof): Promise<PrincipalResult<ApiKeyView[]>>;
+  revokeApiKey(proof: KeyProof, idem: Idempotency | null, keyId: string): Promise<PrincipalResult<ApiKeyView>>;
+  grantSession(proof: KeyProof, idem: Idempotency | null, input: { session: NewSession; issuer: string }): Promise<PrincipalResult<Grant>>;
+  getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>>;
+  getTree(proof: KeyProof, id: string): Promise<PrincipalResult<SessionTreeView>>;
+  revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<Revocation>>;
+  listReceipts(
+    proof: KeyProof,
+    sessionId: string,
+    page: { limit: number; startingAfter?: string },
+  ): Promise<PrincipalResult<ReceiptPage>>;
+  receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;
+  receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>>;
+  setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<FreezeResult>>;
+  createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>>;
+  listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
+  getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;
+  updateWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, id: string, patch: EndpointPatch): Promise<PrincipalResult<EndpointView>>;
+  deleteWebhookEndpoint(
+    proof: KeyProof,
+    idem: Idempotency | null,
+    id: string,
+  ): Promise<PrincipalResult<DeletedEndpoint>>;
+  rotateWebhookSecret(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<NewEndpointView>>;
+  listWebhookDeliveries(
+    proof: KeyProof,
+    endpointId: string,
+    options: { limit?: number; starting_after?: string },
+  ): Promise<PrincipalResult<DeliveryPage>>;
+  redeliverWebhook(proof: KeyProof, idem: Idempotency | null, deliveryId: string): Promise<PrincipalResult<DeliveryView>>;
+  /** From this principal's trees (their events outbox). Idempotent by event id. */
+  ingestEvents(events: unknown[]): Promise<IngestResult>;
+  /**
+   * An event of the principal's own (settlement notices): validated against the catalogue,
+   * delivered once per (type, dedupeKey).
+   */
+  emitEvent<T extends EventType>(
+    type: T,
+    data: EventData<T>,
+    dedupeKey?: string,
+  ): Promise<Outcome<{ event: string; deliveries: number; duplicate: boolean }>>;
+  webhookJob(deliveryId: string, now?: number): DeliveryJob | null;
+  recordWebhookAttempt(deliveryId: string, attempt: AttemptInput): Promise<DeliveryView | null>;
+  webhookDeadLettered(deliveryId: string): DeliveryView | null;
+}
+
+/** A Ledger shard's RPC surface (durable-objects/ledger/index.ts implements it). */
+export interface LedgerRpc extends Rpc.DurableObjectBranded {
+  append(shard: number, entries: LedgerEntry[]): AppendResult;
+  seal(shard: number): { shard: number; sealed: SealedBatch[] };
+  sealedBatches(shard: number, from: number, limit?: number): { shard: number; batches: SealedBatch[]; next: number; more: boolean };
+  locate(shard: number, id: string): LedgerLocation | null;
+  stats(shard: number): ShardStats;
+}
+
+/** The Settlement singleton's RPC surface (durable-objects/settlement/index.ts implements it). */
+export interface SettlementRpc extends Rpc.DurableObjectBranded {
+  run(options: { trigger: RunTrigger; seal?: boolean }): Promise<SettlementRun>;
+  anchors(options?: { limit?: number; startingAfter?: number }): AnchorList;
+  anchor(period: number): AnchorView | null;
+  batchInPeriod(shard: number, batch: number): BatchInPeriod | null;
+  status(): Promise<SettlementStatus>;
+}
