@@ -54,11 +54,11 @@ describe("hardening: response headers", () => {
       headers: { authorization: `Bearer ${apiKey}` },
       body: { agent_jwk: generateAgentKey().publicJwk, scopes: ["http:GET:api.example.com/*"], expires_at: inHours(1) },
     });
-    const hook = await call("POST", "/v1/webhook-endpoints", {
+    const endpoint = await call("POST", "/v1/webhook-endpoints", {
       headers: { authorization: `Bearer ${apiKey}` },
       body: { url: await hook("hardening-headers"), events: ["*"] },
     });
-    for (const r of [made, granted, hook]) {
+    for (const r of [made, granted, endpoint]) {
       expect(r.status, r.text).toBe(201);
       expect(r.headers.get("cache-control")).toBe("no-store");
       expect(r.headers.get("x-content-type-options")).toBe("nosniff");
