@@ -1,11 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./middleware/auth";
+import { securityHeaders } from "./middleware/security-headers";
 import { problem, problemResponse, RemitError } from "./core/errors";
 import { baseUrl } from "./http";
 import { agent } from "./routes/agent";
+import { docsPage } from "./routes/docs";
 import { fieldErrors } from "./routes/common";
 import { holds } from "./routes/holds";
 import { meta } from "./routes/meta";
@@ -26,6 +27,7 @@ export function createApp() {
     },
   });
 
+  app.use("*", securityHeaders);
   // Authentication travels in headers, never cookies, so any origin may call the API from a browser.
   app.use(
     "*",
@@ -59,7 +61,7 @@ export function createApp() {
     info: { title: "Remit API", version: "1.0.0", description: "Bounded authority for autonomous agents." },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Remit API" }));
+  app.get("/docs", docsPage);
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;

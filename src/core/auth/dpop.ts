@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { b64urlDecode, b64urlEncode, sha256, utf8 } from "../encoding";
 import { problem, RemitError } from "../errors";
 import { agentJwkProblem, importAgentKey, thumbprint, toAgentJwk } from "./jwk";
@@ -93,18 +94,15 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
   const skew = iat - expect.now / 1000;
   if (Math.abs(skew) > expect.windowSeconds)
     throw invalidProof(skew > 0 ? "the proof iat is in the future" : "the proof iat is too old");
-  if (ath !== (await tokenHash(expect.accessToken))) throw invalidProof("the proof ath is not the hash of the session token");
+  if (ath !== tokenDigest(expect.accessToken)) throw invalidProof("the proof ath is not the hash of the session token");
   return { jti, iat };
 }
 
-const tokenHashes = new Map<string, string>();
-
-/** `ath`: base64url SHA-256 of the token; an agent sends the same token many times. */
-async function tokenHash(token: string): Promise<string> {
-  const known = tokenHashes.get(token);
-  if (known) return known;
-  const hash = b64urlEncode(await sha256(utf8(token)));
-  if (tokenHashes.size > 5_000) tokenHashes.delete(tokenHashes.keys().next().value!);
-  tokenHashes.set(token, hash);
-  return hash;
+/**
+ * `ath`: base64url SHA-256 of the token. Synchronous (node:crypto) and not memoized: a
+ * digest of a token costs a few microseconds, and a memo keyed by tokens would hold
+ * whatever size of token a caller sends.
+ */
+export function tokenDigest(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
 }

@@ -1,7 +1,8 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import { problem, RemitError } from "../errors";
 import { b64urlEncode, utf8 } from "../encoding";
-import { dpopChallenge } from "./dpop";
+import { BoundedCache } from "../bounded-cache";
+import { dpopChallenge, tokenDigest } from "./dpop";
 import type { SessionClaims } from "./session-claims";
 import type { ServiceKey, ServiceKeys } from "./service-keys";
 
@@ -16,20 +17,27 @@ const invalidToken = (detail: string) => new RemitError(problem("invalid-token",
  * an expired session gets its own problem type rather than "invalid token".
  */
 /**
- * Tokens already verified in this isolate, by their exact text. A hit skips only the
- * signature and shape checks (the bytes are the ones that verified); the key must still
- * be published, the issuer the same, and the time windows are checked every time.
+ * Tokens already verified in this isolate, by the SHA-256 of their exact text (the same
+ * digest as a proof's `ath`), never by the text itself: a token's size is the caller's
+ * choice. A hit skips only the signature and shape checks (the bytes are the ones that
+ * verified); the key must still be published, the issuer the same, and the time windows
+ * are checked every time. Bounded in entries and in bytes held.
  */
-const verified = new Map<string, { kid: string; issuer: string; claims: SessionClaims }>();
-const VERIFIED_CACHE_SIZE = 5000;
+const verified = new BoundedCache<{ kid: string; issuer: string; claims: SessionClaims }>(5000, 8 * 1024 * 1024);
 
 export async function verifySessionToken(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {
-  const hit = verified.get(token);
+  const digest = tokenDigest(token);
+  const hit = verified.get(digest);
   if (hit && hit.issuer === issuer && keys.byKid.has(hit.kid)) return checkWindow(hit.claims, now);
   const claims = await verifySignatureAndShape(keys, token, issuer, now);
-  if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-  verified.set(token, { kid: decodeProtectedHeader(token).kid as string, issuer, claims });
+  // The claims hold about as much as the token's payload.
+  verified.set(digest, { kid: decodeProtectedHeader(token).kid as string, issuer, claims }, token.length + 128);
   return checkWindow(claims, now);
+}
+
+/** For tests and the bench: what the verified-token cache holds. */
+export function verifiedTokenCacheStats(): { entries: number; bytes: number } {
+  return { entries: verified.size, bytes: verified.totalBytes };
 }
 
 function checkWindow(c: SessionClaims, now: number): SessionClaims {

@@ -7,6 +7,17 @@
  * granted scope. A `*` may only end the target: it means "any target that
  * starts with this prefix". Matching is plain string comparison — nothing is
  * normalised, case-folded or decoded.
+ *
+ * Because nothing is normalised, `http:` targets must already be canonical: a
+ * gateway that checks the raw path while the origin normalises it would let an
+ * agent out of its prefix (`…/v1/../admin`). So an `http:` target has a
+ * lower-case host and a path with no dot segments (`.`, `..`), no empty
+ * segments (`//`, a trailing `/` is fine), no backslashes and no percent-encoded
+ * dots, slashes or backslashes; anything else is refused with its canonical form.
+ *
+ * A wildcard is a prefix match on the raw text: `…/v1/*` covers `…/v1/x/y` and
+ * not `…/v1` or `…/v10`, because the prefix ends at a segment boundary (`/`);
+ * `…/v1*` covers `…/v1`, `…/v10` and `…/v1/x`.
  */
 
 export interface Scope {
@@ -27,11 +38,14 @@ export type ScopeRule =
   | "scope_target"
   | "scope_wildcard"
   | "scope_charset"
-  | "scope_length";
+  | "scope_length"
+  | "scope_canonical";
 
 export interface ScopeError {
   rule: ScopeRule;
   message: string;
+  /** For a non-canonical `http:` target: the scope as it should be written. */
+  canonical?: string;
 }
 
 export type ParseScopeResult = { ok: true; scope: Scope } | { ok: false; error: ScopeError };
@@ -87,7 +101,58 @@ export function parseScope(text: string): ParseScopeResult {
   }
   const wildcard = star >= 0;
   const prefix = wildcard ? target.slice(0, -1) : target;
+  if (resource === "http") {
+    const problem = httpTargetProblem(prefix, wildcard);
+    if (problem !== null) {
+      const canonical = `${resource}:${action}:${canonicalHttpTarget(prefix)}${wildcard ? "*" : ""}`;
+      return { ok: false, error: { rule: "scope_canonical", message: `${problem}; write it as "${canonical}"`, canonical } };
+    }
+  }
   return { ok: true, scope: { resource, action, target, wildcard, prefix } };
+}
+
+const ENCODED_SEPARATOR = /%(2e|2f|5c)/i;
+
+/**
+ * Why an `http:` target (without its trailing `*`) is not canonical, or null. In a
+ * wildcard the last segment may be partial (`…/v1/.*` also covers `…/v1/.well-known`),
+ * so only complete segments are checked there.
+ */
+function httpTargetProblem(prefix: string, wildcard: boolean): string | null {
+  if (prefix.includes("\\")) return "an http target may not contain a backslash";
+  if (ENCODED_SEPARATOR.test(prefix)) return "an http target may not percent-encode a dot, slash or backslash";
+  const slash = prefix.indexOf("/");
+  const host = slash < 0 ? prefix : prefix.slice(0, slash);
+  if (host !== host.toLowerCase()) return "an http target's host is lower-case";
+  if (slash < 0) return null;
+  const segments = prefix.slice(slash + 1).split("/");
+  // The last segment of a wildcard is a partial one; the last of a plain target may be empty (a trailing slash).
+  const complete = segments.slice(0, -1);
+  const last = segments[segments.length - 1] ?? "";
+  if (!wildcard && (last === "." || last === "..")) complete.push(last);
+  for (const s of complete) {
+    if (s === "") return "an http target may not have an empty path segment (//)";
+    if (s === "." || s === "..") return "an http target may not have a dot segment (. or ..)";
+  }
+  return null;
+}
+
+/** The target an origin would serve for `prefix`: lower-case host, separators decoded, dot and empty segments resolved. */
+export function canonicalHttpTarget(prefix: string): string {
+  const decoded = prefix.replace(/\\/g, "/").replace(/%2e/gi, ".").replace(/%2f/gi, "/").replace(/%5c/gi, "/");
+  const slash = decoded.indexOf("/");
+  if (slash < 0) return decoded.toLowerCase();
+  const host = decoded.slice(0, slash).toLowerCase();
+  const parts = decoded.slice(slash + 1).split("/");
+  const out: string[] = [];
+  parts.forEach((s, i) => {
+    const last = i === parts.length - 1;
+    if (s === "..") out.pop();
+    else if (s !== "." && (s !== "" || last)) out.push(s);
+    // A target ending in a dot segment names a directory: keep its trailing slash.
+    if (last && (s === "." || s === "..")) out.push("");
+  });
+  return `${host}/${out.join("/")}`;
 }
 
 /** `covers` on already parsed scopes (for callers that check many pairs). */

@@ -28,7 +28,9 @@ export const scopeArb: fc.Arbitrary<string> = fc
     prefix: targetText(5),
     wildcard: fc.boolean(),
   })
-  .map(({ resource, action, prefix, wildcard }) => scopeText(resource, action, prefix, wildcard));
+  .map(({ resource, action, prefix, wildcard }) => scopeText(resource, action, prefix, wildcard))
+  // `http:` targets must be canonical (no `//`, no dot segments): the properties range over valid scopes.
+  .filter((s) => parseScope(s).ok);
 
 export const concreteScopeArb: fc.Arbitrary<string> = fc
   .record({
@@ -36,7 +38,8 @@ export const concreteScopeArb: fc.Arbitrary<string> = fc
     action: fc.constantFrom("GET", "POST"),
     target: fc.string({ unit: targetChar, minLength: 1, maxLength: 7 }),
   })
-  .map(({ resource, action, target }) => `${resource}:${action}:${target}`);
+  .map(({ resource, action, target }) => `${resource}:${action}:${target}`)
+  .filter((s) => parseScope(s).ok);
 
 /** A scope that `scope` covers, built by narrowing each part. */
 export function narrowScope(scope: string): fc.Arbitrary<string> {
@@ -47,7 +50,8 @@ export function narrowScope(scope: string): fc.Arbitrary<string> {
   if (!s.wildcard) return action.map((a) => `${s.resource}:${a}:${s.target}`);
   return fc
     .tuple(action, targetText(3), fc.boolean())
-    .map(([a, suffix, wildcard]) => scopeText(s.resource, a, s.prefix + suffix, wildcard));
+    .map(([a, suffix, wildcard]) => scopeText(s.resource, a, s.prefix + suffix, wildcard))
+    .filter((c) => parseScope(c).ok);
 }
 
 const T0 = Date.UTC(2026, 0, 1);
