@@ -95,7 +95,12 @@ async function drive({ concurrency, warmupMs, durationMs }, one) {
   // Every HTTP request of the scenario (warm-up included), for CPU-per-request on the server side,
   // and how busy this process was: near 100% would mean the client, not workerd, is the limit.
   windowEnd = Infinity;
-  return { windowMs: Math.min(performance.now(), end) - measureFrom, requestsTotal: httpRequests, okTotal: okAll, clientCpuPct: (100 * (cpu.user + cpu.system)) / 1000 / wall };
+  return {
+    windowMs: Math.min(performance.now(), end) - measureFrom,
+    requestsTotal: httpRequests,
+    okTotal: okAll,
+    clientCpuPct: (100 * (cpu.user + cpu.system)) / 1000 / wall,
+  };
 }
 
 let httpRequests = 0;
@@ -249,7 +254,7 @@ async function runRevoke(s) {
   })();
   await Promise.all([...loops, revoker]);
   await p.close();
-  const before = log.filter(([sent, done]) => done < revokeSent);
+  const before = log.filter(([_sent, done]) => done < revokeSent);
   const beforeMs = before.length ? before[before.length - 1][1] - before[0][0] : 0;
   const lat = before.map(([sent, done]) => done - sent).sort((a, b) => a - b);
   const okSentAfterReturn = log.filter(([sent, , status]) => sent > revokeDone && status === 200).length;

@@ -125,7 +125,8 @@ async function measure(scenario, server) {
     };
     loadgen.on("message", on);
   });
-  if (server === remitServer && (scenario.path === "/v1/authorize" || scenario.kind === "hold-capture") && scenario.kind !== "static") receiptsMade += result.okTotal ?? 0;
+  if (server === remitServer && (scenario.path === "/v1/authorize" || scenario.kind === "hold-capture") && scenario.kind !== "static")
+    receiptsMade += result.okTotal ?? 0;
   if (pids) {
     const u = usage(before, snapshot(pids));
     result.cpu = {
@@ -151,7 +152,11 @@ function aggregate(rounds) {
   };
   const windowMs = rounds.reduce((s, r) => s + r.windowMs, 0);
   const count = rounds.reduce((s, r) => s + r.count, 0);
-  const sumStatuses = (list) => list.reduce((acc, st) => (Object.entries(st ?? {}).forEach(([k, v]) => (acc[k] = (acc[k] ?? 0) + v)), acc), {});
+  const sumStatuses = (list) => {
+    const acc = {};
+    for (const st of list) for (const [k, v] of Object.entries(st ?? {})) acc[k] = (acc[k] ?? 0) + v;
+    return acc;
+  };
   const serverNs = rounds.reduce((s, r) => s + (r.cpu?.serverNs ?? 0), 0);
   const requests = rounds.reduce((s, r) => s + (r.cpu?.requests ?? 0), 0);
   const avg = (f) => rounds.reduce((s, r) => s + (f(r) ?? 0), 0) / rounds.length;
@@ -176,7 +181,9 @@ function aggregate(rounds) {
     },
   };
   if (rounds[0].proofs)
-    out.proofs = Object.fromEntries(Object.keys(rounds[0].proofs).map((k) => [k, rounds.reduce((s, r) => s + (r.proofs[k] ?? 0), 0) / (/PerSecond|Ms$/.test(k) ? rounds.length : 1)]));
+    out.proofs = Object.fromEntries(
+      Object.keys(rounds[0].proofs).map((k) => [k, rounds.reduce((s, r) => s + (r.proofs[k] ?? 0), 0) / (/PerSecond|Ms$/.test(k) ? rounds.length : 1)]),
+    );
   for (const sub of ["hold", "capture"])
     if (rounds[0][sub]) out[sub] = { rps: rounds.reduce((s, r) => s + r[sub].count, 0) / (windowMs / 1000), ...merged((r) => r[sub]) };
   return out;
@@ -231,10 +238,27 @@ async function main() {
   };
 
   results.proofs = await measure({ kind: "proof-rates", origin: remitServer.url, dpop: dpop(d1.leaf, 0) });
-  say(`proofs in the load generator: SDK createProof with noble ${results.proofs.nobleProofsPerSecond.toFixed(0)}/s, with node:crypto ${results.proofs.nodeCryptoProofsPerSecond.toFixed(0)}/s`);
+  say(
+    `proofs in the load generator: SDK createProof with noble ${results.proofs.nobleProofsPerSecond.toFixed(0)}/s, with node:crypto ${results.proofs.nodeCryptoProofsPerSecond.toFixed(0)}/s`,
+  );
 
   // Calibrate the proof pool once: a short authorize run (not reported).
-  const cal = await measure({ name: "calibration", kind: "dpop", origin: remitServer.url, path: "/v1/authorize", method: "POST", body: AUTHORIZE_BODY, expectStatus: 200, dpop: dpop(d1.leaf, 4000), concurrency: CONF.concurrency, warmupMs: 300, durationMs: 700 }, remitServer);
+  const cal = await measure(
+    {
+      name: "calibration",
+      kind: "dpop",
+      origin: remitServer.url,
+      path: "/v1/authorize",
+      method: "POST",
+      body: AUTHORIZE_BODY,
+      expectStatus: 200,
+      dpop: dpop(d1.leaf, 4000),
+      concurrency: CONF.concurrency,
+      warmupMs: 300,
+      durationMs: 700,
+    },
+    remitServer,
+  );
   rateGuess = Math.max(500, cal.rps * 1.5);
 
   // ---------------------------------------------------------------- the rotation: floors and real paths
@@ -246,7 +270,16 @@ async function main() {
   const authorizeRow = (key, agent) => ({
     key,
     server: remitServer,
-    make: (win) => ({ kind: "dpop", origin: remitServer.url, path: "/v1/authorize", method: "POST", body: AUTHORIZE_BODY, expectStatus: 200, dpop: dpop(agent, pregen(win)), ...win }),
+    make: (win) => ({
+      kind: "dpop",
+      origin: remitServer.url,
+      path: "/v1/authorize",
+      method: "POST",
+      body: AUTHORIZE_BODY,
+      expectStatus: 200,
+      dpop: dpop(agent, pregen(win)),
+      ...win,
+    }),
   });
   const reject = want("reject") ? await prepareRejection(principal) : null;
   const rows = [];
@@ -257,7 +290,16 @@ async function main() {
     rows.push({
       key: "reject-bad-proof",
       server: remitServer,
-      make: (win) => ({ kind: "static", origin: remitServer.url, path: "/v1/authorize", method: "POST", headers: reject.headers, body: AUTHORIZE_BODY, expectStatus: 401, ...win }),
+      make: (win) => ({
+        kind: "static",
+        origin: remitServer.url,
+        path: "/v1/authorize",
+        method: "POST",
+        headers: reject.headers,
+        body: AUTHORIZE_BODY,
+        expectStatus: 401,
+        ...win,
+      }),
     });
   if (want("holds"))
     rows.push({
@@ -272,9 +314,27 @@ async function main() {
 
   // Unloaded latency (one request at a time): service time without queueing.
   if (want("authorize"))
-    for (const [key, agent] of [["authorize-d1-c1", d1.leaf], ["authorize-d8-c1", d8.leaf]]) {
+    for (const [key, agent] of [
+      ["authorize-d1-c1", d1.leaf],
+      ["authorize-d8-c1", d8.leaf],
+    ]) {
       const win = { concurrency: 1, warmupMs: QUICK ? 200 : 300, durationMs: QUICK ? 800 : 2000 };
-      results.real[key] = stripRaw(await measure({ kind: "dpop", name: key, origin: remitServer.url, path: "/v1/authorize", method: "POST", body: AUTHORIZE_BODY, expectStatus: 200, dpop: dpop(agent, 3000), ...win }, remitServer));
+      results.real[key] = stripRaw(
+        await measure(
+          {
+            kind: "dpop",
+            name: key,
+            origin: remitServer.url,
+            path: "/v1/authorize",
+            method: "POST",
+            body: AUTHORIZE_BODY,
+            expectStatus: 200,
+            dpop: dpop(agent, 3000),
+            ...win,
+          },
+          remitServer,
+        ),
+      );
       say(`${key}: ${fmtRps(results.real[key])}`);
     }
 
@@ -283,16 +343,28 @@ async function main() {
     const tb = performance.now();
     const tree = await remit.tree(principal, CONF.revokeTreeSize, 10, 32);
     const buildMs = performance.now() - tb;
-    say(`revocation tree: ${tree.count} sessions (fan-out 10, watched leaf at depth ${tree.leaf.session.depth}) built through delegations in ${(buildMs / 1000).toFixed(1)}s`);
+    say(
+      `revocation tree: ${tree.count} sessions (fan-out 10, watched leaf at depth ${tree.leaf.session.depth}) built through delegations in ${(buildMs / 1000).toFixed(1)}s`,
+    );
     const r = await measure(
       {
-        kind: "revoke", origin: remitServer.url, path: "/v1/authorize", body: AUTHORIZE_BODY, concurrency: CONF.concurrency,
-        dpop: dpop(tree.leaf, 20_000), revoke: { session: tree.root.session.id, apiKey: principal.apiKey }, beforeMs: QUICK ? 500 : 1000, afterMs: 300, maxMs: 15_000,
+        kind: "revoke",
+        origin: remitServer.url,
+        path: "/v1/authorize",
+        body: AUTHORIZE_BODY,
+        concurrency: CONF.concurrency,
+        dpop: dpop(tree.leaf, 20_000),
+        revoke: { session: tree.root.session.id, apiKey: principal.apiKey },
+        beforeMs: QUICK ? 500 : 1000,
+        afterMs: 300,
+        maxMs: 15_000,
       },
       remitServer,
     );
     results.real.revoke = { ...r, sessions: tree.count, buildMs, leafDepth: tree.leaf.session.depth };
-    say(`revoke: ${r.revokeMs.toFixed(1)} ms (${r.revokeResult.status} ${r.revokeResult.body.slice(0, 60)}), first refusal ${r.firstRefusalAfterSendMs?.toFixed(1)} ms after send; OK sent after return: ${r.okSentAfterReturn}`);
+    say(
+      `revoke: ${r.revokeMs.toFixed(1)} ms (${r.revokeResult.status} ${r.revokeResult.body.slice(0, 60)}), first refusal ${r.firstRefusalAfterSendMs?.toFixed(1)} ms after send; OK sent after return: ${r.okSentAfterReturn}`,
+    );
   }
 
   // ---------------------------------------------------------------- pieces (attribution)
@@ -301,7 +373,16 @@ async function main() {
     const signedRow = (key, path) => ({
       key,
       server: floorsServer,
-      make: (win) => ({ kind: "dpop", origin: floorsServer.url, path, method: "POST", body: AUTHORIZE_BODY, expectStatus: 200, dpop: dpop({ token }, pregen(win, rateGuess * 2.5)), ...win }),
+      make: (win) => ({
+        kind: "dpop",
+        origin: floorsServer.url,
+        path,
+        method: "POST",
+        body: AUTHORIZE_BODY,
+        expectStatus: 200,
+        dpop: dpop({ token }, pregen(win, rateGuess * 2.5)),
+        ...win,
+      }),
     });
     const staticRow = (key, path) => ({
       key,
@@ -341,12 +422,21 @@ async function main() {
     results.settlement.ledgerStatus = settlement.ledgerStatus();
     if (results.settlement.ledgerStatus.exported) {
       results.settlement.ledgerShard = await settlement.ledgerShard(floorsServer.url, { quick: QUICK });
-      say(`ledger DO: ${results.settlement.ledgerShard.chunk100.perSecond.toFixed(0)} receipts/s per shard in 100-receipt appends, ${results.settlement.ledgerShard.chunk1.perSecond.toFixed(0)}/s in 1-receipt appends`);
+      say(
+        `ledger DO: ${results.settlement.ledgerShard.chunk100.perSecond.toFixed(0)} receipts/s per shard in 100-receipt appends, ${results.settlement.ledgerShard.chunk1.perSecond.toFixed(0)}/s in 1-receipt appends`,
+      );
       if (CONF.gas) {
         results.settlement.gas = await settlement.anchorGas({
-          startWorker, build: build.remit, bindings: BINDINGS, stateDir: join(CONF.stateDir, "gas"), adminToken: ADMIN_TOKEN, sizes: CONF.gasSizes,
+          startWorker,
+          build: build.remit,
+          bindings: BINDINGS,
+          stateDir: join(CONF.stateDir, "gas"),
+          adminToken: ADMIN_TOKEN,
+          sizes: CONF.gasSizes,
         });
-        say(`anchor gas: ${results.settlement.gas.rows.map((r) => `${r.requested} receipts → ${r.gasPerPeriod.join(" + ")} gas (${r.periods.length} period(s), ${r.receipts} anchored)`).join(", ")}`);
+        say(
+          `anchor gas: ${results.settlement.gas.rows.map((r) => `${r.requested} receipts → ${r.gasPerPeriod.join(" + ")} gas (${r.periods.length} period(s), ${r.receipts} anchored)`).join(", ")}`,
+        );
       }
     }
   }
@@ -358,11 +448,25 @@ async function main() {
   if (CONF.profile && want("profile")) {
     const { profileAuthorize } = await import("./lib/profile.mjs");
     results.profile = await profileAuthorize({
-      build, bindings: BINDINGS, stateDir: join(CONF.stateDir, "profile"), adminToken: ADMIN_TOKEN, measure, Remit,
-      resultsDir: join(BENCH, "results"), stamp, durationMs: 4000,
+      build,
+      bindings: BINDINGS,
+      stateDir: join(CONF.stateDir, "profile"),
+      adminToken: ADMIN_TOKEN,
+      measure,
+      Remit,
+      resultsDir: join(BENCH, "results"),
+      stamp,
+      durationMs: 4000,
       scenario: (origin, agent, win, seed) => ({
-        kind: "dpop", origin, path: "/v1/authorize", method: "POST", body: AUTHORIZE_BODY, expectStatus: 200,
-        dpop: { token: agent.token, seed, pregen: pregen({ ...win, warmupMs: 0 }) }, concurrency: CONF.concurrency, ...win,
+        kind: "dpop",
+        origin,
+        path: "/v1/authorize",
+        method: "POST",
+        body: AUTHORIZE_BODY,
+        expectStatus: 200,
+        dpop: { token: agent.token, seed, pregen: pregen({ ...win, warmupMs: 0 }) },
+        concurrency: CONF.concurrency,
+        ...win,
       }),
     });
     say(`profile: ${results.profile.file}`);
@@ -386,13 +490,28 @@ async function whatIf() {
     const rows = [];
     const rejectRow = async (key, server) => {
       const token = await serviceToken(SIGNING_KEY, {
-        iss: "remit", sub: `ses_benchneverTRE${"1".repeat(13)}`, tree: `tre_benchneverTRE${"0".repeat(13)}`, prn: "prn_bench", scope: SCOPE, depth: 0, cnf: { jkt: await thumbprint(remit.agent.publicJwk) },
+        iss: "remit",
+        sub: `ses_benchneverTRE${"1".repeat(13)}`,
+        tree: `tre_benchneverTRE${"0".repeat(13)}`,
+        prn: "prn_bench",
+        scope: SCOPE,
+        depth: 0,
+        cnf: { jkt: await thumbprint(remit.agent.publicJwk) },
       });
       const bad = tamperedProof(sdk.createProof(remit.agent, { method: "POST", url: `${server.url}/v1/authorize`, accessToken: token }));
       return {
         key,
         server,
-        make: (win) => ({ kind: "static", origin: server.url, path: "/v1/authorize", method: "POST", headers: { authorization: `DPoP ${token}`, dpop: bad, "content-type": "application/json" }, body: AUTHORIZE_BODY, expectStatus: 401, ...win }),
+        make: (win) => ({
+          kind: "static",
+          origin: server.url,
+          path: "/v1/authorize",
+          method: "POST",
+          headers: { authorization: `DPoP ${token}`, dpop: bad, "content-type": "application/json" },
+          body: AUTHORIZE_BODY,
+          expectStatus: 401,
+          ...win,
+        }),
       };
     };
     rows.push(await rejectRow("baseline-reject", remitServer));
@@ -400,7 +519,16 @@ async function whatIf() {
     rows.push({
       key: "baseline-d1",
       server: remitServer,
-      make: (win) => ({ kind: "dpop", origin: remitServer.url, path: "/v1/authorize", method: "POST", body: AUTHORIZE_BODY, expectStatus: 200, dpop: dpop(base.leaf, pregen(win)), ...win }),
+      make: (win) => ({
+        kind: "dpop",
+        origin: remitServer.url,
+        path: "/v1/authorize",
+        method: "POST",
+        body: AUTHORIZE_BODY,
+        expectStatus: 200,
+        dpop: dpop(base.leaf, pregen(win)),
+        ...win,
+      }),
     });
     for (const [name, patches] of variants) {
       const tree = await patchedTree(name, patches);
@@ -417,11 +545,23 @@ async function whatIf() {
       out.variants[name] = { applied: tree.applied, skipped: tree.skipped };
       say(`what-if ${name}: applied ${tree.applied.join(", ") || "nothing"}${tree.skipped.length ? `; NOT applied (source changed): ${tree.skipped.join(", ")}` : ""}`);
       if (patches.includes("token-cache")) rows.push(await rejectRow(`${name}-reject`, server));
-      for (const [key, agent] of [[`${name}-d1`, d1w.leaf], [`${name}-d8`, d8w.leaf]])
+      for (const [key, agent] of [
+        [`${name}-d1`, d1w.leaf],
+        [`${name}-d8`, d8w.leaf],
+      ])
         rows.push({
           key,
           server,
-          make: (win) => ({ kind: "dpop", origin: server.url, path: "/v1/authorize", method: "POST", body: AUTHORIZE_BODY, expectStatus: 200, dpop: dpop(agent, pregen(win)), ...win }),
+          make: (win) => ({
+            kind: "dpop",
+            origin: server.url,
+            path: "/v1/authorize",
+            method: "POST",
+            body: AUTHORIZE_BODY,
+            expectStatus: 200,
+            dpop: dpop(agent, pregen(win)),
+            ...win,
+          }),
         });
     }
     const saved = CONF.rounds;
@@ -447,7 +587,13 @@ async function prepareRejection(principal) {
   const treeKey = "benchneverTRE"; // 13 characters, like every tree key
   const tree = `tre_${treeKey}${"0".repeat(13)}`;
   const token = await serviceToken(SIGNING_KEY, {
-    iss: "remit", sub: `ses_${treeKey}${"1".repeat(13)}`, tree, prn: principal.id, scope: SCOPE, depth: 0, cnf: { jkt: await thumbprint(remit.agent.publicJwk) },
+    iss: "remit",
+    sub: `ses_${treeKey}${"1".repeat(13)}`,
+    tree,
+    prn: principal.id,
+    scope: SCOPE,
+    depth: 0,
+    cnf: { jkt: await thumbprint(remit.agent.publicJwk) },
   });
   const url = `${remitServer.url}/v1/authorize`;
   const bad = tamperedProof(sdk.createProof(remit.agent, { method: "POST", url, accessToken: token }));
@@ -479,7 +625,9 @@ async function verifyRejection(p, r) {
   };
   const ok = !e.objectExistsAfterRejections && p.before.length === after.length && e.objectExistsAfterControl && r.unexpected === 0;
   results.checks.rejectionNeverReachesDO = { ok, ...e };
-  say(`bad proof: after ${e.rejectedRequestsAll} rejections tree object ${e.objectExistsAfterRejections ? "EXISTS" : "absent"} (${p.before.length} → ${after.length} tree objects); after 1 good proof (${e.controlResponse}): ${e.objectExistsAfterControl ? "exists" : "ABSENT"}`);
+  say(
+    `bad proof: after ${e.rejectedRequestsAll} rejections tree object ${e.objectExistsAfterRejections ? "EXISTS" : "absent"} (${p.before.length} → ${after.length} tree objects); after 1 good proof (${e.controlResponse}): ${e.objectExistsAfterControl ? "exists" : "ABSENT"}`,
+  );
 }
 
 /**
@@ -511,7 +659,9 @@ async function outboxCheck() {
     now = await read();
   }
   const out = { receiptsMadeApprox: Math.round(made), ...now, waitedMs: Math.round(performance.now() - t) };
-  say(`outbox → ledger: ~${out.receiptsMadeApprox} receipts made in the timed rows; shards received ${out.received} (${out.batches} batches sealed, ${out.open} waiting) after ${out.waitedMs} ms`);
+  say(
+    `outbox → ledger: ~${out.receiptsMadeApprox} receipts made in the timed rows; shards received ${out.received} (${out.batches} batches sealed, ${out.open} waiting) after ${out.waitedMs} ms`,
+  );
   return out;
 }
 
@@ -539,7 +689,10 @@ console.log(out.table);
 
 const git = (() => {
   try {
-    return { commit: execSync("git rev-parse HEAD", { cwd: ROOT }).toString().trim(), dirty: execSync("git status --porcelain", { cwd: ROOT }).toString().trim().length > 0 };
+    return {
+      commit: execSync("git rev-parse HEAD", { cwd: ROOT }).toString().trim(),
+      dirty: execSync("git status --porcelain", { cwd: ROOT }).toString().trim().length > 0,
+    };
   } catch {
     return null;
   }
@@ -553,7 +706,17 @@ const json = {
   git,
   bundles: Object.fromEntries(
     await Promise.all(
-      [["remit", build.remit.script], ["floors", build.floors.script]].map(async ([k, f]) => [k, (await import("node:crypto")).createHash("sha256").update(await (await import("node:fs/promises")).readFile(f)).digest("hex").slice(0, 16)]),
+      [
+        ["remit", build.remit.script],
+        ["floors", build.floors.script],
+      ].map(async ([k, f]) => [
+        k,
+        (await import("node:crypto"))
+          .createHash("sha256")
+          .update(await (await import("node:fs/promises")).readFile(f))
+          .digest("hex")
+          .slice(0, 16),
+      ]),
     ),
   ),
   targets: out.targets,

@@ -137,10 +137,21 @@ export async function anchorGas({ startWorker, build, bindings, stateDir, adminT
     server = await startWorker({
       build,
       stateDir,
-      bindings: { ...bindings, ANCHOR_RPC_URL: anvil.rpcUrl, ANCHOR_CONTRACT: contract, ANCHOR_CHAIN_ID: "31337", ANCHOR_PRIVATE_KEY: anvilLib.ANVIL_KEY_0, ANCHOR_CONFIRMATIONS: "1" },
+      bindings: {
+        ...bindings,
+        ANCHOR_RPC_URL: anvil.rpcUrl,
+        ANCHOR_CONTRACT: contract,
+        ANCHOR_CHAIN_ID: "31337",
+        ANCHOR_PRIVATE_KEY: anvilLib.ANVIL_KEY_0,
+        ANCHOR_CONFIRMATIONS: "1",
+      },
     });
     const call = async (method, path, body, auth = adminToken) => {
-      const r = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const r = await fetch(server.url + path, {
+        method,
+        headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await r.text();
       if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
       return JSON.parse(text);
@@ -198,8 +209,14 @@ export async function anchorGas({ startWorker, build, bindings, stateDir, adminT
       const s = await settle(n);
       const p = s.periods;
       rows.push({
-        requested: n, receipts: s.count, periods: p, gasUsed: p[0]?.gasUsed ?? null, gasPerPeriod: p.map((x) => x.gasUsed),
-        batches: p.reduce((t, x) => t + x.batches, 0), fillPerSecond: n / (fillMs / 1000), shards,
+        requested: n,
+        receipts: s.count,
+        periods: p,
+        gasUsed: p[0]?.gasUsed ?? null,
+        gasPerPeriod: p.map((x) => x.gasUsed),
+        batches: p.reduce((t, x) => t + x.batches, 0),
+        fillPerSecond: n / (fillMs / 1000),
+        shards,
       });
     }
     return { contract, warmup: { receipts: warm.receipts, gasUsed: warm.gasUsed }, rows };

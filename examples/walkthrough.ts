@@ -6,14 +6,7 @@
  *   npm run walkthrough  (another)
  */
 import { readFile } from "node:fs/promises";
-import {
-  BudgetExceededError,
-  RemitOperator,
-  RemitPrincipal,
-  SessionRevokedError,
-  generateAgentKey,
-  verifyReceipt,
-} from "@remit/sdk";
+import { BudgetExceededError, RemitOperator, RemitPrincipal, SessionRevokedError, generateAgentKey, verifyReceipt } from "@remit/sdk";
 
 const stack = JSON.parse(await readFile(new URL("../.dev/stack.json", import.meta.url), "utf8")) as {
   url: string;

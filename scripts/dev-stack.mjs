@@ -320,9 +320,7 @@ export async function startStack(options = {}) {
     for (;;) {
       if (spawnError || !alive(child)) {
         const tail = output.slice(-40).join("\n");
-        const err = new Error(
-          `wrangler dev exited before it was ready (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}):\n${tail}`,
-        );
+        const err = new Error(`wrangler dev exited before it was ready (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}):\n${tail}`);
         err.addressInUse = /EADDRINUSE|address already in use/i.test(tail);
         try {
           if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL"); // a workerd it may have left
@@ -343,8 +341,7 @@ export async function startStack(options = {}) {
   try {
     const vars = { ...(chain?.vars ?? {}), ...(options.vars ?? {}) };
     let port = options.port;
-    if (port !== undefined && !(await portFree(port)))
-      throw new Error(`port ${port} on ${HOST} is in use: stop what is there, or choose another port`);
+    if (port !== undefined && !(await portFree(port))) throw new Error(`port ${port} on ${HOST} is in use: stop what is there, or choose another port`);
     let url;
     for (let attempt = 1; ; attempt++) {
       const chosen = port ?? (await freePort());

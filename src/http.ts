@@ -4,7 +4,7 @@ import type { Env } from "./contract/env";
 import { RemitError, validationFailed, type Outcome } from "./core/errors";
 
 /** The base of problem `type` URLs and the token issuer. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: any app's context will do; only env and the URL are read
 export function baseUrl(c: Context<any>): string {
   return c.env.REMIT_BASE_URL?.replace(/\/$/, "") ?? new URL(c.req.url).origin;
 }
@@ -42,7 +42,7 @@ export function respond<T, B>(
   status: 200 | 201,
   shape: (value: T) => B = (v) => v as unknown as B,
   // The shapes are declared by the route's zod schemas; the Durable Object's types are checked at the call.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the route's schema, not this helper, types the body
 ): Response & TypedResponse<any, any, "json"> {
   const headers: Record<string, string> = { ...(result.rateLimit ?? {}) };
   if (result.replayed) headers["Idempotent-Replayed"] = "true";
@@ -50,5 +50,6 @@ export function respond<T, B>(
     const p = result.outcome.problem;
     throw new RemitError({ ...p, headers: { ...headers, ...(p.headers ?? {}) } });
   }
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   return c.json(shape(result.outcome.value) as object, status, headers) as Response & TypedResponse<any, any, "json">;
 }

@@ -33,7 +33,10 @@ export const AgentJwk = z
     const p = agentJwkProblem(jwk);
     if (p) ctx.addIssue({ code: "custom", message: p, params: { rule: "agent_jwk" } });
   })
-  .openapi("AgentJwk", { description: "The agent's public Ed25519 key as a JWK", example: { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" } });
+  .openapi("AgentJwk", {
+    description: "The agent's public Ed25519 key as a JWK",
+    example: { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" },
+  });
 
 const Timestamp = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time" });
 
@@ -78,7 +81,13 @@ export const HoldRequest = z
   .strictObject({
     scope: ScopeString,
     amount: SpendAmount,
-    expires_in: z.number().int().min(1).max(7 * 86_400).optional().openapi({ description: "Seconds; default 900, capped at the session's end" }),
+    expires_in: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .optional()
+      .openapi({ description: "Seconds; default 900, capped at the session's end" }),
   })
   .openapi("HoldRequest");
 
@@ -87,7 +96,13 @@ export const CaptureRequest = z.strictObject({ amount: PositiveAmount.optional()
 export const PrincipalRequest = z
   .strictObject({
     name: z.string().min(1).max(200),
-    max_session_seconds: z.number().int().min(60).max(365 * 86_400).optional().openapi({ description: "Default 86400 (24 h)" }),
+    max_session_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(365 * 86_400)
+      .optional()
+      .openapi({ description: "Default 86400 (24 h)" }),
   })
   .openapi("PrincipalRequest");
 

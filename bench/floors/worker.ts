@@ -220,14 +220,28 @@ app.post("/piece/tree-setup", async (c) => {
   const principal = newId("prn");
   const keyId = newId("key");
   const created = await c.env.PRINCIPAL.get(c.env.PRINCIPAL.idFromName(principal)).create({
-    id: principal, name: "bench", maxSessionSeconds: 7 * 86400, secretHash: "00".repeat(32), keyId, keyPrefix: "rmt_bench",
+    id: principal,
+    name: "bench",
+    maxSessionSeconds: 7 * 86400,
+    secretHash: "00".repeat(32),
+    keyId,
+    keyPrefix: "rmt_bench",
   });
   if (!created.ok) return c.json(created, 500);
   const root = await stub.createRoot({
     tree: treeId,
     principal,
     issuer: "remit",
-    session: { agentJwk, jkt, scopes: ["http:GET:api.example.com/*"], notBefore: now - 1000, expiresAt: now + 6 * 3600_000, limits, maxDepth: Math.max(depth, 1), label: null },
+    session: {
+      agentJwk,
+      jkt,
+      scopes: ["http:GET:api.example.com/*"],
+      notBefore: now - 1000,
+      expiresAt: now + 6 * 3600_000,
+      limits,
+      maxDepth: Math.max(depth, 1),
+      label: null,
+    },
   });
   if (!root.ok) return c.json(root, 500);
   let session = root.value.session.id;

@@ -28,7 +28,7 @@ export function snapshot(pids) {
 /** Percent of one core used by each named pid and by everything else between two snapshots. */
 export function usage(a, b) {
   const wallNs = (b.wall - a.wall) * 1e6;
-  const out = { wallMs: (b.wall - a.wall), pct: {} , ns: {} };
+  const out = { wallMs: b.wall - a.wall, pct: {}, ns: {} };
   let mine = 0;
   for (const k of Object.keys(a.pids)) {
     const d = b.pids[k] - a.pids[k];

@@ -55,7 +55,7 @@ function moduleMap(bundlePath) {
   readFileSync(bundlePath, "utf8")
     .split("\n")
     .forEach((line, i) => {
-      const m = /^\/\/ ((?:\.\.\/)*[\w@.\-]+(?:\/[\w@.\-]+)+\.(?:m?js|cjs|ts))$/.exec(line);
+      const m = /^\/\/ ((?:\.\.\/)*[\w@.-]+(?:\/[\w@.-]+)+\.(?:m?js|cjs|ts))$/.exec(line);
       if (m) marks.push([i, m[1].replace(/^(\.\.\/)+/, "")]);
     });
   return (line) => {
@@ -125,17 +125,44 @@ export function summarize(profile, bundlePath, requests = null) {
   }
   const busy = total - idle;
   const perReq = (us) => (requests ? us / requests : null);
-  const list = (m) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, us]) => ({ name, ms: us / 1000, pct: (100 * us) / busy, usPerRequest: perReq(us) }));
+  const list = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, pct: (100 * us) / busy, usPerRequest: perReq(us) }));
 
   // Inclusive time of the functions that name the stages of an authorize.
   const stages = [
-    "verifySessionToken", "verifyProof", "jwtVerify", "agentDecision", "authorize", "writeReceipt", "sign", "canonicalize",
-    "view", "readChain", "readCounters", "readSession", "getMeta", "checkAction", "applyToCounters", "countCall", "respond", "exec", "transactionSync",
-    "alarm", "runMaintenance", "drainEvents", "drainReceipts", "receiptsDueAt", "nextAlarmAt", "eventsDueAt", "scheduleAlarm", "scheduleAlarmSoon", "setAlarm",
-    "append", "sealOpen", "planAlarm", "oldestOpen", "dispatch",
+    "verifySessionToken",
+    "verifyProof",
+    "jwtVerify",
+    "agentDecision",
+    "authorize",
+    "writeReceipt",
+    "sign",
+    "canonicalize",
+    "view",
+    "readChain",
+    "readCounters",
+    "readSession",
+    "getMeta",
+    "checkAction",
+    "applyToCounters",
+    "countCall",
+    "respond",
+    "exec",
+    "transactionSync",
+    "alarm",
+    "runMaintenance",
+    "drainEvents",
+    "drainReceipts",
+    "receiptsDueAt",
+    "nextAlarmAt",
+    "eventsDueAt",
+    "scheduleAlarm",
+    "scheduleAlarmSoon",
+    "setAlarm",
+    "append",
+    "sealOpen",
+    "planAlarm",
+    "oldestOpen",
+    "dispatch",
   ];
   const inclusive = new Map();
   const totalOf = new Map();
@@ -170,7 +197,9 @@ export function summarize(profile, bundlePath, requests = null) {
     byFunction: list(fns).slice(0, 30),
     requests,
     busyUsPerRequest: perReq(busy),
-    inclusive: stages.filter((s) => inclusive.has(s)).map((s) => ({ name: s, ms: inclusive.get(s) / 1000, pct: (100 * inclusive.get(s)) / busy, usPerRequest: perReq(inclusive.get(s)) })),
+    inclusive: stages
+      .filter((s) => inclusive.has(s))
+      .map((s) => ({ name: s, ms: inclusive.get(s) / 1000, pct: (100 * inclusive.get(s)) / busy, usPerRequest: perReq(inclusive.get(s)) })),
   };
 }
 

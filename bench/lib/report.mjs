@@ -82,7 +82,13 @@ export function report(r, conf) {
     const useCpu = other > DISTURBED && cpuEq != null;
     const value = useCpu ? cpuEq : measured;
     targets.push({
-      name, value: +value.toFixed(3), op: ">=", limit, met: value >= limit, measured: +measured.toFixed(3), cpuEquivalent: cpuEq == null ? null : +cpuEq.toFixed(3),
+      name,
+      value: +value.toFixed(3),
+      op: ">=",
+      limit,
+      met: value >= limit,
+      measured: +measured.toFixed(3),
+      cpuEquivalent: cpuEq == null ? null : +cpuEq.toFixed(3),
       basis: useCpu ? "cpu-equivalent" : "measured",
       note: `measured ${measured.toFixed(2)}×, cpu-equivalent ${cpuEq == null ? "—" : cpuEq.toFixed(2) + "×"}; others used ${other.toFixed(0)}% of a core → verdict on ${useCpu ? "cpu-equivalent" : "measured"}`,
     });
@@ -98,22 +104,52 @@ export function report(r, conf) {
     const useCpu = other > DISTURBED && cpuRatio != null;
     const value = useCpu ? cpuRatio : p50;
     targets.push({
-      name: `authorize d8 p50 ≤ 1.5× d1 p50 (${conf.concurrency} in flight)`, value: +value.toFixed(3), op: "<=", limit: 1.5, met: value <= 1.5, measured: +p50.toFixed(3), cpuEquivalent: cpuRatio == null ? null : +cpuRatio.toFixed(3),
+      name: `authorize d8 p50 ≤ 1.5× d1 p50 (${conf.concurrency} in flight)`,
+      value: +value.toFixed(3),
+      op: "<=",
+      limit: 1.5,
+      met: value <= 1.5,
+      measured: +p50.toFixed(3),
+      cpuEquivalent: cpuRatio == null ? null : +cpuRatio.toFixed(3),
       basis: useCpu ? "cpu-equivalent" : "measured",
       note: `measured p50 ratio ${p50.toFixed(2)}×, p99 ratio ${(b.p99 / a.p99).toFixed(2)}×; CPU per request ratio ${cpuRatio?.toFixed(2)}× (under saturation latency ∝ service time); verdict on ${useCpu ? "cpu-equivalent" : "measured"}`,
     });
   }
-  if (R["authorize-d8-c1"] && R["authorize-d1-c1"]) target("authorize d8 p50 ≤ 1.5× d1 p50 (unloaded, 1 in flight)", R["authorize-d8-c1"].p50 / R["authorize-d1-c1"].p50, "<=", 1.5);
+  if (R["authorize-d8-c1"] && R["authorize-d1-c1"])
+    target("authorize d8 p50 ≤ 1.5× d1 p50 (unloaded, 1 in flight)", R["authorize-d8-c1"].p50 / R["authorize-d1-c1"].p50, "<=", 1.5);
   const never = r.checks?.rejectionNeverReachesDO;
-  if (never) targets.push({ name: "bad-proof rejection never reaches a Durable Object", value: never.ok, op: "==", limit: true, met: never.ok, note: `${never.rejectedRequestsAll} rejected; tree object created by them: ${never.objectExistsAfterRejections}; created by 1 good proof (control): ${never.objectExistsAfterControl}` });
-  if (R.revoke) targets.push({ name: "no request sent after revoke returned succeeds (invariant 3)", value: R.revoke.okSentAfterReturn, op: "==", limit: 0, met: R.revoke.okSentAfterReturn === 0, note: "" });
+  if (never)
+    targets.push({
+      name: "bad-proof rejection never reaches a Durable Object",
+      value: never.ok,
+      op: "==",
+      limit: true,
+      met: never.ok,
+      note: `${never.rejectedRequestsAll} rejected; tree object created by them: ${never.objectExistsAfterRejections}; created by 1 good proof (control): ${never.objectExistsAfterControl}`,
+    });
+  if (R.revoke)
+    targets.push({
+      name: "no request sent after revoke returned succeeds (invariant 3)",
+      value: R.revoke.okSentAfterReturn,
+      op: "==",
+      limit: 0,
+      met: R.revoke.okSentAfterReturn === 0,
+      note: "",
+    });
   const S = r.settlement ?? {};
   if (S.merkleNode) target("Merkle sealing ≥ 20k receipts/s (MerkleLog in Node)", S.merkleNode.fromLeafHash, ">=", MERKLE_TARGET);
   if (S.merkleWorkerd) target("Merkle sealing ≥ 20k receipts/s (MerkleLog in workerd)", S.merkleWorkerd.fromLeafHash, ">=", MERKLE_TARGET);
   if (S.ledgerShard) target("Ledger DO sealing ≥ 20k receipts/s per shard (100-receipt appends)", S.ledgerShard.chunk100.perSecond, ">=", MERKLE_TARGET);
   if (r.checks?.outbox) {
     const o = r.checks.outbox;
-    targets.push({ name: "every receipt of the run reached the ledger", value: o.received, op: ">=", limit: o.receiptsMadeApprox, met: o.received >= o.receiptsMadeApprox, note: `${o.received} received of ${o.receiptsMadeApprox} made; ${o.batches} batches sealed, ${o.open} waiting for LEDGER_BATCH_SECONDS` });
+    targets.push({
+      name: "every receipt of the run reached the ledger",
+      value: o.received,
+      op: ">=",
+      limit: o.receiptsMadeApprox,
+      met: o.received >= o.receiptsMadeApprox,
+      note: `${o.received} received of ${o.receiptsMadeApprox} made; ${o.batches} batches sealed, ${o.open} waiting for LEDGER_BATCH_SECONDS`,
+    });
   }
 
   // ------------------------------------------------------------ text
@@ -124,10 +160,21 @@ export function report(r, conf) {
   lines.push(
     `Remit bench — ${conf.concurrency} requests in flight; ${conf.rounds} interleaved round(s) of ${conf.durationMs / 1000}s per row (first warm-up ${conf.warmupMs / 1000}s); ratios are to the floor named, measured in the same run`,
   );
+  lines.push("cpu µs = workerd CPU time per request (all threads, /proc schedstat); other% = CPU used by other processes on the machine during the row (% of one core)");
   lines.push(
-    "cpu µs = workerd CPU time per request (all threads, /proc schedstat); other% = CPU used by other processes on the machine during the row (% of one core)",
+    [
+      pad("path", W[0], false),
+      pad("req/s", W[1]),
+      pad("p50 ms", W[2]),
+      pad("p99 ms", W[3]),
+      pad("rps/floor", W[4]),
+      pad("p50/floor", W[5]),
+      pad("cpu µs", W[6]),
+      pad("cpu/floor", W[7]),
+      pad("other%", W[8]),
+      "  floor",
+    ].join(" "),
   );
-  lines.push([pad("path", W[0], false), pad("req/s", W[1]), pad("p50 ms", W[2]), pad("p99 ms", W[3]), pad("rps/floor", W[4]), pad("p50/floor", W[5]), pad("cpu µs", W[6]), pad("cpu/floor", W[7]), pad("other%", W[8]), "  floor"].join(" "));
   lines.push("-".repeat(W.reduce((a, b) => a + b + 1, 0) + 10));
   let group = "";
   for (const x of rows) {
@@ -137,8 +184,15 @@ export function report(r, conf) {
     }
     lines.push(
       [
-        pad(x.name, W[0], false), pad(f0(x.rps), W[1]), pad(ms(x.p50), W[2]), pad(ms(x.p99), W[3]), pad(ratio(x.rpsRatio), W[4]), pad(ratio(x.p50Ratio), W[5]),
-        pad(f0(x.cpuUs), W[6]), pad(ratio(x.cpuRatio), W[7]), pad(x.other == null ? "—" : x.other.toFixed(0), W[8]),
+        pad(x.name, W[0], false),
+        pad(f0(x.rps), W[1]),
+        pad(ms(x.p50), W[2]),
+        pad(ms(x.p99), W[3]),
+        pad(ratio(x.rpsRatio), W[4]),
+        pad(ratio(x.p50Ratio), W[5]),
+        pad(f0(x.cpuUs), W[6]),
+        pad(ratio(x.cpuRatio), W[7]),
+        pad(x.other == null ? "—" : x.other.toFixed(0), W[8]),
         `  ${x.floor}${x.errors ? `  ${x.errors} UNEXPECTED` : ""}`,
       ].join(" "),
     );
@@ -146,27 +200,36 @@ export function report(r, conf) {
   if (R.revoke) {
     const v = R.revoke;
     lines.push("revocation");
-    lines.push(`  tree of ${v.sessions} sessions (built via delegations in ${(v.buildMs / 1000).toFixed(1)}s); watcher: ${conf.concurrency} in flight on a depth-${v.leafDepth} leaf at ${f0(v.watcher.rpsBefore)} req/s`);
+    lines.push(
+      `  tree of ${v.sessions} sessions (built via delegations in ${(v.buildMs / 1000).toFixed(1)}s); watcher: ${conf.concurrency} in flight on a depth-${v.leafDepth} leaf at ${f0(v.watcher.rpsBefore)} req/s`,
+    );
     lines.push(`  revoke call (principal API → Principal DO → tree DO): ${ms(v.revokeMs)} ms → ${v.revokeResult.status} ${v.revokeResult.body.slice(0, 70)}`);
     lines.push(`  first refused request: ${ms(v.firstRefusalAfterSendMs)} ms after the revoke was sent (${ms(v.firstRefusalAfterReturnMs)} ms relative to its return)`);
     lines.push(`  successes sent after the revoke returned: ${v.okSentAfterReturn}; completed after it returned: ${v.okDoneAfterReturn}`);
   }
   if (R["hold-capture"]) {
     const h = R["hold-capture"];
-    lines.push(`¹ hold + capture: ${f0(h.rps)} pairs/s (= ${f0(2 * h.rps)} req/s; rps/floor counts both requests, cpu µs is per request); hold p50 ${ms(h.hold.p50)} ms, capture p50 ${ms(h.capture.p50)} ms`);
+    lines.push(
+      `¹ hold + capture: ${f0(h.rps)} pairs/s (= ${f0(2 * h.rps)} req/s; rps/floor counts both requests, cpu µs is per request); hold p50 ${ms(h.hold.p50)} ms, capture p50 ${ms(h.capture.p50)} ms`,
+    );
   }
   if (S.merkleNode) {
     lines.push("settlement");
     lines.push(`  Merkle sealing, one shard (MerkleLog append + root per ${S.merkleNode.batch}-receipt batch, ${S.merkleNode.n.toLocaleString("en")} receipts):`);
-    lines.push(`    Node:    ${f0(S.merkleNode.fromLeafHash)} receipts/s from outbox leaf hashes; ${f0(S.merkleNode.fromBytes)} receipts/s re-hashing ${S.merkleNode.receiptBytes}-byte receipts`);
-    if (S.merkleWorkerd) lines.push(`    workerd: ${f0(S.merkleWorkerd.fromLeafHash)} receipts/s from outbox leaf hashes; ${f0(S.merkleWorkerd.fromBytes)} receipts/s re-hashing`);
+    lines.push(
+      `    Node:    ${f0(S.merkleNode.fromLeafHash)} receipts/s from outbox leaf hashes; ${f0(S.merkleNode.fromBytes)} receipts/s re-hashing ${S.merkleNode.receiptBytes}-byte receipts`,
+    );
+    if (S.merkleWorkerd)
+      lines.push(`    workerd: ${f0(S.merkleWorkerd.fromLeafHash)} receipts/s from outbox leaf hashes; ${f0(S.merkleWorkerd.fromBytes)} receipts/s re-hashing`);
     if (S.ledgerShard)
       lines.push(
         `  Ledger DO (durable-objects/ledger.ts), one shard, SQLite + seal at LEDGER_BATCH_SIZE: ${f0(S.ledgerShard.chunk100.perSecond)} receipts/s in 100-receipt appends; ${f0(S.ledgerShard.chunk1.perSecond)} receipts/s in 1-receipt appends`,
       );
     else lines.push(`  Ledger DO: not measured (${S.ledgerStatus?.exists ? "Ledger not exported from src/index.ts" : "durable-objects/ledger.ts does not exist"})`);
     if (S.gas) {
-      lines.push(`  anchor gas (anvil, RemitAnchor.anchor, one transaction per period; warm-up period of ${S.gas.warmup.receipts} receipts: ${S.gas.warmup.gasUsed} gas):`);
+      lines.push(
+        `  anchor gas (anvil, RemitAnchor.anchor, one transaction per period; warm-up period of ${S.gas.warmup.receipts} receipts: ${S.gas.warmup.gasUsed} gas):`,
+      );
       for (const g of S.gas.rows)
         lines.push(
           `    ${pad(g.requested.toLocaleString("en"), 10)} receipts (${g.batches} batches over ${g.shards} shards): ${g.gasPerPeriod.join(" + ")} gas` +
@@ -178,7 +241,9 @@ export function report(r, conf) {
   }
   if (r.checks?.outbox) {
     const o = r.checks.outbox;
-    lines.push(`outbox → ledger after the timed rows: ${o.received} receipts received by the shards of ${o.receiptsMadeApprox} made, ${o.batches} batches sealed, ${o.open} waiting (sealed after LEDGER_BATCH_SECONDS)`);
+    lines.push(
+      `outbox → ledger after the timed rows: ${o.received} receipts received by the shards of ${o.receiptsMadeApprox} made, ${o.batches} batches sealed, ${o.open} waiting (sealed after LEDGER_BATCH_SECONDS)`,
+    );
   }
   if (r.whatif?.rows) {
     const W2 = r.whatif.rows;
@@ -204,12 +269,16 @@ export function report(r, conf) {
   }
   if (r.profile?.summary) {
     const p = r.profile.summary;
-    lines.push(`workerd CPU profile, authorize depth 1 (${r.profile.file}; ${f0(r.profile.load.rps)} req/s while sampled), self time by module, % of sampled non-idle time:`);
+    lines.push(
+      `workerd CPU profile, authorize depth 1 (${r.profile.file}; ${f0(r.profile.load.rps)} req/s while sampled), self time by module, % of sampled non-idle time:`,
+    );
     for (const m of p.byModule.slice(0, 14)) lines.push(`  ${pad(m.pct.toFixed(1) + "%", 6)}  ${m.name}`);
     lines.push(`  inclusive: ${p.inclusive.map((s) => `${s.name} ${s.pct.toFixed(1)}%`).join(", ")}`);
   }
   lines.push("targets");
   for (const t of targets)
-    lines.push(`  ${t.met ? "MET " : "MISS"}  ${t.name}: ${typeof t.value === "number" ? (Math.abs(t.value) >= 100 ? t.value.toFixed(0) : t.value.toFixed(2)) : t.value}${t.note ? `\n          ${t.note}` : ""}`);
+    lines.push(
+      `  ${t.met ? "MET " : "MISS"}  ${t.name}: ${typeof t.value === "number" ? (Math.abs(t.value) >= 100 ? t.value.toFixed(0) : t.value.toFixed(2)) : t.value}${t.note ? `\n          ${t.note}` : ""}`,
+    );
   return { table: lines.join("\n"), targets, rows };
 }

@@ -79,8 +79,14 @@ async function verifySessionTokenUncached(keys: ServiceKeys, token: string, issu
     what: "tree and principal ids read once per object instead of a SELECT per use",
     file: "durable-objects/session-tree.ts",
     edits: [
-      [`  private get treeId(): string {\n    return getMeta(this.sql, "tree")!;`, `  private __tree: string | null = null;\n  private get treeId(): string {\n    return (this.__tree ??= getMeta(this.sql, "tree")!);`],
-      [`  private get principal(): string {\n    return getMeta(this.sql, "principal")!;`, `  private __principal: string | null = null;\n  private get principal(): string {\n    return (this.__principal ??= getMeta(this.sql, "principal")!);`],
+      [
+        `  private get treeId(): string {\n    return getMeta(this.sql, "tree")!;`,
+        `  private __tree: string | null = null;\n  private get treeId(): string {\n    return (this.__tree ??= getMeta(this.sql, "tree")!);`,
+      ],
+      [
+        `  private get principal(): string {\n    return getMeta(this.sql, "principal")!;`,
+        `  private __principal: string | null = null;\n  private get principal(): string {\n    return (this.__principal ??= getMeta(this.sql, "principal")!);`,
+      ],
     ],
   },
 };

@@ -33,13 +33,23 @@ export function boundsFrom(o: BoundOptions): SessionBounds {
 
 /** The options that bound a session, shared by grant and delegate. */
 export function withBounds(cmd: Command, expiresRequired: boolean): Command {
-  const expires = new Option("--expires <when>", `end of the session: 30m, 2h, 1d or RFC 3339${expiresRequired ? "" : " (default: the parent's)"}`).argParser(
-    (v) => parseWhen(v, "--expires"),
+  const expires = new Option("--expires <when>", `end of the session: 30m, 2h, 1d or RFC 3339${expiresRequired ? "" : " (default: the parent's)"}`).argParser((v) =>
+    parseWhen(v, "--expires"),
   );
   if (expiresRequired) expires.makeOptionMandatory();
   return cmd
-    .option("--scope <scope>", "a scope, resource:action:target (repeatable), e.g. 'http:GET:api.example.com/*'", (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option("--budget <budget>", "ASSET:AMOUNT[/period] in minor units, period hour|day|week|month (repeatable), e.g. USD:5000/day", (v: string, prev: Budget[]) => [...prev, parseBudget(v)], [] as Budget[])
+    .option(
+      "--scope <scope>",
+      "a scope, resource:action:target (repeatable), e.g. 'http:GET:api.example.com/*'",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      "--budget <budget>",
+      "ASSET:AMOUNT[/period] in minor units, period hour|day|week|month (repeatable), e.g. USD:5000/day",
+      (v: string, prev: Budget[]) => [...prev, parseBudget(v)],
+      [] as Budget[],
+    )
     .option("--rate <rate>", "N/s, N/m, N/h or N/<seconds>s, e.g. 10/s", (v: string) => parseRate(v))
     .option("--calls <n>", "total number of calls", (v: string) => parseCount(v, "--calls"))
     .addOption(expires)

@@ -107,6 +107,10 @@ export function renderAnchors(anchors: Anchor[]): string {
   const rows = anchors.map((a) => [String(a.period), a.root, String(a.count ?? ""), String(a.status ?? ""), String(a.tx ?? "")]);
   const head = ["period", "root", "receipts", "status", "transaction"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [fmt(head), ...rows.map(fmt)].join("\n");
 }

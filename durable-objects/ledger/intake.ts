@@ -31,15 +31,7 @@ export function insertEntries(sql: SqlStorage, entries: LedgerEntry[], now: numb
   for (const e of entries) {
     const before = sql.exec("SELECT 1 FROM entries WHERE id = ?", e.id).toArray().length;
     if (before > 0) continue;
-    sql.exec(
-      "INSERT INTO entries (id, tree, principal, seq, leaf_hash, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-      e.id,
-      e.tree,
-      e.principal,
-      e.seq,
-      e.leaf_hash,
-      now,
-    );
+    sql.exec("INSERT INTO entries (id, tree, principal, seq, leaf_hash, received_at) VALUES (?, ?, ?, ?, ?, ?)", e.id, e.tree, e.principal, e.seq, e.leaf_hash, now);
     accepted++;
   }
   return accepted;

@@ -22,9 +22,7 @@ export function sealedBatches(sql: SqlStorage, shard: number, from: number, limi
 
 /** Where a receipt is: received, and once sealed its batch and inclusion path. */
 export function locate(sql: SqlStorage, shard: number, id: string): LedgerLocation | null {
-  const e = sql
-    .exec<{ received_at: number; batch: number | null; pos: number | null }>("SELECT received_at, batch, pos FROM entries WHERE id = ?", id)
-    .toArray()[0];
+  const e = sql.exec<{ received_at: number; batch: number | null; pos: number | null }>("SELECT received_at, batch, pos FROM entries WHERE id = ?", id).toArray()[0];
   if (!e) return null;
   if (e.batch === null || e.pos === null) return { shard, received_at: e.received_at, batch: null };
   const b = sql.exec<BatchRow>("SELECT * FROM batches WHERE idx = ?", e.batch).one();

@@ -46,7 +46,7 @@ export function sealOpen(sql: SqlStorage, now: number, size: number, onlyFull: b
     const root = hex(new MerkleTree(leaves).root);
     for (const leaf of leaves) log.append(leaf);
     const index = sql.exec<{ n: number }>("SELECT count(*) AS n FROM batches").one().n;
-    rows.forEach((r, pos) => sql.exec("UPDATE entries SET batch = ?, pos = ? WHERE n = ?", index, pos, r.n));
+    for (const [pos, r] of rows.entries()) sql.exec("UPDATE entries SET batch = ?, pos = ? WHERE n = ?", index, pos, r.n);
     const principals = [...new Set(rows.map((r) => r.principal))].sort();
     const row: BatchRow = {
       idx: index,

@@ -18,14 +18,7 @@ export function authenticate(sql: SqlStorage, proof: KeyProof): Outcome<Principa
 
 export function createApiKey(sql: SqlStorage, input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string }): Outcome<ApiKeyView> {
   const now = Date.now();
-  sql.exec(
-    "INSERT INTO api_keys (id, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?)",
-    input.keyId,
-    input.secretHash,
-    input.keyPrefix,
-    input.label,
-    now,
-  );
+  sql.exec("INSERT INTO api_keys (id, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?)", input.keyId, input.secretHash, input.keyPrefix, input.label, now);
   return ok(keyView(sql, input.keyId)!);
 }
 

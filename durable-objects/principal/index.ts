@@ -49,7 +49,11 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     return apiKeys.authenticate(this.sql, proof);
   }
 
-  createApiKey(proof: KeyProof, idem: Idempotency | null, input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string }): Promise<PrincipalResult<ApiKeyView>> {
+  createApiKey(
+    proof: KeyProof,
+    idem: Idempotency | null,
+    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string },
+  ): Promise<PrincipalResult<ApiKeyView>> {
     return this.authenticated(proof, idem, () => apiKeys.createApiKey(this.sql, input));
   }
 

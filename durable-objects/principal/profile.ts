@@ -42,13 +42,7 @@ export function createPrincipal(
     if (principalRow(sql)) return refused<PrincipalView>(problem("validation-failed", "the principal already exists"));
     const now = Date.now();
     sql.exec("INSERT INTO principal (id, name, max_session_seconds, created_at) VALUES (?, ?, ?, ?)", input.id, input.name, input.maxSessionSeconds, now);
-    sql.exec(
-      "INSERT INTO api_keys (id, hash, prefix, label, created_at) VALUES (?, ?, ?, 'first key', ?)",
-      input.keyId,
-      input.secretHash,
-      input.keyPrefix,
-      now,
-    );
+    sql.exec("INSERT INTO api_keys (id, hash, prefix, label, created_at) VALUES (?, ?, ?, 'first key', ?)", input.keyId, input.secretHash, input.keyPrefix, now);
     return ok(principalView(sql)!);
   });
 }

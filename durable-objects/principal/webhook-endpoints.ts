@@ -115,9 +115,9 @@ function checkInput(input: { url: string; events: readonly string[]; description
   if (typeof input.url !== "string" || input.url === "") errors.push({ field: "url", rule: "required", message: "url is required" });
   const events = [...new Set(input.events)];
   if (events.length === 0) {
-    errors.push({ field: "events", rule: "too_small", message: "events must name at least one event type, or be [\"*\"]" });
+    errors.push({ field: "events", rule: "too_small", message: 'events must name at least one event type, or be ["*"]' });
   } else if (events.includes("*") && events.length > 1) {
-    errors.push({ field: "events", rule: "wildcard_alone", message: "\"*\" must be the only entry in events" });
+    errors.push({ field: "events", rule: "wildcard_alone", message: '"*" must be the only entry in events' });
   } else {
     events.forEach((e, i) => {
       if (e !== "*" && !isEventType(e)) errors.push({ field: `events.${i}`, rule: "unknown_event_type", message: `unknown event type ${e}` });

@@ -32,7 +32,12 @@ export function migrateWebhooks(sql: SqlStorage): void {
     updated_at INTEGER NOT NULL
   )`);
   // Tables made before these columns existed.
-  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(webhook_deliveries)").toArray().map((c) => c.name));
+  const columns = new Set(
+    sql
+      .exec<{ name: string }>("PRAGMA table_info(webhook_deliveries)")
+      .toArray()
+      .map((c) => c.name),
+  );
   if (!columns.has("round_start")) sql.exec("ALTER TABLE webhook_deliveries ADD COLUMN round_start INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("dead_lettered_at")) sql.exec("ALTER TABLE webhook_deliveries ADD COLUMN dead_lettered_at INTEGER");
   sql.exec("CREATE INDEX IF NOT EXISTS webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint, seq)");

@@ -15,7 +15,18 @@ import * as endpoints from "./webhook-endpoints";
 import * as events from "./webhook-events";
 import { migrateWebhooks } from "./webhook-schema";
 export { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE };
-export type { Endpoint, EndpointInput, EndpointPatch, DeliveryStatus, DeliveryInput, AttemptInput, Attempt, Delivery, DeliveryPage, DeliveryJob } from "../../src/contract/webhooks";
+export type {
+  Endpoint,
+  EndpointInput,
+  EndpointPatch,
+  DeliveryStatus,
+  DeliveryInput,
+  AttemptInput,
+  Attempt,
+  Delivery,
+  DeliveryPage,
+  DeliveryJob,
+} from "../../src/contract/webhooks";
 export { PREVIOUS_SECRET_TTL_MS } from "./webhook-endpoints";
 export { EVENT_DEDUPE_TTL_MS } from "./webhook-events";
 

@@ -21,11 +21,7 @@ export function ownedSession(tree: Tree, principal: string, id: string): Session
 
 export function readableReceipt(tree: Tree, caller: ReceiptReader, id: string): Outcome<SignedReceipt> {
   const found = readReceipt(tree.sql, id);
-  const allowed =
-    found &&
-    ("principal" in caller
-      ? found.receipt.principal === caller.principal
-      : found.receipt.path.includes(caller.session));
+  const allowed = found && ("principal" in caller ? found.receipt.principal === caller.principal : found.receipt.path.includes(caller.session));
   if (!found || !allowed) return refused(problem("not-found", `no receipt ${id}`));
   return ok(found);
 }

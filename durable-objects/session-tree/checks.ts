@@ -14,8 +14,7 @@ import type { Tree } from "./tree";
 
 export function checkAction(tree: Tree, ctx: DecisionContext, scope: string, amount?: { asset: string; value: string }): Outcome<never> | null {
   const withScope = { scope };
-  if (!ctx.chain.every((s) => coveredByAny(s.scopes, scope)))
-    return deny(tree, ctx, "scope-denied", `scope ${scope} is not granted to this session`, withScope);
+  if (!ctx.chain.every((s) => coveredByAny(s.scopes, scope))) return deny(tree, ctx, "scope-denied", `scope ${scope} is not granted to this session`, withScope);
   const exhausted = ctx.chain.find((s) => s.limits.calls !== undefined && s.callsUsed >= s.limits.calls);
   if (exhausted)
     return deny(tree, ctx, "calls-exhausted", `session ${exhausted.id} has used all ${exhausted.limits.calls} calls`, {
@@ -24,7 +23,11 @@ export function checkAction(tree: Tree, ctx: DecisionContext, scope: string, amo
       limit: exhausted.limits.calls,
     });
   if (!amount) return null;
-  const chainCounters = readCounters(tree.sql, ctx.chain.map((s) => s.id), amount.asset);
+  const chainCounters = readCounters(
+    tree.sql,
+    ctx.chain.map((s) => s.id),
+    amount.asset,
+  );
   if (!chainCounters.some((c) => c.session === ctx.session.id))
     return refused(
       problem("validation-failed", `this session has no budget in ${amount.asset}`, {

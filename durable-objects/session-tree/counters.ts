@@ -20,7 +20,11 @@ export function countCall(sql: SqlStorage, chain: SessionRow[]): void {
 /** Applies `change` to every counter of `asset` up the chain (already checked), returning what was written. */
 export function applyToCounters(tree: Tree, ctx: DecisionContext, asset: string, change: (c: BudgetCounter) => BudgetCounter): StoredCounter[] {
   const written: StoredCounter[] = [];
-  for (const raw of readCounters(tree.sql, ctx.chain.map((s) => s.id), asset)) {
+  for (const raw of readCounters(
+    tree.sql,
+    ctx.chain.map((s) => s.id),
+    asset,
+  )) {
     const rolled = rollover(raw, ctx.now);
     const thresholds = rolled.windowStart === raw.windowStart ? raw.thresholds : [];
     const next: StoredCounter = { ...change(rolled), session: raw.session, thresholds };
@@ -64,11 +68,7 @@ export function budgetThresholdEvents(sql: SqlStorage, principal: string, c: Sto
  * Releases or captures a hold on the counters it reserved, only where a counter's window
  * is still the one the hold reserved in (an earlier window's reservation is already gone).
  */
-export function settleHoldCounters(
-  sql: SqlStorage,
-  hold: { asset: string; windows: string },
-  change: (c: BudgetCounter) => BudgetCounter,
-): void {
+export function settleHoldCounters(sql: SqlStorage, hold: { asset: string; windows: string }, change: (c: BudgetCounter) => BudgetCounter): void {
   const windows = JSON.parse(hold.windows) as { session: string; period: string; window_start: number | null }[];
   const sessions = [...new Set(windows.map((w) => w.session))];
   for (const c of readCounters(sql, sessions, hold.asset)) {

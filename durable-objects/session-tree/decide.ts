@@ -15,19 +15,12 @@ import { consumeRate, countRateRefusal } from "./rate";
 import { readChain, readSession } from "./store";
 import type { Tree } from "./tree";
 
-export function agentDecision<T>(
-  tree: Tree,
-  call: AgentCall,
-  opts: { liveness: boolean },
-  decide: (ctx: DecisionContext) => Outcome<T>,
-): AgentResult<T> {
+export function agentDecision<T>(tree: Tree, call: AgentCall, opts: { liveness: boolean }, decide: (ctx: DecisionContext) => Outcome<T>): AgentResult<T> {
   const { sql } = tree;
   const now = Date.now();
   const result = tree.transaction((): AgentResult<T> => {
     // A proof is good once, whatever happens next (invariant 5).
-    const fresh = sql
-      .exec("INSERT INTO jti (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING RETURNING 1", call.jti, call.jtiExpiresAt)
-      .toArray().length === 1;
+    const fresh = sql.exec("INSERT INTO jti (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING RETURNING 1", call.jti, call.jtiExpiresAt).toArray().length === 1;
     if (!fresh) {
       const detail = "this DPoP proof was already used";
       return { outcome: refused(problem("proof-replayed", detail, undefined, dpopChallenge("invalid_dpop_proof", detail))) };

@@ -50,8 +50,7 @@ export async function drainEvents(sql: SqlStorage, env: Env, now: number): Promi
   const stub = env.PRINCIPAL.get(env.PRINCIPAL.idFromName(principal));
   const outbox: Outbox<UnsentEvent> = {
     ...EVENT_OUTBOX,
-    unsent: (limit) =>
-      sql.exec<UnsentEvent>("SELECT id, payload FROM events WHERE sent = 0 ORDER BY created_at, rowid LIMIT ?", limit).toArray(),
+    unsent: (limit) => sql.exec<UnsentEvent>("SELECT id, payload FROM events WHERE sent = 0 ORDER BY created_at, rowid LIMIT ?", limit).toArray(),
     async send(rows) {
       await stub.ingestEvents(rows.map((r) => JSON.parse(r.payload) as unknown));
     },

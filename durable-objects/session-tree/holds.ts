@@ -114,12 +114,7 @@ export function voidHold(tree: Tree, ctx: DecisionContext, holdId: string): Outc
 }
 
 /** Holds past their expiry give their reservation back, with a receipt and an event (the alarm's part). */
-export function expireDueHolds(
-  sql: SqlStorage,
-  key: { kid: string; sign(message: Uint8Array): Uint8Array },
-  tree: { id: string; principal: string },
-  now: number,
-): void {
+export function expireDueHolds(sql: SqlStorage, key: { kid: string; sign(message: Uint8Array): Uint8Array }, tree: { id: string; principal: string }, now: number): void {
   const due = sql.exec<HoldRow>("SELECT * FROM holds WHERE status = 'open' AND expires_at <= ?", now).toArray();
   for (const h of due) {
     settleHoldCounters(sql, h, (c) => release(c, BigInt(h.amount)));
@@ -157,7 +152,12 @@ function openHold(sql: SqlStorage, ctx: DecisionContext, holdId: string): Outcom
   const row = sql.exec<HoldRow>("SELECT * FROM holds WHERE id = ?", holdId).toArray()[0];
   if (!row || row.session_id !== ctx.session.id) return refused(problem("not-found", `no hold ${holdId}`));
   if (row.status !== "open" || ctx.now >= row.expires_at)
-    return refused(problem("hold-closed", `hold ${holdId} is ${row.status === "open" ? "expired" : row.status}`, { hold: holdId, status: row.status === "open" ? "expired" : row.status }));
+    return refused(
+      problem("hold-closed", `hold ${holdId} is ${row.status === "open" ? "expired" : row.status}`, {
+        hold: holdId,
+        status: row.status === "open" ? "expired" : row.status,
+      }),
+    );
   return ok(row);
 }
 

@@ -7,16 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { SessionTreeRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
-import type {
-  AgentCall,
-  AgentResult,
-  AuthorizeInput,
-  ChildRequest,
-  Grant,
-  HoldInput,
-  HoldView,
-  NewSession,
-  } from "../../src/contract/session-tree";
+import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, Grant, HoldInput, HoldView, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import { serviceKeys } from "../../src/core/auth/service-keys";
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";
@@ -91,11 +82,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   }
 
   /** A session's receipts, oldest first (by the tree's sequence), cursor-paginated. */
-  listReceipts(
-    principal: string,
-    sessionId: string,
-    page: { limit: number; startingAfter?: string },
-  ): Outcome<{ data: SignedReceipt[]; has_more: boolean }> {
+  listReceipts(principal: string, sessionId: string, page: { limit: number; startingAfter?: string }): Outcome<{ data: SignedReceipt[]; has_more: boolean }> {
     return listSessionReceipts(this.tree, principal, sessionId, page);
   }
 

@@ -41,8 +41,7 @@ export function consumeRate(sql: SqlStorage, chain: SessionRow[], now: number): 
       ),
     };
   }
-  for (const d of decisions)
-    sql.exec("INSERT INTO rate (session_id, tat) VALUES (?, ?) ON CONFLICT DO UPDATE SET tat = excluded.tat", d.session.id, d.decision.tat);
+  for (const d of decisions) sql.exec("INSERT INTO rate (session_id, tat) VALUES (?, ?) ON CONFLICT DO UPDATE SET tat = excluded.tat", d.session.id, d.decision.tat);
   const t = tightest(decisions.map((d) => ({ limit: d.limit, decision: d.decision })))!;
   return { allowed: true, headers: rateLimitHeaders(t.limit, t.decision) };
 }

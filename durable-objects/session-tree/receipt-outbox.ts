@@ -87,10 +87,7 @@ export async function drainReceipts(sql: SqlStorage, env: Env, now: number, hook
   const ledger = ledgerStub(env, shard);
   const outbox: Outbox<UnshippedReceipt> = {
     ...RECEIPT_OUTBOX,
-    unsent: (limit) =>
-      sql
-        .exec<UnshippedReceipt>("SELECT id, seq, leaf_hash FROM receipts WHERE shipped = 0 ORDER BY seq LIMIT ?", limit)
-        .toArray(),
+    unsent: (limit) => sql.exec<UnshippedReceipt>("SELECT id, seq, leaf_hash FROM receipts WHERE shipped = 0 ORDER BY seq LIMIT ?", limit).toArray(),
     async send(rows) {
       const entries: LedgerEntry[] = rows.map((r) => ({ id: r.id, tree, principal, seq: r.seq, leaf_hash: r.leaf_hash }));
       await ledger.append(shard, entries);

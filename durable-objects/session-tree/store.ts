@@ -121,13 +121,7 @@ export function insertSession(sql: SqlStorage, s: SessionRow): void {
     s.createdAt,
   );
   for (const b of s.limits.budgets ?? []) {
-    sql.exec(
-      "INSERT INTO budgets (session_id, asset, period, limit_amount) VALUES (?, ?, ?, ?)",
-      s.id,
-      b.asset,
-      b.period ?? "life",
-      b.amount,
-    );
+    sql.exec("INSERT INTO budgets (session_id, asset, period, limit_amount) VALUES (?, ?, ?, ?)", s.id, b.asset, b.period ?? "life", b.amount);
   }
 }
 

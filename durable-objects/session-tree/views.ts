@@ -1,7 +1,7 @@
 /** How a session looks from outside: its status as of now (ancestors and the kill switch included) and its counters. */
 import { formatAmount } from "../../src/core/policy/amounts";
 import { rollover } from "../../src/core/policy/budgets";
-import { windowEnd, type Period } from "../../src/core/policy/periods";
+import { windowEnd } from "../../src/core/policy/periods";
 import { gcraPeek, type RateLimit } from "../../src/core/policy/rate";
 import { readTat } from "./rate";
 import { readChain, readCounters, type SessionRow, type StoredCounter } from "./store";
@@ -32,15 +32,7 @@ export function sessionView(
   now: number,
 ): SessionView {
   const status: SessionView["status"] =
-    s.status === "revoked" || ctx.revokedAncestor
-      ? "revoked"
-      : now >= s.expiresAt
-        ? "expired"
-        : ctx.frozen
-          ? "frozen"
-          : now < s.notBefore
-            ? "pending"
-            : "active";
+    s.status === "revoked" || ctx.revokedAncestor ? "revoked" : now >= s.expiresAt ? "expired" : ctx.frozen ? "frozen" : now < s.notBefore ? "pending" : "active";
   const calls = s.limits.calls;
   return {
     id: s.id,

@@ -22,7 +22,6 @@ import { anchorPublicClient, readAnchoredRoot, toPeriod, type AnchoredRoot } fro
 import type { AnchorClientConfig } from "../../src/core/settlement-config";
 export type { AnchorClientConfig } from "../../src/core/settlement-config";
 
-
 export interface Fees {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
@@ -110,10 +109,7 @@ export function createAnchorClient(config: AnchorClientConfig): AnchorClient {
   const blockNumber = (): Promise<bigint> => publicClient.getBlockNumber({ cacheTime: 0 });
 
   async function suggestFees(): Promise<Fees> {
-    const [block, tip] = await Promise.all([
-      publicClient.getBlock({ blockTag: "latest" }),
-      publicClient.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n),
-    ]);
+    const [block, tip] = await Promise.all([publicClient.getBlock({ blockTag: "latest" }), publicClient.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n)]);
     const base = block.baseFeePerGas ?? 0n;
     return { maxFeePerGas: base * 2n + tip, maxPriorityFeePerGas: tip };
   }

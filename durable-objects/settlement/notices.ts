@@ -28,9 +28,7 @@ export function notify(sql: SqlStorage, row: PeriodRow, type: EventType, key: st
 export async function sendNotices(state: SettlementState): Promise<boolean> {
   const { sql, env } = state;
   const rows = sql
-    .exec<{ principal: string; type: string; key: string; data: string }>(
-      "SELECT principal, type, key, data FROM notices WHERE sent = 0 ORDER BY created_at LIMIT 200",
-    )
+    .exec<{ principal: string; type: string; key: string; data: string }>("SELECT principal, type, key, data FROM notices WHERE sent = 0 ORDER BY created_at LIMIT 200")
     .toArray();
   let failed = false;
   for (const n of rows) {

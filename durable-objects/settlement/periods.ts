@@ -57,9 +57,8 @@ export async function openPeriod(state: SettlementState, contract: string): Prom
       contract,
       now,
     );
-    refs.forEach(([shard, index], position) =>
-      sql.exec("INSERT INTO batch_periods (shard, batch, period, position) VALUES (?, ?, ?, ?)", shard, index, period, position),
-    );
+    for (const [position, [shard, index]] of refs.entries())
+      sql.exec("INSERT INTO batch_periods (shard, batch, period, position) VALUES (?, ?, ?, ?)", shard, index, period, position);
     for (const [shard, next] of cursors)
       sql.exec("INSERT INTO cursors (shard, next_batch) VALUES (?, ?) ON CONFLICT DO UPDATE SET next_batch = excluded.next_batch", shard, next);
     setMeta(sql, "last_period", String(period));

@@ -20,14 +20,7 @@
  */
 import type { Hex } from "viem";
 import { hex } from "../../src/core/encoding";
-import {
-  AnchorRevertError,
-  BroadcastRefusedError,
-  bumpFees,
-  type AnchorClient,
-  type Fees,
-  type TxStatus,
-} from "./anchor-client";
+import { AnchorRevertError, BroadcastRefusedError, bumpFees, type AnchorClient, type Fees, type TxStatus } from "./anchor-client";
 import type { AnchoredRoot } from "../../src/core/receipts/anchor-read";
 
 export type AnchorStatus = "new" | "signed" | "sent" | "mined" | "anchored" | "conflict" | "failed";
@@ -134,9 +127,7 @@ export function decide(record: AnchorRecord, obs: Observation, opts: { confirmat
   if (!tx) return { kind: "wait", why: "transaction status unknown" };
   switch (tx.state) {
     case "pending":
-      return obs.now - (record.sentAt ?? obs.now) >= opts.replaceAfterMs
-        ? { kind: "sign", replace: true }
-        : { kind: "wait", why: "transaction pending" };
+      return obs.now - (record.sentAt ?? obs.now) >= opts.replaceAfterMs ? { kind: "sign", replace: true } : { kind: "wait", why: "transaction pending" };
     case "mined":
       return { kind: "wait", why: "transaction mined, root not visible yet" };
     case "reverted":
@@ -163,9 +154,7 @@ export async function observe(client: AnchorClient, record: AnchorRecord, now: n
 }
 
 async function findLanded(client: AnchorClient, record: AnchorRecord): Promise<Observation["landed"]> {
-  const candidates = [...new Set([record.tx, ...(record.hashes ?? []).slice().reverse(), record.hash])].filter(
-    (h): h is Hex => h !== undefined,
-  );
+  const candidates = [...new Set([record.tx, ...(record.hashes ?? []).slice().reverse(), record.hash])].filter((h): h is Hex => h !== undefined);
   for (const hash of candidates) {
     const status = await client.checkTransaction(hash);
     if (status.state === "mined") return { hash, block: status.block, confirmations: status.confirmations };
@@ -199,14 +188,7 @@ export async function settleStep(client: AnchorClient, record: AnchorRecord, opt
   }
 }
 
-async function act(
-  client: AnchorClient,
-  record: AnchorRecord,
-  d: Decision,
-  now: number,
-  options: SettleOptions,
-  pollMs: number,
-): Promise<StepResult> {
+async function act(client: AnchorClient, record: AnchorRecord, d: Decision, now: number, options: SettleOptions, pollMs: number): Promise<StepResult> {
   switch (d.kind) {
     case "anchored":
     case "confirming": {

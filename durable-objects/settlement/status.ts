@@ -16,7 +16,13 @@ export async function status(state: SettlementState, settings: AnchorSettings): 
   const row = openRow(sql);
   const record = row ? (JSON.parse(row.record) as AnchorRecord) : null;
   const shards = shardCount(sql, env);
-  const ledgers = await Promise.all(Array.from({ length: shards }, (_, s) => ledgerStub(env, s).stats(s).catch(() => null)));
+  const ledgers = await Promise.all(
+    Array.from({ length: shards }, (_, s) =>
+      ledgerStub(env, s)
+        .stats(s)
+        .catch(() => null),
+    ),
+  );
   return {
     object: "settlement_status",
     anchoring:

@@ -22,9 +22,7 @@ export function anchors(sql: SqlStorage, options: { limit?: number; startingAfte
 
 /** The period a sealed batch belongs to and its path there; null while no period has taken it. */
 export function batchInPeriod(state: SettlementState, shard: number, batch: number): BatchInPeriod | null {
-  const at = state.sql
-    .exec<{ period: number; position: number }>("SELECT period, position FROM batch_periods WHERE shard = ? AND batch = ?", shard, batch)
-    .toArray()[0];
+  const at = state.sql.exec<{ period: number; position: number }>("SELECT period, position FROM batch_periods WHERE shard = ? AND batch = ?", shard, batch).toArray()[0];
   if (!at) return null;
   const row = periodRow(state.sql, at.period)!;
   const tree = periodTreeOf(state.trees, row);

@@ -119,8 +119,7 @@ export class HttpClient {
         text = await response.text();
       } catch (error) {
         if (spec.signal?.aborted) throw spec.signal.reason ?? error;
-        if (attempt >= maxRetries)
-          throw new RemitNetworkError(`${spec.method} ${spec.path}: ${describe(error)}`, { cause: error, attempts: attempt + 1 });
+        if (attempt >= maxRetries) throw new RemitNetworkError(`${spec.method} ${spec.path}: ${describe(error)}`, { cause: error, attempts: attempt + 1 });
         await this.pause(spec, attempt, this.backoff(attempt), { error, ...(idempotencyKey ? { idempotencyKey } : {}) });
         continue;
       }
@@ -128,8 +127,7 @@ export class HttpClient {
       if (response.ok) return parseBody<T>(text, response);
 
       const problem = toProblem(text, response);
-      const retryable =
-        RETRY_STATUSES.has(response.status) || (response.status === 409 && problem.type.endsWith("/idempotency-in-flight"));
+      const retryable = RETRY_STATUSES.has(response.status) || (response.status === 409 && problem.type.endsWith("/idempotency-in-flight"));
       if (retryable && attempt < maxRetries) {
         const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
         const wait = retryAfter === undefined ? this.backoff(attempt) : Math.max(retryAfter * 1000, this.backoff(attempt));

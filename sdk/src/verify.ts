@@ -49,16 +49,11 @@ export async function verifyReceipt(
 }
 
 /** The inclusion proof and the contract, from a bare proof or a whole proof response. */
-function unpack(
-  proof: ReceiptProof | AnchoredProof | ReceiptProofResponse,
-  contract?: string,
-): { inclusion: ReceiptProof | null; contract?: string } {
+function unpack(proof: ReceiptProof | AnchoredProof | ReceiptProofResponse, contract?: string): { inclusion: ReceiptProof | null; contract?: string } {
   const inclusion: (ReceiptProof & { contract?: unknown }) | null =
     typeof (proof as ReceiptProof).leaf_index === "number" ? (proof as ReceiptProof) : ((proof as ReceiptProofResponse).proof ?? null);
   const anchor = (proof as Partial<ReceiptProofResponse>).anchor ?? null;
-  const found =
-    contract ??
-    (typeof inclusion?.contract === "string" ? inclusion.contract : typeof anchor?.contract === "string" ? anchor.contract : undefined);
+  const found = contract ?? (typeof inclusion?.contract === "string" ? inclusion.contract : typeof anchor?.contract === "string" ? anchor.contract : undefined);
   return { inclusion, ...(found ? { contract: found } : {}) };
 }
 

@@ -29,11 +29,7 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   revoke(principal: string, id: string): Outcome<Revocation>;
   setFrozen(frozen: boolean): void;
   receipt(caller: ReceiptCaller, id: string): Outcome<SignedReceipt>;
-  listReceipts(
-    principal: string,
-    sessionId: string,
-    page: { limit: number; startingAfter?: string },
-  ): Outcome<ReceiptPage>;
+  listReceipts(principal: string, sessionId: string, page: { limit: number; startingAfter?: string }): Outcome<ReceiptPage>;
   receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt>;
   receiptInOutbox(caller: ReceiptCaller, id: string): Outcome<ReceiptInOutbox>;
   receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox>;
@@ -63,11 +59,7 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>>;
   getTree(proof: KeyProof, id: string): Promise<PrincipalResult<SessionTreeView>>;
   revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<Revocation>>;
-  listReceipts(
-    proof: KeyProof,
-    sessionId: string,
-    page: { limit: number; startingAfter?: string },
-  ): Promise<PrincipalResult<ReceiptPage>>;
+  listReceipts(proof: KeyProof, sessionId: string, page: { limit: number; startingAfter?: string }): Promise<PrincipalResult<ReceiptPage>>;
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;
   receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>>;
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<FreezeResult>>;
@@ -75,17 +67,9 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
   getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;
   updateWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, id: string, patch: EndpointPatch): Promise<PrincipalResult<EndpointView>>;
-  deleteWebhookEndpoint(
-    proof: KeyProof,
-    idem: Idempotency | null,
-    id: string,
-  ): Promise<PrincipalResult<DeletedEndpoint>>;
+  deleteWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<DeletedEndpoint>>;
   rotateWebhookSecret(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<NewEndpointView>>;
-  listWebhookDeliveries(
-    proof: KeyProof,
-    endpointId: string,
-    options: { limit?: number; starting_after?: string },
-  ): Promise<PrincipalResult<DeliveryPage>>;
+  listWebhookDeliveries(proof: KeyProof, endpointId: string, options: { limit?: number; starting_after?: string }): Promise<PrincipalResult<DeliveryPage>>;
   redeliverWebhook(proof: KeyProof, idem: Idempotency | null, deliveryId: string): Promise<PrincipalResult<DeliveryView>>;
   /** From this principal's trees (their events outbox). Idempotent by event id. */
   ingestEvents(events: unknown[]): Promise<IngestResult>;
@@ -93,11 +77,7 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
    * An event of the principal's own (settlement notices): validated against the catalogue,
    * delivered once per (type, dedupeKey).
    */
-  emitEvent<T extends EventType>(
-    type: T,
-    data: EventData<T>,
-    dedupeKey?: string,
-  ): Promise<Outcome<{ event: string; deliveries: number; duplicate: boolean }>>;
+  emitEvent<T extends EventType>(type: T, data: EventData<T>, dedupeKey?: string): Promise<Outcome<{ event: string; deliveries: number; duplicate: boolean }>>;
   webhookJob(deliveryId: string, now?: number): DeliveryJob | null;
   recordWebhookAttempt(deliveryId: string, attempt: AttemptInput): Promise<DeliveryView | null>;
   webhookDeadLettered(deliveryId: string): DeliveryView | null;

@@ -2,12 +2,6 @@
 import type { AgentJwk } from "../core/auth/jwk";
 import type { Outcome } from "../core/errors";
 import type { Limits } from "../core/policy/attenuate";
-import type { SignedReceipt } from "../core/receipts/receipt";
-import type { ReceiptInOutbox } from "./settlement";
-import type { SessionView } from "./views";
-import type { Authorization, Grant, Revocation, SessionTreeView } from "./wire/session";
-import type { HoldView, SettledHold } from "./wire/holds";
-import type { ReceiptPage } from "./wire/receipts";
 
 export type { Grant } from "./wire/session";
 export type { HoldView } from "./wire/holds";
@@ -43,7 +37,6 @@ export interface NewSession {
 export type ChildRequest = Omit<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth"> &
   Partial<Pick<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth">>;
 
-
 export interface AuthorizeInput {
   scope: string;
   amount?: { asset: string; value: string };
@@ -56,7 +49,5 @@ export interface HoldInput {
   expiresInSeconds?: number;
 }
 
-
 /** Who asks for a receipt: its principal, or an agent whose session is in the tree. */
 export type ReceiptCaller = { principal: string } | { session: string };
-

@@ -1,6 +1,6 @@
 /** What crosses the ledger, settlement and proof boundaries: entries, batches, anchors, runs. */
 import type { SignedReceipt } from "../core/receipts/receipt";
-import type { AnchorList, AnchorView, RunTrigger, SettlementRun, SettlementStatus, ShardStats } from "./wire/settlement";
+import type { AnchorView } from "./wire/settlement";
 
 export type { AnchorView, AnchorViewStatus, RunAction, RunTrigger, SettlementRun, SettlementStatus, ShardStats } from "./wire/settlement";
 
@@ -67,4 +67,3 @@ export interface BatchInPeriod {
   /** hex without 0x, like the other hashes of a proof */
   period_root: string;
 }
-

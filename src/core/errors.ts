@@ -53,12 +53,7 @@ export class RemitError extends Error {
   }
 }
 
-export function problem(
-  name: ProblemName,
-  detail: string,
-  extra?: Record<string, ProblemValue>,
-  headers?: Record<string, string>,
-): Problem {
+export function problem(name: ProblemName, detail: string, extra?: Record<string, ProblemValue>, headers?: Record<string, string>): Problem {
   return { name, detail, ...(extra ? { extra } : {}), ...(headers ? { headers } : {}) };
 }
 
@@ -76,9 +71,7 @@ export interface FieldError {
 }
 
 export function validationFailed(errors: FieldError[], detail?: string): never {
-  throw new RemitError(
-    problem("validation-failed", detail ?? errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors }),
-  );
+  throw new RemitError(problem("validation-failed", detail ?? errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors }));
 }
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";

@@ -19,7 +19,6 @@ export interface AppVariables {
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
 
-
 export function dpopWindowSeconds(env: Env): number {
   const n = Number(env.DPOP_IAT_WINDOW_SECONDS ?? "60");
   return Number.isFinite(n) && n > 0 ? n : 60;

@@ -7,8 +7,7 @@
 import type { MiddlewareHandler } from "hono";
 
 /** The policy of an HTML page that declares none of its own: inert markup, nothing loaded. */
-export const STRICT_PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const STRICT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();

@@ -47,14 +47,11 @@ export function fieldErrors(issues: readonly z.core.$ZodIssue[], root: string): 
   for (const issue of issues) {
     const base = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys)
-        out.push({ field: base ? `${base}.${key}` : key, rule: "unknown_field", message: `${key} is not a known field` });
+      for (const key of issue.keys) out.push({ field: base ? `${base}.${key}` : key, rule: "unknown_field", message: `${key} is not a known field` });
       continue;
     }
     const params = (issue as { params?: { rule?: string } }).params;
-    const rule =
-      params?.rule ??
-      (issue.code === "invalid_format" ? `format_${(issue as { format?: string }).format ?? "string"}` : issue.code);
+    const rule = params?.rule ?? (issue.code === "invalid_format" ? `format_${(issue as { format?: string }).format ?? "string"}` : issue.code);
     out.push({ field: base || root, rule, message: issue.message });
   }
   return out;
@@ -74,16 +71,12 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
     return;
   }
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i.test(type))
-    throw new RemitError(problem("unsupported-media-type", "send the body as application/json"));
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES)
-    throw new RemitError(problem("payload-too-large", `bodies are at most ${MAX_BODY_BYTES} bytes`));
+  if (!/^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i.test(type)) throw new RemitError(problem("unsupported-media-type", "send the body as application/json"));
+  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) throw new RemitError(problem("payload-too-large", `bodies are at most ${MAX_BODY_BYTES} bytes`));
   try {
     JSON.parse(text);
   } catch {
-    throw new RemitError(
-      problem("validation-failed", "the body is not valid JSON", { errors: [{ field: "body", rule: "json_syntax", message: "is not valid JSON" }] }),
-    );
+    throw new RemitError(problem("validation-failed", "the body is not valid JSON", { errors: [{ field: "body", rule: "json_syntax", message: "is not valid JSON" }] }));
   }
   await next();
 });

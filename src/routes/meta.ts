@@ -45,8 +45,8 @@ meta.get("/problems/:name", (c) => {
   if (!Object.hasOwn(PROBLEMS, name)) return c.notFound();
   const known = PROBLEMS[name];
   const help = PROBLEM_HELP[name] ?? known.title + ".";
-  const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
   return c.html(
-    `<!doctype html><meta charset="utf-8"><title>${escape(name)}</title><h1>${escape(known.title)}</h1><p><code>${escape(name)}</code> — HTTP ${known.status}</p><p>${escape(help)}</p>`,
+    `<!doctype html><meta charset="utf-8"><title>${escapeHtml(name)}</title><h1>${escapeHtml(known.title)}</h1><p><code>${escapeHtml(name)}</code> — HTTP ${known.status}</p><p>${escapeHtml(help)}</p>`,
   );
 });

@@ -80,9 +80,7 @@ const listKeys = createRoute({
   responses: { 200: json(ApiKeyList, "The keys"), ...problems("unauthenticated") },
 });
 
-principals.openapi(listKeys, async (c) =>
-  respond(c, await principalOf(c.env, c.var.principalId).listApiKeys(c.var.keyProof), 200, (data) => ({ data })),
-);
+principals.openapi(listKeys, async (c) => respond(c, await principalOf(c.env, c.var.principalId).listApiKeys(c.var.keyProof), 200, (data) => ({ data })));
 
 const revokeKey = createRoute({
   method: "delete",
@@ -111,7 +109,5 @@ for (const frozen of [true, false]) {
     request: { headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
     responses: { 200: json(FreezeResult, "The principal and how many trees were reached"), ...problems("unauthenticated") },
   });
-  principals.openapi(route, async (c) =>
-    respond(c, await principalOf(c.env, c.var.principalId).setFrozen(c.var.keyProof, await idempotencyOf(c), frozen), 200),
-  );
+  principals.openapi(route, async (c) => respond(c, await principalOf(c.env, c.var.principalId).setFrozen(c.var.keyProof, await idempotencyOf(c), frozen), 200));
 }

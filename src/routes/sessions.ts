@@ -107,7 +107,10 @@ const listReceipts = createRoute({
     params: IdParam("ses"),
     query: z.object({
       limit: z.coerce.number().int().min(1).max(100).default(20),
-      starting_after: z.string().regex(/^rcp_[0-9a-z]{26}$/, { message: "must be a rcp_ id" }).optional(),
+      starting_after: z
+        .string()
+        .regex(/^rcp_[0-9a-z]{26}$/, { message: "must be a rcp_ id" })
+        .optional(),
     }),
   },
   responses: { 200: json(ReceiptPage, "One page of receipts, oldest first"), ...problems(...AUTH_PROBLEMS, "not-found") },

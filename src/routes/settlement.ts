@@ -50,7 +50,13 @@ const PeriodParam = z.object({
 });
 
 const AnchorsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).optional().openapi({ param: { name: "limit", in: "query" }, description: "Default 20" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ param: { name: "limit", in: "query" }, description: "Default 20" }),
   starting_after: z.coerce
     .number()
     .int()

@@ -23,11 +23,9 @@ const Events = z
   .min(1)
   .max(EVENT_TYPES.length)
   .superRefine((events, ctx) => {
-    if (events.includes("*") && events.length > 1)
-      ctx.addIssue({ code: "custom", message: '"*" must be the only entry', params: { rule: "wildcard_alone" } });
+    if (events.includes("*") && events.length > 1) ctx.addIssue({ code: "custom", message: '"*" must be the only entry', params: { rule: "wildcard_alone" } });
     events.forEach((e, i) => {
-      if (e !== "*" && !isEventType(e))
-        ctx.addIssue({ code: "custom", path: [i], message: `unknown event type ${e}`, params: { rule: "unknown_event_type" } });
+      if (e !== "*" && !isEventType(e)) ctx.addIssue({ code: "custom", path: [i], message: `unknown event type ${e}`, params: { rule: "unknown_event_type" } });
     });
   })
   .openapi("WebhookEventTypes", {
@@ -40,9 +38,7 @@ const Url = z.string().min(1).max(MAX_URL_LENGTH).openapi({
   example: "https://hooks.example.com/remit",
 });
 
-const EndpointRequest = z
-  .strictObject({ url: Url, events: Events, description: z.string().max(MAX_DESCRIPTION_LENGTH).optional() })
-  .openapi("WebhookEndpointRequest");
+const EndpointRequest = z.strictObject({ url: Url, events: Events, description: z.string().max(MAX_DESCRIPTION_LENGTH).optional() }).openapi("WebhookEndpointRequest");
 
 const EndpointPatch = z
   .strictObject({
@@ -113,9 +109,7 @@ const list = createRoute({
   responses: { 200: json(EndpointList, "The endpoints"), ...problems("unauthenticated") },
 });
 
-webhooks.openapi(list, async (c) =>
-  respond(c, await principalOf(c.env, c.var.principalId).listWebhookEndpoints(c.var.keyProof), 200, (data) => ({ data })),
-);
+webhooks.openapi(list, async (c) => respond(c, await principalOf(c.env, c.var.principalId).listWebhookEndpoints(c.var.keyProof), 200, (data) => ({ data })));
 
 const get = createRoute({
   method: "get",

@@ -130,7 +130,10 @@ describe("SDK plumbing", () => {
     const seen: { key: string | null; n: number }[] = [];
     const answers = [
       new Response("oops", { status: 502 }),
-      new Response(JSON.stringify({ type: "x/problems/rate-limited", title: "Too many requests", status: 429, detail: "" }), { status: 429, headers: { "retry-after": "0" } }),
+      new Response(JSON.stringify({ type: "x/problems/rate-limited", title: "Too many requests", status: 429, detail: "" }), {
+        status: 429,
+        headers: { "retry-after": "0" },
+      }),
       new Response(JSON.stringify({ ok: 1 }), { status: 200 }),
     ];
     const client = new HttpClient({
@@ -163,7 +166,8 @@ describe("SDK plumbing", () => {
     const client = new HttpClient({
       baseUrl: "http://remit.test",
       maxRetryDelayMs: 1_000,
-      fetch: async () => new Response(JSON.stringify({ type: "x/problems/rate-limited", title: "t", status: 429, detail: "" }), { status: 429, headers: { "retry-after": "30" } }),
+      fetch: async () =>
+        new Response(JSON.stringify({ type: "x/problems/rate-limited", title: "t", status: 429, detail: "" }), { status: 429, headers: { "retry-after": "30" } }),
     });
     expect(await client.request({ method: "GET", path: "/v1/session" }).catch((e: unknown) => e)).toBeInstanceOf(RateLimitedError);
 

@@ -57,7 +57,7 @@ function remit(args: string[], env: Record<string, string> = {}): Promise<Run> {
     child.stderr.on("data", (c) => (stderr += String(c)));
     child.on("error", reject);
     child.on("close", (code) => {
-      let json: unknown = undefined;
+      let json: unknown;
       try {
         json = JSON.parse(stdout);
       } catch {

@@ -72,7 +72,11 @@ async function refusal(promise: Promise<unknown>): Promise<RemitError> {
 describe("agent flow", () => {
   it("grant → authorize → delegate → child authorizes → introspect → hold → revoke → child refused", async () => {
     const p = await principal();
-    const { session: root, token, agent } = await p.grant({
+    const {
+      session: root,
+      token,
+      agent,
+    } = await p.grant({
       agentKey: generateAgentKey(),
       scopes: [SCOPE],
       expiresIn: 3600,

@@ -46,7 +46,7 @@ const VARS = { ANCHOR_REPLACE_AFTER_SECONDS: "2" };
 let chain: Chain;
 let persistDir: string;
 let worker: TestStack | null = null;
-let spenders: Spender[] = [];
+const spenders: Spender[] = [];
 /** Every receipt created (and acknowledged) in this file, and who may read it. */
 const created: { id: string; apiKey: string }[] = [];
 /** Requests cut off by a kill: each may have committed a receipt its client never heard of. */
@@ -74,7 +74,12 @@ async function spend(n: number) {
 }
 
 async function sealedAll() {
-  return until("every receipt received and sealed", () => ledgerTotals(w()), (t) => t.received === created.length + unacknowledged && t.open === 0, 60_000);
+  return until(
+    "every receipt received and sealed",
+    () => ledgerTotals(w()),
+    (t) => t.received === created.length + unacknowledged && t.open === 0,
+    60_000,
+  );
 }
 
 async function anchoredEvents(period?: number) {
@@ -228,9 +233,7 @@ describe("settlement survives restarts and chain trouble", () => {
     const s2 = (await settlementStatus(w())).current;
     expect(s2.hashes).toHaveLength(2);
     expect(s2.nonce).toBe(s1.nonce);
-    const txs = await Promise.all(
-      (s2.hashes as Hex[]).map((h) => rpc<{ maxFeePerGas: string } | null>(chain.rpcUrl, "eth_getTransactionByHash", [h])),
-    );
+    const txs = await Promise.all((s2.hashes as Hex[]).map((h) => rpc<{ maxFeePerGas: string } | null>(chain.rpcUrl, "eth_getTransactionByHash", [h])));
     expect(txs[1]).not.toBeNull();
     expect(BigInt(txs[1]!.maxFeePerGas)).toBeGreaterThan(BigInt(txs[0]?.maxFeePerGas ?? "0"));
     await rpc(chain.rpcUrl, "evm_mine");
@@ -247,7 +250,10 @@ describe("settlement survives restarts and chain trouble", () => {
       spenders.map(async (s, k) => {
         for (let i = 0; !stop; i++) {
           try {
-            const r = await agentRequest(w().url, s, "POST", "/v1/authorize", { scope: "http:GET:api.example.com/x", amount: { asset: "USD", value: String(1 + k + i) } });
+            const r = await agentRequest(w().url, s, "POST", "/v1/authorize", {
+              scope: "http:GET:api.example.com/x",
+              amount: { asset: "USD", value: String(1 + k + i) },
+            });
             if (r.status !== 200) return;
             created.push({ id: r.json.receipt.receipt.id, apiKey: s.apiKey });
             acknowledged++;
@@ -257,7 +263,13 @@ describe("settlement survives restarts and chain trouble", () => {
         }
       }),
     );
-    await until("a burst under way", async () => acknowledged, (n) => n >= 30, 30_000, 20);
+    await until(
+      "a burst under way",
+      async () => acknowledged,
+      (n) => n >= 30,
+      30_000,
+      20,
+    );
     const url = w().url;
     const dying = w().stop(); // SIGTERM to wrangler's process group, mid-flight
     worker = null;
@@ -315,16 +327,16 @@ describe("settlement survives restarts and chain trouble", () => {
     expect(total - created.length).toBeGreaterThanOrEqual(0);
     expect(total - created.length).toBeLessThanOrEqual(inFlightAtKill);
     const events = await anchoredEvents();
-    expect(events.map((e) => Number(e.args.period)).sort((a, b) => a - b)).toEqual(anchors.map((a: { period: number }) => a.period).sort((a: number, b: number) => a - b));
+    expect(events.map((e) => Number(e.args.period)).sort((a, b) => a - b)).toEqual(
+      anchors.map((a: { period: number }) => a.period).sort((a: number, b: number) => a - b),
+    );
     expect(await minedNonce(chain, OWNER)).toBe(1 + anchors.length); // the deployment, then one per period
 
     const jwks = (await http(w().url, "GET", "/.well-known/jwks.json")).json as Jwks;
     const proofs = await pool(created, 8, (r) => proofOf(w().url, r.apiKey, r.id));
     const places = new Set(proofs.map((p) => `${p.proof?.period}/${p.proof?.batch_index}/${p.proof?.leaf_index}`));
     expect(places.size).toBe(created.length);
-    const results = await pool(proofs, 8, (p) =>
-      verifyReceiptOffline({ signed: p.receipt, proof: p.proof, jwks, rpcUrl: chain.rpcUrl, contract: p.proof.contract }),
-    );
+    const results = await pool(proofs, 8, (p) => verifyReceiptOffline({ signed: p.receipt, proof: p.proof, jwks, rpcUrl: chain.rpcUrl, contract: p.proof.contract }));
     expect(results.filter((r) => !r.ok)).toEqual([]);
     console.log(
       `[settlement faults] ${created.length} receipts over ${anchors.length} periods, one landed transaction each: ` +

@@ -62,7 +62,11 @@ describe("settlement end to end", () => {
     expect(new Set(receipts.map((r) => r.id)).size).toBe(SPENDS);
 
     // The outboxes drain and the shards seal by time (LEDGER_BATCH_SECONDS=1) with nobody asking.
-    const totals = await until("every receipt in a sealed batch", () => ledgerTotals(stack), (t) => t.received === SPENDS && t.open === 0);
+    const totals = await until(
+      "every receipt in a sealed batch",
+      () => ledgerTotals(stack),
+      (t) => t.received === SPENDS && t.open === 0,
+    );
     expect(totals.batches).toBeGreaterThanOrEqual(shards.size);
     const nonceBefore = await minedNonce(chain, OWNER);
 
@@ -90,7 +94,11 @@ describe("settlement end to end", () => {
     const failures = results.map((r, i) => ({ r, id: receipts[i]!.id })).filter(({ r }) => !r.ok);
     expect(failures, JSON.stringify(failures.slice(0, 3))).toEqual([]);
     for (const p of proofs) {
-      expect(p).toMatchObject({ status: "anchored", stage: "anchored", proof: { period: 1, contract: chain.contract, chain_id: chain.chainId, tx_hash: anchor.tx, block_number: Number(tx.blockNumber) } });
+      expect(p).toMatchObject({
+        status: "anchored",
+        stage: "anchored",
+        proof: { period: 1, contract: chain.contract, chain_id: chain.chainId, tx_hash: anchor.tx, block_number: Number(tx.blockNumber) },
+      });
     }
     // Each receipt is in exactly one batch position of the period: no duplicates, none missing.
     const positions = new Set(proofs.map((p) => `${p.proof.batch_index}/${p.proof.leaf_index}`));
@@ -117,7 +125,13 @@ describe("settlement end to end", () => {
     const path = [...p0.proof.batch_path];
     if (path.length > 0) {
       path[0] = (path[0][0] === "0" ? "1" : "0") + path[0].slice(1);
-      const badProof = await verifyReceiptOffline({ signed: p0.receipt, proof: { ...p0.proof, batch_path: path }, jwks, rpcUrl: chain.rpcUrl, contract: p0.proof.contract });
+      const badProof = await verifyReceiptOffline({
+        signed: p0.receipt,
+        proof: { ...p0.proof, batch_path: path },
+        jwks,
+        rpcUrl: chain.rpcUrl,
+        contract: p0.proof.contract,
+      });
       expect(badProof).toMatchObject({ ok: false, checks: { batch: false } });
     }
 
@@ -135,7 +149,11 @@ describe("settlement end to end", () => {
     const p = await stack.createPrincipal("Cron");
     const s = await grantTree(stack.url, p);
     const receipts = await spendMany(stack.url, [s], 40, 4);
-    await until("sealed", () => ledgerTotals(stack), (t) => t.received === SPENDS + 40 && t.open === 0);
+    await until(
+      "sealed",
+      () => ledgerTotals(stack),
+      (t) => t.received === SPENDS + 40 && t.open === 0,
+    );
     const fired = await fetch(`${stack.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/5 * * * *")}`);
     await fired.text();
     expect(fired.status).toBe(200);

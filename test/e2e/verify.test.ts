@@ -16,7 +16,17 @@ import { MerkleTree } from "../../src/core/receipts/merkle";
 import { periodTree, receiptProof } from "../../src/core/receipts/period";
 import { receiptLeaf } from "../../src/core/receipts/receipt";
 import { fs, os, path } from "../../cli/src/node";
-import { generateAgentKey, RemitOperator, RemitPrincipal, verifyReceipt, type AnchoredProof, type Jwks, type ReceiptProof, type ReceiptProofResponse, type SignedReceipt } from "@remit/sdk";
+import {
+  generateAgentKey,
+  RemitOperator,
+  RemitPrincipal,
+  verifyReceipt,
+  type AnchoredProof,
+  type Jwks,
+  type ReceiptProof,
+  type ReceiptProofResponse,
+  type SignedReceipt,
+} from "@remit/sdk";
 import { useStack } from "../support/stack";
 
 interface HttpModule {
@@ -92,8 +102,7 @@ beforeAll(async () => {
     limits: { budgets: [{ asset: "USD", amount: "1000" }] },
   });
   signed = [];
-  for (const value of ["100", "200", "300"])
-    signed.push((await agent!.authorize("http:GET:api.example.com/v1/x", { amount: { asset: "USD", value } })).receipt);
+  for (const value of ["100", "200", "300"]) signed.push((await agent!.authorize("http:GET:api.example.com/v1/x", { amount: { asset: "USD", value } })).receipt);
   // One batch of three receipts, alone in its period.
   const batch = new MerkleTree(signed.map((s) => receiptLeaf(s.bytes)));
   const period = periodTree([batch.root]);
@@ -164,7 +173,14 @@ describe("remit receipt verify", () => {
           const chain = stack().chain!;
           const body =
             i === 1
-              ? { object: "receipt_proof", id: m[1], status: "anchored", stage: "anchored", receipt: signed[1], proof: { ...proof, contract: chain.contract, chain_id: chain.chainId, tx_hash: "0x", block_number: 1 } }
+              ? {
+                  object: "receipt_proof",
+                  id: m[1],
+                  status: "anchored",
+                  stage: "anchored",
+                  receipt: signed[1],
+                  proof: { ...proof, contract: chain.contract, chain_id: chain.chainId, tx_hash: "0x", block_number: 1 },
+                }
               : { object: "receipt_proof", id: m[1], status: "pending", stage: "sealed", receipt: signed[i ?? 0], proof: null, anchor: null };
           res.writeHead(200, { "content-type": "application/json" });
           res.end(JSON.stringify(body));

@@ -19,9 +19,7 @@ async function receiptsOf(apiKey: string, sessionId: string) {
 
 /** What the receipts say was spent by a session: authorizations and captures. */
 function spentByReceipts(receipts: any[]): bigint {
-  return receipts
-    .filter((r) => r.receipt.kind === "authorize" || r.receipt.kind === "capture")
-    .reduce((sum, r) => sum + BigInt(r.receipt.amount ?? "0"), 0n);
+  return receipts.filter((r) => r.receipt.kind === "authorize" || r.receipt.kind === "capture").reduce((sum, r) => sum + BigInt(r.receipt.amount ?? "0"), 0n);
 }
 
 async function counters(apiKey: string, a: Agent) {

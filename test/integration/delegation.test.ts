@@ -6,7 +6,14 @@ const ROOT = {
   scopes: ["http:GET:api.example.com/*", "llm:invoke:gpt-*"],
   expires_at: inHours(2),
   max_depth: 3,
-  limits: { calls: 100, rate: { requests: 50, per_seconds: 1 }, budgets: [{ asset: "USD", amount: "10000" }, { asset: "USD", amount: "2000", period: "day" }] },
+  limits: {
+    calls: 100,
+    rate: { requests: 50, per_seconds: 1 },
+    budgets: [
+      { asset: "USD", amount: "10000" },
+      { asset: "USD", amount: "2000", period: "day" },
+    ],
+  },
 };
 
 async function root() {
@@ -51,7 +58,11 @@ describe("delegation: error — anything wider is refused, never clamped", () =>
     ["a faster rate", { scopes: ROOT.scopes, limits: { ...ROOT.limits, rate: { requests: 100, per_seconds: 1 } } }, "limits.rate"],
     ["a larger budget", { scopes: ROOT.scopes, limits: { ...ROOT.limits, budgets: [{ asset: "USD", amount: "10001" }, ROOT.limits.budgets[1]] } }, "limits.budgets"],
     ["a missing period budget", { scopes: ROOT.scopes, limits: { ...ROOT.limits, budgets: [ROOT.limits.budgets[0]] } }, "limits.budgets"],
-    ["an asset the parent has no budget in", { scopes: ROOT.scopes, limits: { ...ROOT.limits, budgets: [...ROOT.limits.budgets, { asset: "EUR", amount: "1" }] } }, "limits.budgets.2.asset"],
+    [
+      "an asset the parent has no budget in",
+      { scopes: ROOT.scopes, limits: { ...ROOT.limits, budgets: [...ROOT.limits.budgets, { asset: "EUR", amount: "1" }] } },
+      "limits.budgets.2.asset",
+    ],
     ["an equal max_depth", { scopes: ROOT.scopes, max_depth: 3 }, "max_depth"],
   ];
   for (const [name, body, field] of widenings) {
@@ -125,7 +136,9 @@ describe("revocation: security", () => {
     const { p, root: r } = await root();
     const leaf = await delegate(r, {});
     await call("POST", `/v1/sessions/${r.session.id}/revoke`, { headers: { authorization: `Bearer ${p.apiKey}` } });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => agentCall(i % 2 ? r : leaf, "POST", "/v1/authorize", { scope: "http:GET:api.example.com/x" })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => agentCall(i % 2 ? r : leaf, "POST", "/v1/authorize", { scope: "http:GET:api.example.com/x" })),
+    );
     expect(results.every((x) => x.status === 401)).toBe(true);
   });
 });

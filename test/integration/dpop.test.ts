@@ -64,27 +64,44 @@ describe("DPoP proofs: security", () => {
     ["a stale iat", async () => ({ iat: Math.floor(Date.now() / 1000) - 120 })],
     ["an iat in the future", async () => ({ iat: Math.floor(Date.now() / 1000) + 120 })],
     ["a proof signed by another key", async () => ({ signer: generateAgentKey() })],
-    ["alg none", async (a) => ({ proof: `${b64urlEncode(utf8(JSON.stringify({ typ: "dpop+jwt", alg: "none", jwk: a.key.publicJwk })))}.${b64urlEncode(utf8(JSON.stringify(await goodPayload(a))))}.` })],
+    [
+      "alg none",
+      async (a) => ({
+        proof: `${b64urlEncode(utf8(JSON.stringify({ typ: "dpop+jwt", alg: "none", jwk: a.key.publicJwk })))}.${b64urlEncode(utf8(JSON.stringify(await goodPayload(a))))}.`,
+      }),
+    ],
     ["alg HS256", async (a) => ({ proof: forge(a.key, { typ: "dpop+jwt", alg: "HS256", jwk: a.key.publicJwk }, await goodPayload(a)) })],
     ["alg ES256", async (a) => ({ proof: forge(a.key, { typ: "dpop+jwt", alg: "ES256", jwk: a.key.publicJwk }, await goodPayload(a)) })],
     ["the wrong typ", async (a) => ({ proof: forge(a.key, { typ: "JWT", alg: "EdDSA", jwk: a.key.publicJwk }, await goodPayload(a)) })],
     ["private key material in the header jwk", async (a) => ({ proof: forge(a.key, { typ: "dpop+jwt", alg: "EdDSA", jwk: a.key.privateJwk }, await goodPayload(a)) })],
-    ["a header jwk that is not the bound key", async (a) => {
-      const other = generateAgentKey();
-      return { proof: forge(other, { typ: "dpop+jwt", alg: "EdDSA", jwk: other.publicJwk }, await goodPayload(a)) };
-    }],
-    ["a token hash mismatch", async (a) => ({ proof: forge(a.key, { typ: "dpop+jwt", alg: "EdDSA", jwk: a.key.publicJwk }, await goodPayload(a, { ath: await ath("another token") })) })],
+    [
+      "a header jwk that is not the bound key",
+      async (a) => {
+        const other = generateAgentKey();
+        return { proof: forge(other, { typ: "dpop+jwt", alg: "EdDSA", jwk: other.publicJwk }, await goodPayload(a)) };
+      },
+    ],
+    [
+      "a token hash mismatch",
+      async (a) => ({ proof: forge(a.key, { typ: "dpop+jwt", alg: "EdDSA", jwk: a.key.publicJwk }, await goodPayload(a, { ath: await ath("another token") })) }),
+    ],
     ["a missing ath", async (a) => ({ proof: forge(a.key, { typ: "dpop+jwt", alg: "EdDSA", jwk: a.key.publicJwk }, { ...(await goodPayload(a)), ath: undefined }) })],
     ["a missing jti", async (a) => ({ proof: forge(a.key, { typ: "dpop+jwt", alg: "EdDSA", jwk: a.key.publicJwk }, { ...(await goodPayload(a)), jti: undefined }) })],
-    ["a tampered signature", async (a) => {
-      const p = createProof(a.key, { method: "POST", url: `${BASE}/v1/authorize`, accessToken: a.token });
-      return { proof: p.slice(0, -4) + (p.endsWith("AAAA") ? "BBBB" : "AAAA") };
-    }],
+    [
+      "a tampered signature",
+      async (a) => {
+        const p = createProof(a.key, { method: "POST", url: `${BASE}/v1/authorize`, accessToken: a.token });
+        return { proof: p.slice(0, -4) + (p.endsWith("AAAA") ? "BBBB" : "AAAA") };
+      },
+    ],
     ["a proof that is not a JWS", async () => ({ proof: "not-a-proof" })],
-    ["two DPoP headers", async (a) => {
-      const p = createProof(a.key, { method: "POST", url: `${BASE}/v1/authorize`, accessToken: a.token });
-      return { proof: `${p}, ${p}` };
-    }],
+    [
+      "two DPoP headers",
+      async (a) => {
+        const p = createProof(a.key, { method: "POST", url: `${BASE}/v1/authorize`, accessToken: a.token });
+        return { proof: `${p}, ${p}` };
+      },
+    ],
   ];
 
   for (const [name, attack] of cases) {

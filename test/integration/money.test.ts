@@ -31,7 +31,11 @@ describe("budgets: happy", () => {
     const { p, root, middle, leaf } = await chain({ root: "1000", middle: "800", leaf: "500" });
     const r = await spend(leaf, "120");
     expect(r.status, r.text).toBe(200);
-    for (const [a, limit] of [[root, "1000"], [middle, "800"], [leaf, "500"]] as const) {
+    for (const [a, limit] of [
+      [root, "1000"],
+      [middle, "800"],
+      [leaf, "500"],
+    ] as const) {
       expect(await usd(p, a)).toMatchObject({ limit, spent: "120", held: "0" });
     }
     expect(r.json.receipt.receipt).toMatchObject({ kind: "authorize", amount: "120", asset: "USD", session: leaf.session.id });
@@ -49,7 +53,14 @@ describe("budgets: happy", () => {
 
   it("checks every period of an asset: the day budget binds before the lifetime one", async () => {
     const p = await createPrincipal();
-    const a = await grant(p.apiKey, { limits: { budgets: [{ asset: "USD", amount: "1000" }, { asset: "USD", amount: "100", period: "day" }] } });
+    const a = await grant(p.apiKey, {
+      limits: {
+        budgets: [
+          { asset: "USD", amount: "1000" },
+          { asset: "USD", amount: "100", period: "day" },
+        ],
+      },
+    });
     expect((await spend(a, "100")).status).toBe(200);
     const r = await spend(a, "1");
     expect(problemName(r)).toBe("budget-exceeded");
@@ -168,9 +179,7 @@ describe("budgets: security — exact under concurrency (invariant 1)", () => {
 
   it("parallel holds race captures and voids without ever passing the budget", async () => {
     const { p, root, leaf } = await chain({ root: "100", middle: "100", leaf: "100" });
-    const holds = await Promise.all(
-      Array.from({ length: 15 }, () => agentCall(leaf, "POST", "/v1/holds", { scope: SCOPE, amount: { asset: "USD", value: "10" } })),
-    );
+    const holds = await Promise.all(Array.from({ length: 15 }, () => agentCall(leaf, "POST", "/v1/holds", { scope: SCOPE, amount: { asset: "USD", value: "10" } })));
     const open = holds.filter((h) => h.status === 201);
     expect(open).toHaveLength(10);
     const settled = await Promise.all(

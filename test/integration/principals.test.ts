@@ -31,7 +31,10 @@ describe("principals and API keys: happy", () => {
   it("grants a session whose token carries the bound claims", async () => {
     const p = await createPrincipal();
     const a = await grant(p.apiKey, { label: "crawler", limits: { calls: 5 } });
-    const [h, payload] = a.token.split(".").slice(0, 2).map((x) => JSON.parse(atob(x.replace(/-/g, "+").replace(/_/g, "/"))));
+    const [h, payload] = a.token
+      .split(".")
+      .slice(0, 2)
+      .map((x) => JSON.parse(atob(x.replace(/-/g, "+").replace(/_/g, "/"))));
     expect(h).toMatchObject({ alg: "EdDSA", typ: "remit-session+jwt" });
     expect(typeof h.kid).toBe("string");
     expect(payload).toMatchObject({ sub: a.session.id, tree: a.session.tree, prn: p.id });
@@ -84,7 +87,19 @@ describe("principals and API keys: error", () => {
     ["an unknown field", { colour: "red" }, "colour", "unknown_field"],
     ["a fractional budget", { limits: { budgets: [{ asset: "USD", amount: "1.5" }] } }, "limits.budgets.0.amount", "amount_format"],
     ["a negative calls limit", { limits: { calls: -1 } }, "limits.calls", "too_small"],
-    ["a duplicate budget", { limits: { budgets: [{ asset: "USD", amount: "1" }, { asset: "USD", amount: "2" }] } }, "limits.budgets.1", "duplicate_budget"],
+    [
+      "a duplicate budget",
+      {
+        limits: {
+          budgets: [
+            { asset: "USD", amount: "1" },
+            { asset: "USD", amount: "2" },
+          ],
+        },
+      },
+      "limits.budgets.1",
+      "duplicate_budget",
+    ],
     ["an unknown period", { limits: { budgets: [{ asset: "USD", amount: "1", period: "fortnight" }] } }, "limits.budgets.0.period", "invalid_value"],
   ];
   for (const [name, over, field, rule] of invalid) {
@@ -129,7 +144,9 @@ describe("principals and API keys: error", () => {
   });
 
   it("answers CORS preflights, since credentials travel in headers only", async () => {
-    const r = await call("OPTIONS", "/v1/authorize", { headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, dpop, content-type" } });
+    const r = await call("OPTIONS", "/v1/authorize", {
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, dpop, content-type" },
+    });
     expect(r.status).toBe(204);
     expect(r.headers.get("access-control-allow-origin")).toBe("*");
     expect(r.headers.get("access-control-allow-headers")).toMatch(/dpop/);

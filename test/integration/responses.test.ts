@@ -47,8 +47,16 @@ describe("response bodies match the served OpenAPI document", () => {
   it("the validator refuses what the schemas do not allow", () => {
     const schema = { $ref: "#/components/schemas/Hold" };
     const hold = {
-      id: "hld_1", object: "hold", session: "ses_1", scope: "s", asset: "USD", amount: "1",
-      captured: null, status: "open", expires_at: "t", created_at: "t",
+      id: "hld_1",
+      object: "hold",
+      session: "ses_1",
+      scope: "s",
+      asset: "USD",
+      amount: "1",
+      captured: null,
+      status: "open",
+      expires_at: "t",
+      created_at: "t",
     };
     expect(validate(doc as never, schema, hold)).toEqual([]);
     expect(validate(doc as never, schema, { ...hold, status: "gone" })).not.toEqual([]);
@@ -91,12 +99,7 @@ describe("response bodies match the served OpenAPI document", () => {
     await configureHook(name, { secrets: [endpoint.json.secret] });
     conforms("GET", "/v1/webhook-endpoints", await call("GET", "/v1/webhook-endpoints", { headers: key }), 200);
     conforms("GET", "/v1/webhook-endpoints/{id}", await call("GET", `/v1/webhook-endpoints/${whe}`, { headers: key }), 200);
-    conforms(
-      "PATCH",
-      "/v1/webhook-endpoints/{id}",
-      await call("PATCH", `/v1/webhook-endpoints/${whe}`, { headers: key, body: { description: "every event" } }),
-      200,
-    );
+    conforms("PATCH", "/v1/webhook-endpoints/{id}", await call("PATCH", `/v1/webhook-endpoints/${whe}`, { headers: key, body: { description: "every event" } }), 200);
     const rotated = conforms(
       "POST",
       "/v1/webhook-endpoints/{id}/rotate-secret",
@@ -106,7 +109,14 @@ describe("response bodies match the served OpenAPI document", () => {
     await configureHook(name, { secrets: [rotated.json.secret, endpoint.json.secret] });
 
     // A root session (via the principal) and an agent under it.
-    const limits = { calls: 1000, rate: { requests: 1000, per_seconds: 60 }, budgets: [{ asset: "USD", amount: "1000000" }, { asset: "USD", amount: "5000", period: "day" }] };
+    const limits = {
+      calls: 1000,
+      rate: { requests: 1000, per_seconds: 60 },
+      budgets: [
+        { asset: "USD", amount: "1000000" },
+        { asset: "USD", amount: "5000", period: "day" },
+      ],
+    };
     const agentKey = generateAgentKey();
     const granted = conforms(
       "POST",
@@ -138,12 +148,7 @@ describe("response bodies match the served OpenAPI document", () => {
       await agentCall(agent, "POST", "/v1/holds", { scope: "http:GET:api.example.com/y", amount: { asset: "USD", value: "10" } }),
       201,
     );
-    const captured = conforms(
-      "POST",
-      "/v1/holds/{id}/capture",
-      await agentCall(agent, "POST", `/v1/holds/${held.json.id}/capture`, { amount: "4" }),
-      200,
-    );
+    const captured = conforms("POST", "/v1/holds/{id}/capture", await agentCall(agent, "POST", `/v1/holds/${held.json.id}/capture`, { amount: "4" }), 200);
     const held2 = await agentCall(agent, "POST", "/v1/holds", { scope: "http:GET:api.example.com/z", amount: { asset: "USD", value: "3" } });
     const voided = conforms("POST", "/v1/holds/{id}/void", await agentCall(agent, "POST", `/v1/holds/${held2.json.id}/void`, {}), 200);
     conforms("GET", "/v1/sessions/{id}/tree", await call("GET", `/v1/sessions/${ses}/tree`, { headers: key }), 200);
@@ -158,18 +163,8 @@ describe("response bodies match the served OpenAPI document", () => {
 
     // Deliveries of the session events, and a redelivery.
     const delivered = await deliveriesOf(apiKey, whe, "session.granted", { trees: [agent.session.tree] });
-    conforms(
-      "GET",
-      "/v1/webhook-endpoints/{id}/deliveries",
-      await call("GET", `/v1/webhook-endpoints/${whe}/deliveries?limit=100`, { headers: key }),
-      200,
-    );
-    conforms(
-      "POST",
-      "/v1/webhook-deliveries/{id}/redeliver",
-      await call("POST", `/v1/webhook-deliveries/${delivered[0].id}/redeliver`, { headers: key, body: {} }),
-      200,
-    );
+    conforms("GET", "/v1/webhook-endpoints/{id}/deliveries", await call("GET", `/v1/webhook-endpoints/${whe}/deliveries?limit=100`, { headers: key }), 200);
+    conforms("POST", "/v1/webhook-deliveries/{id}/redeliver", await call("POST", `/v1/webhook-deliveries/${delivered[0].id}/redeliver`, { headers: key, body: {} }), 200);
 
     // Settlement: the receipts reach the ledger, a run anchors them, the anchor and the anchored proof.
     const ids = [rcp, captured.json.receipt.receipt.id, voided.json.receipt.receipt.id];
@@ -183,12 +178,7 @@ describe("response bodies match the served OpenAPI document", () => {
     conforms("GET", "/v1/admin/settlement", await call("GET", "/v1/admin/settlement", { headers: admin }), 200);
 
     // Endings: revoke a subtree, freeze and unfreeze, delete the endpoint.
-    const revoked = conforms(
-      "POST",
-      "/v1/sessions/{id}/revoke",
-      await call("POST", `/v1/sessions/${child.json.session.id}/revoke`, { headers: key, body: {} }),
-      200,
-    );
+    const revoked = conforms("POST", "/v1/sessions/{id}/revoke", await call("POST", `/v1/sessions/${child.json.session.id}/revoke`, { headers: key, body: {} }), 200);
     expect(revoked.json.revoked).toBe(1);
     expect(grandchild.session.parent).toBe(ses);
     conforms("POST", "/v1/freeze", await call("POST", "/v1/freeze", { headers: key, body: {} }), 200);
@@ -206,11 +196,17 @@ describe("response bodies match the served OpenAPI document", () => {
         expect(ok.length, `${key} documents no 2xx`).toBeGreaterThan(0);
         for (const [status, r] of ok) expect(r.content?.["application/json"]?.schema, `${key} ${status} has no schema`).toBeDefined();
       }
-    expect([...documented].filter((k) => !covered.has(k)), "documented but not walked").toEqual([]);
+    expect(
+      [...documented].filter((k) => !covered.has(k)),
+      "documented but not walked",
+    ).toEqual([]);
     // And every route the app serves is documented (so walked), bar the few that are not JSON.
     const served = createApp()
       .routes.filter((r) => r.method !== "ALL" && !UNDOCUMENTED.includes(r.path))
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
-    expect([...new Set(served)].filter((k) => !covered.has(k)), "served but not walked").toEqual([]);
+    expect(
+      [...new Set(served)].filter((k) => !covered.has(k)),
+      "served but not walked",
+    ).toEqual([]);
   });
 });

@@ -10,7 +10,13 @@ import { agentCall, call, createPrincipal, delegate, grant, problemName, type Ag
 
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
 const FUZZ_RUNS = Number(env.TEST_FUZZ_RUNS ?? "60");
-const LIMITS = { calls: 1000, budgets: [{ asset: "USD", amount: "1000" }, { asset: "USD", amount: "500", period: "day" }] };
+const LIMITS = {
+  calls: 1000,
+  budgets: [
+    { asset: "USD", amount: "1000" },
+    { asset: "USD", amount: "500", period: "day" },
+  ],
+};
 
 /** The counters that money and authority live in: they must not move on a refusal. */
 async function snapshot(apiKey: string, rootId: string) {
@@ -29,36 +35,54 @@ describe("attack catalogue: tokens (RFC 8725)", () => {
     return JSON.parse(atob(a.token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
   }
   const forgeries: [string, (a: Agent) => Promise<string>][] = [
-    ["kid injection (path traversal)", async (a) => {
-      const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign"])) as CryptoKeyPair;
-      return new SignJWT(await claimsOf(a)).setProtectedHeader({ alg: "EdDSA", typ: "remit-session+jwt", kid: "../../../dev/null" }).sign(pair.privateKey);
-    }],
-    ["kid of the real key but an attacker's signature", async (a) => {
-      const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign"])) as CryptoKeyPair;
-      const kid = JSON.parse(atob(a.token.split(".")[0]!)).kid;
-      return new SignJWT(await claimsOf(a)).setProtectedHeader({ alg: "EdDSA", typ: "remit-session+jwt", kid }).sign(pair.privateKey);
-    }],
-    ["an embedded jwk / jku the server must not trust", async (a) => {
-      const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign"])) as CryptoKeyPair;
-      const jwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
-      return new SignJWT(await claimsOf(a))
-        .setProtectedHeader({ alg: "EdDSA", typ: "remit-session+jwt", jwk: jwk as never, jku: "https://evil.example/jwks" } as never)
-        .sign(pair.privateKey);
-    }],
-    ["alg confusion: HS256 keyed with the public key", async (a) => {
-      const jwks = (await call("GET", "/.well-known/jwks.json")).json;
-      const secret = utf8(JSON.stringify(jwks.keys[0]));
-      return new SignJWT(await claimsOf(a)).setProtectedHeader({ alg: "HS256", typ: "remit-session+jwt", kid: jwks.keys[0].kid }).sign(secret);
-    }],
-    ["a DPoP proof presented as the session token", async (a) => {
-      const { createProof } = await import("@remit/sdk/dpop");
-      return createProof(a.key, { method: "POST", url: "http://remit.test/v1/authorize", accessToken: a.token });
-    }],
-    ["a token of the right shape with the typ of a proof", async (a) => {
-      const parts = a.token.split(".");
-      const header = { ...JSON.parse(atob(parts[0]!)), typ: "dpop+jwt" };
-      return `${b64urlEncode(utf8(JSON.stringify(header)))}.${parts[1]}.${parts[2]}`;
-    }],
+    [
+      "kid injection (path traversal)",
+      async (a) => {
+        const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign"])) as CryptoKeyPair;
+        return new SignJWT(await claimsOf(a)).setProtectedHeader({ alg: "EdDSA", typ: "remit-session+jwt", kid: "../../../dev/null" }).sign(pair.privateKey);
+      },
+    ],
+    [
+      "kid of the real key but an attacker's signature",
+      async (a) => {
+        const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign"])) as CryptoKeyPair;
+        const kid = JSON.parse(atob(a.token.split(".")[0]!)).kid;
+        return new SignJWT(await claimsOf(a)).setProtectedHeader({ alg: "EdDSA", typ: "remit-session+jwt", kid }).sign(pair.privateKey);
+      },
+    ],
+    [
+      "an embedded jwk / jku the server must not trust",
+      async (a) => {
+        const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign"])) as CryptoKeyPair;
+        const jwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
+        return new SignJWT(await claimsOf(a))
+          .setProtectedHeader({ alg: "EdDSA", typ: "remit-session+jwt", jwk: jwk as never, jku: "https://evil.example/jwks" } as never)
+          .sign(pair.privateKey);
+      },
+    ],
+    [
+      "alg confusion: HS256 keyed with the public key",
+      async (a) => {
+        const jwks = (await call("GET", "/.well-known/jwks.json")).json;
+        const secret = utf8(JSON.stringify(jwks.keys[0]));
+        return new SignJWT(await claimsOf(a)).setProtectedHeader({ alg: "HS256", typ: "remit-session+jwt", kid: jwks.keys[0].kid }).sign(secret);
+      },
+    ],
+    [
+      "a DPoP proof presented as the session token",
+      async (a) => {
+        const { createProof } = await import("@remit/sdk/dpop");
+        return createProof(a.key, { method: "POST", url: "http://remit.test/v1/authorize", accessToken: a.token });
+      },
+    ],
+    [
+      "a token of the right shape with the typ of a proof",
+      async (a) => {
+        const parts = a.token.split(".");
+        const header = { ...JSON.parse(atob(parts[0]!)), typ: "dpop+jwt" };
+        return `${b64urlEncode(utf8(JSON.stringify(header)))}.${parts[1]}.${parts[2]}`;
+      },
+    ],
   ];
   for (const [name, forge] of forgeries) {
     it(`refuses ${name}`, async () => {
@@ -178,10 +202,7 @@ describe("fuzzing every request body from its schema: never a 5xx, a refusal nev
           cases++;
           const before = await snapshot(p.apiKey, root.session.id);
           const target = path.replace("{hold}", hold.json.id);
-          const r =
-            who === "principal"
-              ? await call(method, target, { headers: bearer(p.apiKey), body })
-              : await agentCall(root, method, target, body);
+          const r = who === "principal" ? await call(method, target, { headers: bearer(p.apiKey), body }) : await agentCall(root, method, target, body);
           expect(r.status, r.text).toBeLessThan(500);
           seen.add(r.status < 300 ? "success" : r.status === 400 ? "invalid" : "refused");
           if (r.status >= 400) {

@@ -80,7 +80,7 @@ describe("cleanError", () => {
       "HTTP request failed.",
       "",
       "URL: https://eth-mainnet.g.alchemy.com/v2/SECRETKEY123?x=1",
-      "Request body: {\"method\":\"eth_sendRawTransaction\",\"params\":[\"0x02f8\"]}",
+      'Request body: {"method":"eth_sendRawTransaction","params":["0x02f8"]}',
       "",
       "Details: fetch failed",
       "Version: viem@2.57.20",

@@ -73,8 +73,9 @@ describe("the receipts outbox drains into the tree's ledger shard", () => {
       }),
     );
     expect(crashed).toMatchObject({ shipped: 0, failed: true });
-    const unshipped = await runInDurableObject(treeStub(a.session.id), (_i, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM receipts WHERE shipped = 0").one().n,
+    const unshipped = await runInDurableObject(
+      treeStub(a.session.id),
+      (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM receipts WHERE shipped = 0").one().n,
     );
     expect(unshipped).toBe(ids.length);
 
@@ -172,7 +173,11 @@ async function population(perTree = 6) {
   const receipts: { apiKey: string; id: string }[] = [];
   for (const { p, a } of people) for (const id of await spend(a, perTree)) receipts.push({ apiKey: p.apiKey, id });
   for (const id of await spend(child, 3)) receipts.push({ apiKey: people[0]!.p.apiKey, id });
-  for (const { p } of people) await drained(p.apiKey, receipts.filter((r) => r.apiKey === p.apiKey).map((r) => r.id));
+  for (const { p } of people)
+    await drained(
+      p.apiKey,
+      receipts.filter((r) => r.apiKey === p.apiKey).map((r) => r.id),
+    );
   return { people, child, receipts };
 }
 
@@ -224,7 +229,11 @@ describe("the Settlement object anchors periods", () => {
     const more = await spend(people[1]!.a, 3);
     await drained(people[1]!.p.apiKey, more);
     expect((await settleOn(chain)).json).toMatchObject({ action: "anchored", anchor: { period: 2, count: 3 } });
-    await expectAllVerify(more.map((id) => ({ apiKey: people[1]!.p.apiKey, id })), chain, 2);
+    await expectAllVerify(
+      more.map((id) => ({ apiKey: people[1]!.p.apiKey, id })),
+      chain,
+      2,
+    );
     await expectAllVerify(receipts.slice(0, 3), chain, 1);
     expect(chain.broadcasts).toHaveLength(2);
     expect((await call("GET", "/v1/anchors?limit=1")).json).toMatchObject({ data: [{ period: 2 }], has_more: true });
@@ -397,4 +406,3 @@ describe("operator and public routes", () => {
     expect(problemName(await call("GET", "/v1/anchors?limit=0"))).toBe("validation-failed");
   });
 });
-

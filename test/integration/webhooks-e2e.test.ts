@@ -9,17 +9,7 @@ import { EVENT_TYPES, eventSchemas, type EventType } from "../../src/core/webhoo
 import { USER_AGENT } from "../../src/webhooks/deliver";
 import { MAX_ATTEMPTS } from "../../src/core/webhooks/schedule";
 import { agentCall, call, createPrincipal, delegate, grant } from "../support/harness";
-import {
-  bearer,
-  configureHook,
-  deliveries,
-  endpointOnReceiver,
-  eventually,
-  principalStub,
-  received,
-  verifyOnReceiver,
-  type Received,
-} from "../support/webhooks";
+import { bearer, configureHook, deliveries, endpointOnReceiver, eventually, principalStub, received, verifyOnReceiver, type Received } from "../support/webhooks";
 
 const SLOW = 60_000;
 
@@ -78,7 +68,10 @@ describe("webhooks end to end, verified by a real receiver", () => {
         { trees, timeout: 20_000 },
       );
       const all = await received(e.name);
-      expect(all.every((r) => r.verified && r.status === 200), JSON.stringify(all.filter((r) => !r.verified))).toBe(true);
+      expect(
+        all.every((r) => r.verified && r.status === 200),
+        JSON.stringify(all.filter((r) => !r.verified)),
+      ).toBe(true);
       for (const r of got.values()) {
         const event = JSON.parse(r.body);
         expect(eventSchemas[event.type as EventType].safeParse(event).success, r.body).toBe(true);

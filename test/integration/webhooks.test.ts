@@ -11,17 +11,7 @@ import { EVENT_TYPES, eventSchemas, type EventType } from "../../src/core/webhoo
 import { WebhookStore } from "../../durable-objects/principal/webhook-store";
 import { buildEvent } from "../../src/core/webhooks/events";
 import { agentCall, call, createPrincipal, delegate, grant, problemName } from "../support/harness";
-import {
-  bearer,
-  deliveries,
-  deliveriesOf,
-  endpointOnReceiver,
-  eventually,
-  principalStub,
-  received,
-  runTreeAlarm,
-  treeStub,
-} from "../support/webhooks";
+import { bearer, deliveries, deliveriesOf, endpointOnReceiver, eventually, principalStub, received, runTreeAlarm, treeStub } from "../support/webhooks";
 
 const HOOK = "https://hooks.example.com/remit";
 
@@ -310,7 +300,17 @@ describe("each event type, produced by the action that causes it", () => {
     const [d] = await deliveriesOf(p.apiKey, e.id, "budget.threshold", { trees: [a.session.id] });
     const data = expectCatalogued(d, "budget.threshold", p.id);
     const dayStart = new Date(new Date().toISOString().slice(0, 10)).toISOString();
-    expect(data).toEqual({ session: a.session.id, tree: a.session.tree, asset: "EUR", period: "day", threshold: 50, limit: "100", spent: "0", held: "60", window_start: dayStart });
+    expect(data).toEqual({
+      session: a.session.id,
+      tree: a.session.tree,
+      asset: "EUR",
+      period: "day",
+      threshold: 50,
+      limit: "100",
+      spent: "0",
+      held: "60",
+      window_start: dayStart,
+    });
   });
 
   it("hold.expired when a hold is neither captured nor voided in time", async () => {
@@ -445,7 +445,14 @@ describe("the event flow never loses or doubles an event", () => {
       const ds = await deliveries(p.apiKey, e.id);
       return ds.length === 6 ? ds : null;
     });
-    expect(all.map((d) => d.event_type)).toEqual(["principal.unfrozen", "principal.frozen", "principal.unfrozen", "principal.frozen", "principal.unfrozen", "principal.frozen"]);
+    expect(all.map((d) => d.event_type)).toEqual([
+      "principal.unfrozen",
+      "principal.frozen",
+      "principal.unfrozen",
+      "principal.frozen",
+      "principal.unfrozen",
+      "principal.frozen",
+    ]);
     const page1 = await call("GET", `/v1/webhook-endpoints/${e.id}/deliveries?limit=4`, { headers: bearer(p.apiKey) });
     expect(page1.json.has_more).toBe(true);
     expect(page1.json.data.map((d: any) => d.id)).toEqual(all.slice(0, 4).map((d) => d.id));

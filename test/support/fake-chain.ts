@@ -86,7 +86,10 @@ export class FakeChain implements AnchorClient {
   async checkTransaction(hash: Hex): Promise<TxStatus> {
     this.io();
     const r = this.receipts.get(hash);
-    if (r) return r.ok ? { state: "mined", block: r.block, confirmations: Number(this.head - r.block) + 1, gasUsed: 50_000n } : { state: "reverted", block: r.block, gasUsed: 30_000n };
+    if (r)
+      return r.ok
+        ? { state: "mined", block: r.block, confirmations: Number(this.head - r.block) + 1, gasUsed: 50_000n }
+        : { state: "reverted", block: r.block, gasUsed: 30_000n };
     return this.pool.has(hash) ? { state: "pending" } : { state: "dropped" };
   }
   async findAnchorTx(period: number | bigint) {

@@ -31,14 +31,31 @@ type JsonSchema = {
 const mostly = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) => fc.oneof({ arbitrary: good, weight: 12 }, { arbitrary: bad, weight: 1 });
 const amounts = mostly(fc.bigInt({ min: 1n, max: 400n }).map(String), fc.constantFrom("0", "-1", "1.5", "1e3", "9".repeat(39), "0x10"));
 const HINTS: Record<string, { type: string; arb: fc.Arbitrary<unknown> }> = {
-  scope: { type: "string", arb: mostly(fc.constantFrom("http:GET:api.example.com/v1/x", "llm:invoke:gpt-5", "http:POST:api.example.com/x"), fc.constantFrom("http:GET:аpi.example.com/x", "x:y:z*", "a::b")) },
-  scopes: { type: "array", arb: fc.array(mostly(fc.constantFrom("http:GET:api.example.com/*", "http:GET:api.example.com/v1/*", "llm:invoke:*"), fc.constantFrom("http:GET:api.‮moc", "x*y:z:w", "*:*:*")), { minLength: 1, maxLength: 3 }) },
+  scope: {
+    type: "string",
+    arb: mostly(
+      fc.constantFrom("http:GET:api.example.com/v1/x", "llm:invoke:gpt-5", "http:POST:api.example.com/x"),
+      fc.constantFrom("http:GET:аpi.example.com/x", "x:y:z*", "a::b"),
+    ),
+  },
+  scopes: {
+    type: "array",
+    arb: fc.array(
+      mostly(fc.constantFrom("http:GET:api.example.com/*", "http:GET:api.example.com/v1/*", "llm:invoke:*"), fc.constantFrom("http:GET:api.‮moc", "x*y:z:w", "*:*:*")),
+      { minLength: 1, maxLength: 3 },
+    ),
+  },
   asset: { type: "string", arb: mostly(fc.constant("USD"), fc.constantFrom("EUR", "usd", "USD$", "")) },
   value: { type: "string", arb: amounts },
   amount: { type: "string", arb: amounts },
   expires_at: { type: "string", arb: fc.integer({ min: -600, max: 30 * 3600 }).map((s) => new Date(Date.now() + s * 1000).toISOString()) },
   not_before: { type: "string", arb: fc.integer({ min: -7200, max: 7200 }).map((s) => new Date(Date.now() + s * 1000).toISOString()) },
-  agent_jwk: { type: "object", arb: mostly(fc.constant(0), fc.constantFrom(1, 2)).map((i) => (i === 0 ? generateAgentKey().publicJwk : i === 1 ? generateAgentKey().privateJwk : { kty: "OKP", crv: "Ed25519", x: "short" })) },
+  agent_jwk: {
+    type: "object",
+    arb: mostly(fc.constant(0), fc.constantFrom(1, 2)).map((i) =>
+      i === 0 ? generateAgentKey().publicJwk : i === 1 ? generateAgentKey().privateJwk : { kty: "OKP", crv: "Ed25519", x: "short" },
+    ),
+  },
   request_digest: { type: "string", arb: mostly(fc.constant("a".repeat(64)), fc.string()) },
   // Long enough that no hold expires mid-run: an expiry between two snapshots would be time
   // changing state, not the refused request.

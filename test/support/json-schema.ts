@@ -10,9 +10,28 @@ type Schema = boolean | Record<string, unknown>;
 type Doc = { components?: { schemas?: Record<string, Schema> } };
 
 const CHECKED = new Set([
-  "$ref", "type", "enum", "const", "properties", "required", "additionalProperties", "items", "prefixItems",
-  "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-  "exclusiveMinimum", "exclusiveMaximum", "allOf", "anyOf", "oneOf",
+  "$ref",
+  "type",
+  "enum",
+  "const",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "prefixItems",
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "format",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "allOf",
+  "anyOf",
+  "oneOf",
 ]);
 // Annotations: they say nothing about validity (`discriminator` only speeds up oneOf).
 const ANNOTATIONS = new Set(["description", "example", "examples", "title", "default", "deprecated", "readOnly", "discriminator"]);
@@ -54,8 +73,7 @@ function known(doc: Doc, schema: Schema): Set<string> | null {
 function check(doc: Doc, schema: Schema, value: unknown, path: string, closed: boolean): string[] {
   if (schema === true) return [];
   if (schema === false) return [`${path}: no value is allowed here`];
-  for (const key of Object.keys(schema))
-    if (!CHECKED.has(key) && !ANNOTATIONS.has(key)) throw new Error(`${path}: unsupported JSON Schema keyword ${key}`);
+  for (const key of Object.keys(schema)) if (!CHECKED.has(key) && !ANNOTATIONS.has(key)) throw new Error(`${path}: unsupported JSON Schema keyword ${key}`);
   const errors: string[] = [];
   if (typeof schema.$ref === "string") errors.push(...check(doc, resolve(doc, schema.$ref), value, path, closed));
 
@@ -89,8 +107,7 @@ function check(doc: Doc, schema: Schema, value: unknown, path: string, closed: b
     });
   }
   if (isObject(value)) {
-    for (const name of (schema.required as string[]) ?? [])
-      if (!(name in value)) errors.push(`${path}: missing ${name}`);
+    for (const name of (schema.required as string[]) ?? []) if (!(name in value)) errors.push(`${path}: missing ${name}`);
     const properties = (schema.properties as Record<string, Schema>) ?? {};
     for (const [name, v] of Object.entries(value)) {
       if (name in properties) errors.push(...check(doc, properties[name]!, v, `${path}.${name}`, true));

@@ -77,7 +77,7 @@ export async function resetSettlement(shards = 4): Promise<void> {
   await runInDurableObject(settlementObject(), (instance: unknown, state) => {
     const sql = state.storage.sql;
     for (const table of ["periods", "batch_periods", "notices", "meta", "cursors"]) sql.exec(`DELETE FROM ${table}`);
-    ends.forEach((next, shard) => sql.exec("INSERT INTO cursors (shard, next_batch) VALUES (?, ?)", shard, next));
+    for (const [shard, next] of ends.entries()) sql.exec("INSERT INTO cursors (shard, next_batch) VALUES (?, ?)", shard, next);
     const s = instance as Record<string, unknown> & { clients: Map<string, unknown>; trees: Map<number, unknown> };
     delete s.anchorSettings;
     delete s.anchorClient;

@@ -115,11 +115,8 @@ export async function deliveriesOf(
   type: EventType,
   opts: { trees?: string[]; count?: number; timeout?: number } = {},
 ): Promise<any[]> {
-  return eventually(
-    async () => {
-      const found = (await deliveries(apiKey, endpointId)).filter((d) => d.event_type === type);
-      return found.length >= (opts.count ?? 1) ? found : null;
-    },
-    opts,
-  );
+  return eventually(async () => {
+    const found = (await deliveries(apiKey, endpointId)).filter((d) => d.event_type === type);
+    return found.length >= (opts.count ?? 1) ? found : null;
+  }, opts);
 }

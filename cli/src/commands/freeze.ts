@@ -12,10 +12,7 @@ export function registerFreeze(program: Command): void {
         const g = globals(cmd);
         const principal = await principalFrom(g);
         const r = frozen ? await principal.freeze() : await principal.unfreeze();
-        new Output(!!g.json).result(
-          `${r.id} is ${r.frozen ? "frozen" : "no longer frozen"} (${r.trees} tree${r.trees === 1 ? "" : "s"} reached)`,
-          r,
-        );
+        new Output(!!g.json).result(`${r.id} is ${r.frozen ? "frozen" : "no longer frozen"} (${r.trees} tree${r.trees === 1 ? "" : "s"} reached)`, r);
       });
   }
 }

@@ -27,14 +27,16 @@ export const Asset = z
 
 export const Period = z.enum(PERIODS as unknown as [CorePeriod, ...CorePeriod[]]).openapi({ description: "UTC calendar window" });
 
-export const Budget = z
-  .strictObject({ asset: Asset, amount: Amount, period: Period.optional() })
-  .openapi("Budget");
+export const Budget = z.strictObject({ asset: Asset, amount: Amount, period: Period.optional() }).openapi("Budget");
 
 export const RateLimitSchema = z
   .strictObject({
     requests: z.number().int().min(1).max(1_000_000),
-    per_seconds: z.number().int().min(1).max(31 * 86_400),
+    per_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(31 * 86_400),
   })
   .openapi("RateLimit");
 
@@ -48,8 +50,7 @@ export const Limits = z
     const seen = new Set<string>();
     (limits.budgets ?? []).forEach((b, i) => {
       const key = `${b.asset}/${b.period ?? "life"}`;
-      if (seen.has(key))
-        ctx.addIssue({ code: "custom", path: ["budgets", i], message: `a second ${key} budget`, params: { rule: "duplicate_budget" } });
+      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["budgets", i], message: `a second ${key} budget`, params: { rule: "duplicate_budget" } });
       seen.add(key);
     });
   })

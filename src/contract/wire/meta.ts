@@ -5,9 +5,7 @@ import type { Assert, Same } from "./check";
 
 export const Jwks = z
   .object({
-    keys: z.array(
-      z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") }),
-    ),
+    keys: z.array(z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })),
   })
   .openapi("Jwks");
 

@@ -18,9 +18,7 @@ export const NewApiKey = ApiKeyView.extend({
 
 export const ApiKeyList = z.object({ data: z.array(ApiKeyView) }).openapi("ApiKeyList");
 
-export const FreezeResult = PrincipalView.extend({ trees: z.number().int().openapi({ description: "How many trees the switch reached" }) }).openapi(
-  "FreezeResult",
-);
+export const FreezeResult = PrincipalView.extend({ trees: z.number().int().openapi({ description: "How many trees the switch reached" }) }).openapi("FreezeResult");
 
 export type PrincipalView = z.output<typeof PrincipalView>;
 export type NewPrincipal = z.output<typeof NewPrincipal>;

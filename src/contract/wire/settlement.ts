@@ -5,7 +5,10 @@ import type { AnchorSettings } from "../../core/settlement-config";
 import type { Assert, Same } from "./check";
 import { SignedReceiptView } from "./receipts";
 
-const Hex32 = z.string().regex(/^[0-9a-f]{64}$/).openapi({ description: "32 bytes, lowercase hex without 0x" });
+const Hex32 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .openapi({ description: "32 bytes, lowercase hex without 0x" });
 
 /** A period and its anchor, as GET /v1/anchors shows it. */
 export const AnchorView = z
@@ -140,7 +143,5 @@ export type ShardStats = z.output<typeof ShardStats>;
 export type SettlementStatus = z.output<typeof SettlementStatus>;
 
 // Core computes the inclusion proof and reads the anchoring settings; the wire must say exactly the same.
-export type _ProofTie = Assert<
-  Same<Omit<AnchoredProof, "contract" | "chain_id" | "tx_hash" | "block_number">, ReceiptProof>
->;
+export type _ProofTie = Assert<Same<Omit<AnchoredProof, "contract" | "chain_id" | "tx_hash" | "block_number">, ReceiptProof>>;
 export type _AnchoringTie = Assert<Same<SettlementStatus["anchoring"]["state"], AnchorSettings["state"]>>;

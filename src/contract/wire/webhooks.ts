@@ -25,9 +25,7 @@ export const NewEndpointView = EndpointView.extend({
 
 export const EndpointList = z.object({ data: z.array(EndpointView) }).openapi("WebhookEndpointList");
 
-export const DeletedEndpoint = z
-  .object({ id: z.string(), object: z.literal("webhook_endpoint"), deleted: z.literal(true) })
-  .openapi("DeletedWebhookEndpoint");
+export const DeletedEndpoint = z.object({ id: z.string(), object: z.literal("webhook_endpoint"), deleted: z.literal(true) }).openapi("DeletedWebhookEndpoint");
 
 export const AttemptView = z
   .object({

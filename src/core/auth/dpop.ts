@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { b64urlDecode, b64urlEncode, sha256, utf8 } from "../encoding";
+import { b64urlDecode, utf8 } from "../encoding";
 import { problem, RemitError } from "../errors";
 import { agentJwkProblem, importAgentKey, thumbprint, toAgentJwk } from "./jwk";
 
@@ -26,11 +26,7 @@ export interface VerifiedProof {
  * proof algorithms, and the error with its description when there is one.
  */
 export function dpopChallenge(error?: "invalid_token" | "invalid_dpop_proof", detail?: string): { "WWW-Authenticate": string } {
-  const params = [
-    ...(error ? [`error="${error}"`] : []),
-    ...(detail ? [`error_description="${detail.replace(/"/g, "'")}"`] : []),
-    `algs="${DPOP_ALGS.join(" ")}"`,
-  ];
+  const params = [...(error ? [`error="${error}"`] : []), ...(detail ? [`error_description="${detail.replace(/"/g, "'")}"`] : []), `algs="${DPOP_ALGS.join(" ")}"`];
   return { "WWW-Authenticate": `DPoP ${params.join(", ")}` };
 }
 
@@ -88,12 +84,10 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
   if (typeof jti !== "string" || jti.length < 8 || jti.length > 128) throw invalidProof("the proof jti must be a string of 8 to 128 characters");
   if (htm !== expect.method) throw invalidProof(`the proof htm must be ${expect.method}`);
   const claimedHtu = typeof htu === "string" ? htuOf(htu) : null;
-  if (claimedHtu === null || claimedHtu !== htuOf(expect.url))
-    throw invalidProof("the proof htu does not match the request URL");
+  if (claimedHtu === null || claimedHtu !== htuOf(expect.url)) throw invalidProof("the proof htu does not match the request URL");
   if (typeof iat !== "number" || !Number.isFinite(iat)) throw invalidProof("the proof iat must be a number");
   const skew = iat - expect.now / 1000;
-  if (Math.abs(skew) > expect.windowSeconds)
-    throw invalidProof(skew > 0 ? "the proof iat is in the future" : "the proof iat is too old");
+  if (Math.abs(skew) > expect.windowSeconds) throw invalidProof(skew > 0 ? "the proof iat is in the future" : "the proof iat is too old");
   if (ath !== tokenDigest(expect.accessToken)) throw invalidProof("the proof ath is not the hash of the session token");
   return { jti, iat };
 }

@@ -48,9 +48,7 @@ const importedPublicKeys = new Map<string, CryptoKey>();
 export async function importAgentKey(jwk: AgentJwk): Promise<CryptoKey> {
   let key = importedPublicKeys.get(jwk.x);
   if (!key) {
-    key = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x }, { name: "Ed25519" }, false, [
-      "verify",
-    ]);
+    key = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x }, { name: "Ed25519" }, false, ["verify"]);
     if (importedPublicKeys.size > 10_000) importedPublicKeys.clear();
     importedPublicKeys.set(jwk.x, key);
   }

@@ -38,9 +38,7 @@ async function loadKey(secret: string): Promise<ServiceKey> {
   pkcs8.set(PKCS8_ED25519_PREFIX);
   pkcs8.set(seed, 16);
   const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
-  const publicKey = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x }, { name: "Ed25519" }, true, [
-    "verify",
-  ]);
+  const publicKey = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x }, { name: "Ed25519" }, true, ["verify"]);
   const keyObject = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
   const sign = (message: Uint8Array) => new Uint8Array(nodeSign(null, message, keyObject));
   return { kid, seed, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" }, privateKey, publicKey, sign };
@@ -64,7 +62,6 @@ export function serviceKeys(env: { REMIT_SIGNING_KEY: string; REMIT_SIGNING_KEY_
   }
   return cache.keys;
 }
-
 
 export function jwks(keys: ServiceKeys): { keys: ServiceKey["publicJwk"][] } {
   return { keys: [keys.current.publicJwk, ...(keys.previous ? [keys.previous.publicJwk] : [])] };

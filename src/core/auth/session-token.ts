@@ -43,8 +43,7 @@ export function verifiedTokenCacheStats(): { entries: number; bytes: number } {
 function checkWindow(c: SessionClaims, now: number): SessionClaims {
   const seconds = now / 1000;
   if (seconds >= c.exp) throw new RemitError(problem("session-expired", `the session expired at ${new Date(c.exp * 1000).toISOString()}`));
-  if (seconds < c.nbf)
-    throw new RemitError(problem("session-not-yet-valid", `the session is valid from ${new Date(c.nbf * 1000).toISOString()}`));
+  if (seconds < c.nbf) throw new RemitError(problem("session-not-yet-valid", `the session is valid from ${new Date(c.nbf * 1000).toISOString()}`));
   return c;
 }
 
@@ -94,11 +93,7 @@ async function verifySignatureAndShape(keys: ServiceKeys, token: string, issuer:
  * transaction that creates the session (and stores it with the idempotency record,
  * so a replay returns the identical token).
  */
-export function issueSessionTokenSync(
-  key: Pick<ServiceKey, "kid" | "sign">,
-  claims: Omit<SessionClaims, "iat" | "jti">,
-  now: number,
-): string {
+export function issueSessionTokenSync(key: Pick<ServiceKey, "kid" | "sign">, claims: Omit<SessionClaims, "iat" | "jti">, now: number): string {
   const header = { alg: "EdDSA", typ: SESSION_TOKEN_TYPE, kid: key.kid };
   const payload: SessionClaims = { ...claims, iat: Math.floor(now / 1000), jti: crypto.randomUUID() };
   const signingInput = `${b64urlEncode(utf8(JSON.stringify(header)))}.${b64urlEncode(utf8(JSON.stringify(payload)))}`;

@@ -7,9 +7,7 @@
 
 export type AmountRule = "amount_type" | "amount_format" | "amount_digits" | "amount_positive";
 
-export type ParseAmountResult =
-  | { ok: true; value: bigint }
-  | { ok: false; rule: AmountRule; message: string };
+export type ParseAmountResult = { ok: true; value: bigint } | { ok: false; rule: AmountRule; message: string };
 
 export const MAX_AMOUNT_DIGITS = 38;
 /** The largest amount: 38 nines. Fits a DECIMAL(38) and a uint128. */

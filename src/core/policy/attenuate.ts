@@ -57,13 +57,9 @@ export interface Widening {
   message: string;
 }
 
-export type AttenuateResult =
-  | { ok: true }
-  | { ok: false; kind: "depth-exceeded"; detail: string }
-  | { ok: false; kind: "delegation-widens"; widens: Widening[] };
+export type AttenuateResult = { ok: true } | { ok: false; kind: "depth-exceeded"; detail: string } | { ok: false; kind: "delegation-widens"; widens: Widening[] };
 
-const label = (b: { asset: string; period?: Period | undefined }): string =>
-  `${b.asset} per ${b.period ?? "life"}`;
+const label = (b: { asset: string; period?: Period | undefined }): string => `${b.asset} per ${b.period ?? "life"}`;
 const key = (b: { asset: string; period?: Period | undefined }): string => `${b.asset}/${b.period ?? "life"}`;
 
 function isCount(n: unknown): n is number {

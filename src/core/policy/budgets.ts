@@ -20,9 +20,7 @@ export interface BudgetCounter {
   windowStart: number | null;
 }
 
-export type CheckDebitResult =
-  | { ok: true }
-  | { ok: false; counter: BudgetCounter; remaining: bigint };
+export type CheckDebitResult = { ok: true } | { ok: false; counter: BudgetCounter; remaining: bigint };
 
 /**
  * Move a periodic counter into the window containing `nowMs`, resetting it.

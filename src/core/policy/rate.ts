@@ -119,11 +119,7 @@ function sfString(s: string): string {
  * `"session";q=10;w=60` and `"session";r=3;t=12`. Send `Retry-After` on a 429
  * yourself (the largest retryAfterSeconds among refused limits).
  */
-export function rateLimitHeaders(
-  limit: RateLimit,
-  decision: RateDecision,
-  policyName = "session",
-): { "RateLimit-Policy": string; RateLimit: string } {
+export function rateLimitHeaders(limit: RateLimit, decision: RateDecision, policyName = "session"): { "RateLimit-Policy": string; RateLimit: string } {
   const name = sfString(policyName);
   return {
     "RateLimit-Policy": `${name};q=${limit.requests};w=${limit.per_seconds}`,

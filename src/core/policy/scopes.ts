@@ -31,15 +31,7 @@ export interface Scope {
 }
 
 /** Stable rule names; callers map them into `validation-failed` errors. */
-export type ScopeRule =
-  | "scope_grammar"
-  | "scope_resource"
-  | "scope_action"
-  | "scope_target"
-  | "scope_wildcard"
-  | "scope_charset"
-  | "scope_length"
-  | "scope_canonical";
+export type ScopeRule = "scope_grammar" | "scope_resource" | "scope_action" | "scope_target" | "scope_wildcard" | "scope_charset" | "scope_length" | "scope_canonical";
 
 export interface ScopeError {
   rule: ScopeRule;

@@ -26,11 +26,7 @@ export function toPeriod(period: number | bigint): bigint {
 }
 
 /** The root anchored for `period`, or null when the period has none. */
-export async function readAnchoredRoot(
-  client: PublicClient,
-  contract: Address,
-  period: number | bigint,
-): Promise<AnchoredRoot | null> {
+export async function readAnchoredRoot(client: PublicClient, contract: Address, period: number | bigint): Promise<AnchoredRoot | null> {
   const p = toPeriod(period);
   const root = await client.readContract({ address: contract, abi: ANCHOR_ABI, functionName: "rootOf", args: [p] });
   if (ZERO.test(root)) return null;

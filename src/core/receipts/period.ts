@@ -42,13 +42,7 @@ export function periodTree(batchRoots: readonly Uint8Array[]): MerkleTree {
 }
 
 /** Assembles a receipt's proof from its batch tree and its period tree. */
-export function receiptProof(args: {
-  batch: MerkleTree;
-  leafIndex: number;
-  periodTree: MerkleTree;
-  batchIndex: number;
-  period: number;
-}): ReceiptProof {
+export function receiptProof(args: { batch: MerkleTree; leafIndex: number; periodTree: MerkleTree; batchIndex: number; period: number }): ReceiptProof {
   return {
     leaf_index: args.leafIndex,
     batch_size: args.batch.size,

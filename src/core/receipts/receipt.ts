@@ -51,10 +51,7 @@ export interface Ed25519PublicJwk {
 }
 
 const KINDS: readonly string[] = ["authorize", "capture", "void", "denial"];
-const FIELDS = [
-  "v", "id", "kind", "tree", "session", "path", "principal", "scope", "asset", "amount",
-  "request_digest", "reason", "hold", "seq", "at", "kid",
-] as const;
+const FIELDS = ["v", "id", "kind", "tree", "session", "path", "principal", "scope", "asset", "amount", "request_digest", "reason", "hold", "seq", "at", "kid"] as const;
 const NULLABLE = ["scope", "asset", "amount", "request_digest", "reason", "hold"] as const;
 const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const AMOUNT = /^(0|[1-9][0-9]*)$/;

@@ -47,11 +47,7 @@ export interface VerifyInput {
 export type LocalChecks = Omit<VerifyChecks, "chain">;
 
 /** The checks that need no chain: `ok` when signature, leaf, batch and period all pass. */
-export function verifyReceiptProof(
-  signed: SignedReceipt,
-  proof: ReceiptProof,
-  jwks: Jwks,
-): { ok: boolean; checks: LocalChecks; reason?: string } {
+export function verifyReceiptProof(signed: SignedReceipt, proof: ReceiptProof, jwks: Jwks): { ok: boolean; checks: LocalChecks; reason?: string } {
   const checks: LocalChecks = { signature: false, leaf: false, batch: false, period: false };
   const reasons: string[] = [];
 
@@ -87,13 +83,7 @@ export function verifyReceiptProof(
   return { ok, checks, ...(reasons[0] === undefined ? {} : { reason: reasons[0] }) };
 }
 
-function inclusion(
-  leaf: Hash | null,
-  index: unknown,
-  size: unknown,
-  path: unknown,
-  root: unknown,
-): { ok: true } | { ok: false; why: string } {
+function inclusion(leaf: Hash | null, index: unknown, size: unknown, path: unknown, root: unknown): { ok: true } | { ok: false; why: string } {
   if (!leaf) return { ok: false, why: "no leaf to prove" };
   if (typeof index !== "number" || typeof size !== "number" || !Array.isArray(path) || typeof root !== "string") {
     return { ok: false, why: "malformed proof" };

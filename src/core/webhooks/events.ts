@@ -43,11 +43,17 @@ export function isEventType(value: unknown): value is EventType {
 // ---- building blocks -------------------------------------------------------
 
 const id = (prefix: IdPrefix) =>
-  z.string().regex(new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`)).openapi({ example: `${prefix}_01j9zq3x4m5n6p7r8s9t0v1w2x` });
+  z
+    .string()
+    .regex(new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`))
+    .openapi({ example: `${prefix}_01j9zq3x4m5n6p7r8s9t0v1w2x` });
 /** RFC 3339 date-time in UTC, as produced by `Date.prototype.toISOString`. */
 const timestamp = z.iso.datetime().openapi({ example: "2026-11-17T10:00:00.000Z" });
 /** Decimal string of integer minor units. */
-const amount = z.string().regex(/^(0|[1-9][0-9]*)$/).openapi({ example: "2500" });
+const amount = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/)
+  .openapi({ example: "2500" });
 const asset = z.string().min(1).max(64).openapi({ example: "usd" });
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 /** RFC 7638 JWK thumbprint of the agent key (base64url SHA-256). */
@@ -150,19 +156,11 @@ export const eventSchemas = {
 
 /** Any event, discriminated by `type`. */
 export const webhookEventSchema = z
-  .discriminatedUnion(
-    "type",
-    EVENT_TYPES.map((t) => eventSchemas[t]) as unknown as [
-      (typeof eventSchemas)[EventType],
-      ...(typeof eventSchemas)[EventType][],
-    ],
-  )
+  .discriminatedUnion("type", EVENT_TYPES.map((t) => eventSchemas[t]) as unknown as [(typeof eventSchemas)[EventType], ...(typeof eventSchemas)[EventType][]])
   .openapi("WebhookEvent");
 
 /** An event as delivered: `{ id, type, created_at, principal, data }`. Distributes over `T`. */
-export type EventEnvelope<T extends EventType = EventType> = T extends EventType
-  ? z.infer<(typeof eventSchemas)[T]>
-  : never;
+export type EventEnvelope<T extends EventType = EventType> = T extends EventType ? z.infer<(typeof eventSchemas)[T]> : never;
 
 /** What an endpoint subscribes to: some event types, or every one (`["*"]`). */
 export type EventSelection = EventType[] | ["*"];

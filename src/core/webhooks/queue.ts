@@ -40,11 +40,7 @@ export function isWebhookMessage(value: unknown): value is WebhookMessage {
  * One message per delivery. Returns false when there is no queue or a send failed;
  * the deliveries stay due in the store, so the sweeper sends them later.
  */
-export async function enqueueDeliveries(
-  queue: Queue<WebhookMessage> | undefined,
-  principal: string,
-  deliveries: readonly string[],
-): Promise<boolean> {
+export async function enqueueDeliveries(queue: Queue<WebhookMessage> | undefined, principal: string, deliveries: readonly string[]): Promise<boolean> {
   if (deliveries.length === 0) return true;
   if (!queue) {
     console.warn("webhooks: no WEBHOOKS queue binding; deliveries wait for the sweeper");

@@ -9,9 +9,7 @@
  * could lose events. Proportional jitter keeps the expected span at the nominal ≈ 23.7 h
  * and the worst case between ≈ 17.8 h and ≈ 29.6 h.
  */
-export const RETRY_SCHEDULE: readonly number[] = [
-  0, 5, 30, 2 * 60, 10 * 60, 30 * 60, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 8 * 3600,
-];
+export const RETRY_SCHEDULE: readonly number[] = [0, 5, 30, 2 * 60, 10 * 60, 30 * 60, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 8 * 3600];
 
 export const MAX_ATTEMPTS = RETRY_SCHEDULE.length;
 

@@ -44,12 +44,7 @@ export async function signature(secret: string, msgId: string, timestampSeconds:
  * The three Standard Webhooks headers. `secrets` is the current secret, or every
  * secret valid now (current first, then the previous one during a rotation).
  */
-export async function signHeaders(
-  secrets: string | readonly string[],
-  msgId: string,
-  timestampSeconds: number,
-  body: string,
-): Promise<WebhookHeaders> {
+export async function signHeaders(secrets: string | readonly string[], msgId: string, timestampSeconds: number, body: string): Promise<WebhookHeaders> {
   const list = [...new Set(typeof secrets === "string" ? [secrets] : secrets)];
   if (list.length === 0) throw new TypeError("no signing secret");
   if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) throw new RangeError("timestamp must be whole seconds");

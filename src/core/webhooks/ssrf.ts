@@ -128,7 +128,7 @@ const IPV4_RANGES: [base: number, bits: number, rule: HostRule][] = [
 function classifyIPv4(addr: number): HostRule | null {
   for (const [base, bits, rule] of IPV4_RANGES) {
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    if (((addr & mask) >>> 0) === base) return rule;
+    if ((addr & mask) >>> 0 === base) return rule;
   }
   return null;
 }

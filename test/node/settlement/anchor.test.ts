@@ -3,16 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANCHOR_ABI } from "../../../src/core/receipts/anchor-artifact";
 import { AnchorRevertError, createAnchorClient, type AnchorClient } from "../../../durable-objects/settlement/anchor-client";
 import { newAnchorRecord, settle, settleStep, type AnchorRecord, type StepResult } from "../../../durable-objects/settlement/settle";
-import {
-  ANVIL_KEY_0,
-  ANVIL_KEY_1,
-  deployAnchor,
-  removeDataDir,
-  rpc,
-  startAnvil,
-  tempDataDir,
-  type Anvil,
-} from "../../support/anvil";
+import { ANVIL_KEY_0, ANVIL_KEY_1, deployAnchor, removeDataDir, rpc, startAnvil, tempDataDir, type Anvil } from "../../support/anvil";
 
 const root = (byte: number): Hex => `0x${byte.toString(16).padStart(2, "0").repeat(32)}`;
 const CONFIRMATIONS = 2;
@@ -152,7 +143,12 @@ describe("RemitAnchor on anvil", () => {
       expect(r.status).toBe("sent");
 
       await rpc(anvil.rpcUrl, "evm_mine");
-      const end = await stepUntil(client, r, (s) => s.done, () => rpc(anvil.rpcUrl, "evm_mine"));
+      const end = await stepUntil(
+        client,
+        r,
+        (s) => s.done,
+        () => rpc(anvil.rpcUrl, "evm_mine"),
+      );
       expect(end.record).toMatchObject({ status: "anchored", tx: replaced.record.hash, attempts: 2 });
       expect(await anchoredEvents(client, 4)).toHaveLength(1);
       expect(await client.checkTransaction(dropped)).toEqual({ state: "dropped" });
@@ -183,7 +179,12 @@ describe("RemitAnchor on anvil", () => {
 
     // Signed and persisted, then a crash before the broadcast: the same bytes go out, once.
     const signed = (await settleStep(client, newAnchorRecord(6, root(0x77), 1))).record;
-    const again = await stepUntil(client, { ...signed }, (s) => s.done, () => rpc(anvil.rpcUrl, "anvil_mine", ["0x1"]));
+    const again = await stepUntil(
+      client,
+      { ...signed },
+      (s) => s.done,
+      () => rpc(anvil.rpcUrl, "anvil_mine", ["0x1"]),
+    );
     expect(again.record.tx).toBe(signed.hash);
     expect(again.record.attempts).toBe(1);
     expect(await anchoredEvents(client, 6)).toHaveLength(1);
@@ -219,7 +220,12 @@ describe("RPC down", () => {
 
       node = await startAnvil({ dataDir, port: node.port });
       expect(await c.readRoot(10)).toBeNull(); // the contract survived the restart, the period is still open
-      const end = await stepUntil(c, signed, (s) => s.done, () => rpc(node.rpcUrl, "anvil_mine", ["0x1"]));
+      const end = await stepUntil(
+        c,
+        signed,
+        (s) => s.done,
+        () => rpc(node.rpcUrl, "anvil_mine", ["0x1"]),
+      );
       expect(end.record).toMatchObject({ status: "anchored", tx: signed.hash, attempts: 1 });
       expect(end.record.error).toBeUndefined();
       expect(await anchoredEvents(c, 10)).toHaveLength(1);

@@ -13,9 +13,22 @@ const PERIOD = 490_000;
 
 function receipt(i: number): Receipt {
   return {
-    v: 1, id: `rcp_${i}`, kind: "authorize", tree: "tre_1", session: "ses_b", path: ["ses_a", "ses_b"], principal: "prn_1",
-    scope: "http:GET:api.example.com/*", asset: "usd", amount: String(100 + i), request_digest: null, reason: null, hold: null,
-    seq: i, at: "2026-11-26T00:00:00.000Z", kid: "svc-1",
+    v: 1,
+    id: `rcp_${i}`,
+    kind: "authorize",
+    tree: "tre_1",
+    session: "ses_b",
+    path: ["ses_a", "ses_b"],
+    principal: "prn_1",
+    scope: "http:GET:api.example.com/*",
+    asset: "usd",
+    amount: String(100 + i),
+    request_digest: null,
+    reason: null,
+    hold: null,
+    seq: i,
+    at: "2026-11-26T00:00:00.000Z",
+    kid: "svc-1",
   };
 }
 

@@ -67,8 +67,7 @@ const budgetArb = fc.record({
   amount: fc.bigInt({ min: 0n, max: 10n ** 12n }),
 });
 
-export const budgetKey = (b: { asset: string; period?: Period | undefined }): string =>
-  `${b.asset}/${b.period ?? "life"}`;
+export const budgetKey = (b: { asset: string; period?: Period | undefined }): string => `${b.asset}/${b.period ?? "life"}`;
 
 function budget(asset: string, amount: bigint, period: Period | undefined): BudgetLimit {
   return period === undefined ? { asset, amount: String(amount) } : { asset, amount: String(amount), period };
@@ -95,7 +94,11 @@ export const boundsArb: fc.Arbitrary<Bounds> = fc
     scopes: r.scopes,
     notBefore: r.notBefore,
     expiresAt: r.notBefore + r.length,
-    limits: limits(r.calls, r.rate, r.budgets.map((b) => budget(b.asset, b.amount, b.period))),
+    limits: limits(
+      r.calls,
+      r.rate,
+      r.budgets.map((b) => budget(b.asset, b.amount, b.period)),
+    ),
     maxDepth: r.maxDepth,
   }));
 
@@ -124,20 +127,16 @@ export function narrowArb(parent: Bounds): fc.Arbitrary<Bounds> {
               per_seconds: fc.integer({ min: p.rate.per_seconds, max: p.rate.per_seconds * 3 }),
             }),
       amounts: fc.tuple(...parentBudgets.map((b) => fc.bigInt({ min: 0n, max: BigInt(b.amount) }))),
-      extras: fc.subarray(extras).chain((chosen) =>
-        fc.tuple(...chosen.map((e) => fc.bigInt({ min: 0n, max: 10n ** 12n }).map((amount) => budget(e.asset, amount, e.period)))),
-      ),
+      extras: fc
+        .subarray(extras)
+        .chain((chosen) => fc.tuple(...chosen.map((e) => fc.bigInt({ min: 0n, max: 10n ** 12n }).map((amount) => budget(e.asset, amount, e.period))))),
       maxDepth: fc.integer({ min: 0, max: Math.max(0, parent.maxDepth - 1) }),
     })
     .map((r) => ({
       scopes: r.scopes.filter((s): s is string => s !== null),
       notBefore: r.start,
       expiresAt: r.start + Math.floor((parent.expiresAt - r.start) * r.endFraction),
-      limits: limits(
-        r.calls,
-        r.rate,
-        [...parentBudgets.map((b, i) => budget(b.asset, r.amounts[i] ?? 0n, b.period)), ...r.extras],
-      ),
+      limits: limits(r.calls, r.rate, [...parentBudgets.map((b, i) => budget(b.asset, r.amounts[i] ?? 0n, b.period)), ...r.extras]),
       maxDepth: r.maxDepth,
     }));
 }
@@ -225,7 +224,5 @@ function mutations(parent: Bounds): Mutation[] {
 
 /** A narrowed child of `parent`, then widened in exactly one field. */
 export function widenOneArb(parent: Bounds): fc.Arbitrary<Widened> {
-  return fc
-    .tuple(narrowArb(parent), fc.constantFrom(...mutations(parent)), fc.nat(1000))
-    .map(([child, mutate, k]) => mutate(child, k));
+  return fc.tuple(narrowArb(parent), fc.constantFrom(...mutations(parent)), fc.nat(1000)).map(([child, mutate, k]) => mutate(child, k));
 }

@@ -120,7 +120,18 @@ describe("attenuate: refusals", () => {
     const missing = widens(attenuate(parent, same({ limits: { ...same().limits, budgets: [{ asset: "USD", amount: "10000" }] } })));
     expect(missing).toEqual([{ field: "limits.budgets", rule: "missing", message: expect.stringContaining("USD per day") }]);
     const larger = widens(
-      attenuate(parent, same({ limits: { ...same().limits, budgets: [{ asset: "USD", amount: "10001" }, { asset: "USD", amount: "2000", period: "day" }] } })),
+      attenuate(
+        parent,
+        same({
+          limits: {
+            ...same().limits,
+            budgets: [
+              { asset: "USD", amount: "10001" },
+              { asset: "USD", amount: "2000", period: "day" },
+            ],
+          },
+        }),
+      ),
     );
     expect(larger).toEqual([{ field: "limits.budgets", rule: "exceeds_parent", message: expect.stringContaining("USD per life") }]);
   });
@@ -138,7 +149,15 @@ describe("attenuate: refusals", () => {
   });
 
   it("refuses a malformed child amount with the amount rule", () => {
-    const child = same({ limits: { ...same().limits, budgets: [{ asset: "USD", amount: "01" }, { asset: "USD", amount: "1", period: "day" }] } });
+    const child = same({
+      limits: {
+        ...same().limits,
+        budgets: [
+          { asset: "USD", amount: "01" },
+          { asset: "USD", amount: "1", period: "day" },
+        ],
+      },
+    });
     expect(fields(attenuate(parent, child))).toEqual(["limits.budgets.0.amount:amount_format", "limits.budgets:missing"]);
   });
 
@@ -195,8 +214,7 @@ describe("attenuate: properties", () => {
   });
 
   it("is transitive: whatever a grandchild passes through its parent, it is within its grandparent", () => {
-    const step = (b: Bounds): fc.Arbitrary<Bounds> =>
-      fc.oneof({ weight: 4, arbitrary: narrowArb(b) }, { weight: 1, arbitrary: widenOneArb(b).map((w) => w.child) });
+    const step = (b: Bounds): fc.Arbitrary<Bounds> => fc.oneof({ weight: 4, arbitrary: narrowArb(b) }, { weight: 1, arbitrary: widenOneArb(b).map((w) => w.child) });
     const chain = boundsArb.chain((a) => step(a).chain((b) => step(b).map((c) => [a, b, c] as const)));
     let checked = 0;
     fc.assert(

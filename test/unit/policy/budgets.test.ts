@@ -156,10 +156,7 @@ describe("budgets: properties", () => {
   it("no sequence of checked debits, reserves, captures, voids and clock moves takes a counter past its limit", () => {
     const setup = fc.record({
       start: fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2030, 0, 1) }),
-      counters: fc.array(
-        fc.record({ period: fc.constantFrom(...PERIOD_CHOICES), limit: fc.bigInt({ min: 0n, max: 1000n }) }),
-        { minLength: 1, maxLength: 4 },
-      ),
+      counters: fc.array(fc.record({ period: fc.constantFrom(...PERIOD_CHOICES), limit: fc.bigInt({ min: 0n, max: 1000n }) }), { minLength: 1, maxLength: 4 }),
       ops: fc.array(opArb, { maxLength: 60 }),
     });
     fc.assert(

@@ -171,7 +171,9 @@ describe("rate: properties", () => {
     fc.assert(
       fc.property(scenario, fc.integer({ min: 1, max: 300_000 }), ({ limit, times }, w) => {
         const tau = limit.per_seconds * 1000;
-        const allowed = run(limit, times).filter((s) => s.decision.allowed).map((s) => s.now);
+        const allowed = run(limit, times)
+          .filter((s) => s.decision.allowed)
+          .map((s) => s.now);
         for (const W of [tau, w]) {
           for (const a of allowed) {
             const k = allowed.filter((t) => t >= a && t < a + W).length;
@@ -185,12 +187,15 @@ describe("rate: properties", () => {
 
   it("the bound is reached: a burst then one request per interval gives 2·requests − 1 in one window", () => {
     fc.assert(
-      fc.property(limitArb.filter((l) => (l.per_seconds * 1000) % l.requests === 0), (limit) => {
-        const tau = limit.per_seconds * 1000;
-        const t = tau / limit.requests;
-        const times = [...Array(limit.requests).fill(NOW), ...Array.from({ length: limit.requests - 1 }, (_, i) => NOW + (i + 1) * t)];
-        expect(run(limit, times).every((s) => s.decision.allowed)).toBe(true);
-      }),
+      fc.property(
+        limitArb.filter((l) => (l.per_seconds * 1000) % l.requests === 0),
+        (limit) => {
+          const tau = limit.per_seconds * 1000;
+          const t = tau / limit.requests;
+          const times = [...Array(limit.requests).fill(NOW), ...Array.from({ length: limit.requests - 1 }, (_, i) => NOW + (i + 1) * t)];
+          expect(run(limit, times).every((s) => s.decision.allowed)).toBe(true);
+        },
+      ),
     );
   });
 
@@ -252,21 +257,25 @@ describe("rate: properties", () => {
 describe("rate: peeking", () => {
   it("gcraPeek's remaining is exactly how many requests gcra allows right now, and its reset matches", () => {
     fc.assert(
-      fc.property(limitArb.chain((limit) => fc.tuple(fc.constant(limit), timesArb(limit))), fc.integer({ min: 0, max: 5000 }), ([limit, times], later) => {
-        const history = run(limit, times);
-        let tat = history.length ? history[history.length - 1]!.decision.tat : null;
-        const now = (times[times.length - 1] ?? NOW) + later;
-        const peek = gcraPeek(tat, now, limit);
-        let allowed = 0;
-        for (let i = 0; i <= limit.requests; i++) {
-          const d = gcra(tat, now, limit);
-          if (!d.allowed) break;
-          if (i === 0) expect(d.remaining).toBe(Math.max(0, peek.remaining - 1));
-          allowed++;
-          tat = d.tat;
-        }
-        expect(allowed).toBe(peek.remaining);
-      }),
+      fc.property(
+        limitArb.chain((limit) => fc.tuple(fc.constant(limit), timesArb(limit))),
+        fc.integer({ min: 0, max: 5000 }),
+        ([limit, times], later) => {
+          const history = run(limit, times);
+          let tat = history.length ? history[history.length - 1]!.decision.tat : null;
+          const now = (times[times.length - 1] ?? NOW) + later;
+          const peek = gcraPeek(tat, now, limit);
+          let allowed = 0;
+          for (let i = 0; i <= limit.requests; i++) {
+            const d = gcra(tat, now, limit);
+            if (!d.allowed) break;
+            if (i === 0) expect(d.remaining).toBe(Math.max(0, peek.remaining - 1));
+            allowed++;
+            tat = d.tat;
+          }
+          expect(allowed).toBe(peek.remaining);
+        },
+      ),
     );
   });
 

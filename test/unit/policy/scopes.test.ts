@@ -32,9 +32,9 @@ describe("scopes: happy path", () => {
   });
 
   it("accepts any printable ASCII in the target (http: targets must also be canonical)", () => {
-    expect(parseScope('kv:GET:!"#$%&\'()+,-./0-9;<=>?@[\\]^_`{|}~').ok).toBe(true);
+    expect(parseScope("kv:GET:!\"#$%&'()+,-./0-9;<=>?@[\\]^_`{|}~").ok).toBe(true);
     // The same text as an http: target has a backslash, which an origin may read as a slash.
-    expect(rule('http:GET:!"#$%&\'()+,-./0-9;<=>?@[\\]^_`{|}~')).toBe("scope_canonical");
+    expect(rule("http:GET:!\"#$%&'()+,-./0-9;<=>?@[\\]^_`{|}~")).toBe("scope_canonical");
   });
 
   it("an exact scope covers only itself", () => {
@@ -124,7 +124,13 @@ describe("scopes: refusals", () => {
   });
 
   it("accepts canonical http targets: a trailing slash, a partial dot segment under a wildcard, dots inside names", () => {
-    for (const s of ["http:GET:api.example.com/v1/", "http:GET:api.example.com/v1/.*", "http:GET:api.example.com/.well-known/x", "http:GET:api.example.com:8443/v1/a.b", "http:GET:api.example.com"])
+    for (const s of [
+      "http:GET:api.example.com/v1/",
+      "http:GET:api.example.com/v1/.*",
+      "http:GET:api.example.com/.well-known/x",
+      "http:GET:api.example.com:8443/v1/a.b",
+      "http:GET:api.example.com",
+    ])
       expect(parseScope(s).ok, s).toBe(true);
     // Other resources keep their own target grammar.
     expect(parseScope("tcp:connect:a//b").ok).toBe(true);
@@ -217,14 +223,12 @@ describe("scopes: properties", () => {
 
   it("a covered scope never grants more: whatever the child covers, the parent covers", () => {
     fc.assert(
-      fc.property(scopeArb, scopeArb, concreteScopeArb, (parent, child, r) =>
-        !(covers(child, r) && covers(parent, child)) || covers(parent, r),
-      ),
+      fc.property(scopeArb, scopeArb, concreteScopeArb, (parent, child, r) => !(covers(child, r) && covers(parent, child)) || covers(parent, r)),
       { numRuns: 2000 },
     );
     const chain = scopeArb.chain((p) => narrowScope(p).chain((c) => narrowScope(c).map((r) => [p, c, r] as const)));
     fc.assert(
-      fc.property(chain, ([parent, child, r]) => {
+      fc.property(chain, ([parent, _child, r]) => {
         fc.pre(!r.endsWith("*")); // r stands for a concrete action on a concrete target
         expect(covers(parent, r)).toBe(true);
       }),

@@ -1,6 +1,14 @@
 import type { Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import { AnchorRevertError, BroadcastRefusedError, bumpFees, type AnchorClient, type Fees, type PreparedTx, type TxStatus } from "../../../durable-objects/settlement/anchor-client";
+import {
+  AnchorRevertError,
+  BroadcastRefusedError,
+  bumpFees,
+  type AnchorClient,
+  type Fees,
+  type PreparedTx,
+  type TxStatus,
+} from "../../../durable-objects/settlement/anchor-client";
 import { decide, newAnchorRecord, settle, settleStep, type AnchorRecord, type Observation } from "../../../durable-objects/settlement/settle";
 
 const ROOT = `0x${"ab".repeat(32)}` as Hex;
@@ -89,8 +97,14 @@ class FakeChain implements AnchorClient {
   private io(): void {
     if (this.down) throw new Error("fetch failed: ECONNREFUSED");
   }
-  async chainId() { this.io(); return 31337; }
-  async blockNumber() { this.io(); return this.head; }
+  async chainId() {
+    this.io();
+    return 31337;
+  }
+  async blockNumber() {
+    this.io();
+    return this.head;
+  }
   async readRoot(period: number | bigint) {
     this.io();
     if (this.staleReads > 0) {
@@ -100,7 +114,10 @@ class FakeChain implements AnchorClient {
     const r = this.roots.get(Number(period));
     return r ? { root: r.root, count: r.count } : null;
   }
-  async suggestFees(): Promise<Fees> { this.io(); return { maxFeePerGas: 2_000n, maxPriorityFeePerGas: 100n }; }
+  async suggestFees(): Promise<Fees> {
+    this.io();
+    return { maxFeePerGas: 2_000n, maxPriorityFeePerGas: 100n };
+  }
   async nonces() {
     this.io();
     const pending = [...this.pool].map((h) => this.signed.get(h)!.nonce);
@@ -141,7 +158,10 @@ class FakeChain implements AnchorClient {
   async checkTransaction(hash: Hex): Promise<TxStatus> {
     this.io();
     const r = this.receipts.get(hash);
-    if (r) return r.ok ? { state: "mined", block: r.block, confirmations: Number(this.head - r.block) + 1, gasUsed: 50_000n } : { state: "reverted", block: r.block, gasUsed: 30_000n };
+    if (r)
+      return r.ok
+        ? { state: "mined", block: r.block, confirmations: Number(this.head - r.block) + 1, gasUsed: 50_000n }
+        : { state: "reverted", block: r.block, gasUsed: 30_000n };
     return this.pool.has(hash) ? { state: "pending" } : { state: "dropped" };
   }
   async findAnchorTx(period: number | bigint) {

@@ -8,7 +8,12 @@ import { verifyReceiptOffline, verifyReceiptProof, type Jwks } from "../../../sr
 import { sampleReceipt } from "./fixtures";
 
 const seed = new Uint8Array(32).fill(7);
-const jwks: Jwks = { keys: [{ ...publicJwkOf(new Uint8Array(32).fill(9)), kid: "old" }, { ...publicJwkOf(seed), kid: "k1" }] };
+const jwks: Jwks = {
+  keys: [
+    { ...publicJwkOf(new Uint8Array(32).fill(9)), kid: "old" },
+    { ...publicJwkOf(seed), kid: "k1" },
+  ],
+};
 const CONTRACT = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
 const PERIOD = 493_812;
 

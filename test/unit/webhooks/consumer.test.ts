@@ -11,7 +11,7 @@ import type { Env } from "../../../src/contract/env";
 import { buildEvent } from "../../../src/core/webhooks/events";
 import { handleWebhookBatch, isWebhookQueue } from "../../../src/webhooks/consumer";
 import type { FetchLike } from "../../../src/webhooks/deliver";
-import { WEBHOOK_DLQ, WEBHOOK_QUEUE, type WebhookMessage } from "../../../src/core/webhooks/queue";
+import { WEBHOOK_DLQ, WEBHOOK_QUEUE } from "../../../src/core/webhooks/queue";
 import { MAX_ATTEMPTS, RETRY_SCHEDULE } from "../../../src/core/webhooks/schedule";
 import { WebhookStore } from "../../../durable-objects/principal/webhook-store";
 import { createPrincipal } from "../../support/harness";

@@ -20,8 +20,7 @@ function recorder(respond: (seen: Seen) => Response | Promise<Response>): { fetc
   };
 }
 
-const never = (_url: string, init: RequestInit) =>
-  new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+const never = (_url: string, init: RequestInit) => new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
 
 describe("deliverOnce", () => {
   it("POSTs the event as JSON with Standard Webhooks headers the library verifies", async () => {

@@ -74,7 +74,7 @@ describe("retry schedule", () => {
       }),
     );
     let seed = 42;
-    const lcg = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const lcg = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const mean = sum(Array.from({ length: 500 }, () => span(lcg))) / 500;
     expect(Math.abs(mean - sum(RETRY_SCHEDULE))).toBeLessThan(HOUR);
   });

@@ -61,9 +61,7 @@ describe("WebhookStore endpoints", () => {
         throw new Error("accepted");
       };
       expect(attempt({ url: "https://x.example.com/", events: [] as never })).toEqual([expect.objectContaining({ field: "events", rule: "too_small" })]);
-      expect(attempt({ url: "https://x.example.com/", events: ["*", "hold.expired"] as never })).toEqual([
-        expect.objectContaining({ rule: "wildcard_alone" }),
-      ]);
+      expect(attempt({ url: "https://x.example.com/", events: ["*", "hold.expired"] as never })).toEqual([expect.objectContaining({ rule: "wildcard_alone" })]);
       expect(attempt({ url: "https://x.example.com/", events: ["hold.expired", "nope"] as never })).toEqual([
         expect.objectContaining({ field: "events.1", rule: "unknown_event_type" }),
       ]);
@@ -196,15 +194,13 @@ describe("WebhookStore delivery log", () => {
     withStore((store) => {
       store.create({ url: "https://a.example.com/", events: ["*"] }, NOW);
       const [d1, d2] = [store.recordEvent(revoked(), NOW)[0]!, store.recordEvent(revoked(), NOW)[0]!];
-      expect(
-        store.recordAttempt(d1.id, { at: NOW, status_code: null, latency_ms: 10000, response_excerpt: "", error: "timed out", next_attempt_at: null })!.status,
-      ).toBe("failed");
-      expect(
-        store.recordAttempt(d2.id, { at: NOW, status_code: 200, latency_ms: 1, response_excerpt: "", error: "odd", next_attempt_at: NOW + 1 })!.status,
-      ).toBe("retrying");
-      expect(
-        store.recordAttempt(d2.id, { at: NOW, status_code: 302, latency_ms: 1, response_excerpt: "", error: null, next_attempt_at: null })!.status,
-      ).toBe("failed");
+      expect(store.recordAttempt(d1.id, { at: NOW, status_code: null, latency_ms: 10000, response_excerpt: "", error: "timed out", next_attempt_at: null })!.status).toBe(
+        "failed",
+      );
+      expect(store.recordAttempt(d2.id, { at: NOW, status_code: 200, latency_ms: 1, response_excerpt: "", error: "odd", next_attempt_at: NOW + 1 })!.status).toBe(
+        "retrying",
+      );
+      expect(store.recordAttempt(d2.id, { at: NOW, status_code: 302, latency_ms: 1, response_excerpt: "", error: null, next_attempt_at: null })!.status).toBe("failed");
     }));
 
   it("ignores a repeated report of the same attempt number, and stale ones", () =>
