@@ -1,10 +1,10 @@
 // Settlement rows of the bench.
 //
-//   merkle   sealing micro-benchmark of src/settlement/merkle.ts (MerkleLog append +
+//   merkle   sealing micro-benchmark of src/core/receipts/merkle.ts (MerkleLog append +
 //            root per batch), in Node (the bundled module) and in workerd (the floors
 //            worker's /piece/merkle, timed by the client). Target ≥ 20k receipts/s.
 //   ledger   SEAM — the Ledger Durable Object version and the anchor gas rows, to be
-//            filled when durable-objects/ledger.ts exists (see ledgerRows below).
+//            filled when durable-objects/ledger/ exists (see ledgerRows below).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./lib/paths.mjs";
@@ -86,7 +86,7 @@ export async function merkleWorkerd(floorsUrl, { n, batch }) {
 }
 
 // ============================================================================
-// The Ledger Durable Object (durable-objects/ledger.ts) and the anchor gas.
+// The Ledger Durable Object (durable-objects/ledger/) and the anchor gas.
 //
 // Wired now that the Ledger exists. Two measurements:
 //
@@ -227,7 +227,7 @@ export async function anchorGas({ startWorker, build, bindings, stateDir, adminT
 }
 
 export function ledgerStatus() {
-  const file = join(ROOT, "durable-objects", "ledger.ts");
+  const file = join(ROOT, "durable-objects", "ledger", "index.ts");
   const exists = existsSync(file);
   const exported = exists && /export\s*\{[^}]*\bLedger\b/.test(readFileSync(join(ROOT, "src", "index.ts"), "utf8"));
   return { file, exists, exported };

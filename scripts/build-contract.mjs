@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles contracts/RemitAnchor.sol with the solc npm package (standard JSON,
-// optimizer on) and writes src/settlement/anchor-artifact.ts, which the worker
+// optimizer on) and writes src/core/receipts/anchor-artifact.ts, which the worker
 // imports. The output is deterministic: same source + same solc → same file.
 //
 //   node scripts/build-contract.mjs           write the artifact
@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 
 const require = createRequire(import.meta.url);
 export const SOURCE = "contracts/RemitAnchor.sol";
-export const ARTIFACT = "src/settlement/anchor-artifact.ts";
+export const ARTIFACT = "src/core/receipts/anchor-artifact.ts";
 const CONTRACT = "RemitAnchor";
 // cancun: supported by anvil and by every mainstream EVM chain today.
 const SETTINGS = {
@@ -33,7 +33,7 @@ export async function compileAnchor() {
   return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}`, version: solc.version() };
 }
 
-/** The text of src/settlement/anchor-artifact.ts. */
+/** The text of src/core/receipts/anchor-artifact.ts. */
 export async function renderArtifact() {
   const { abi, bytecode, version } = await compileAnchor();
   return [

@@ -223,9 +223,9 @@ export function report(r, conf) {
       lines.push(`    workerd: ${f0(S.merkleWorkerd.fromLeafHash)} receipts/s from outbox leaf hashes; ${f0(S.merkleWorkerd.fromBytes)} receipts/s re-hashing`);
     if (S.ledgerShard)
       lines.push(
-        `  Ledger DO (durable-objects/ledger.ts), one shard, SQLite + seal at LEDGER_BATCH_SIZE: ${f0(S.ledgerShard.chunk100.perSecond)} receipts/s in 100-receipt appends; ${f0(S.ledgerShard.chunk1.perSecond)} receipts/s in 1-receipt appends`,
+        `  Ledger DO (durable-objects/ledger/), one shard, SQLite + seal at LEDGER_BATCH_SIZE: ${f0(S.ledgerShard.chunk100.perSecond)} receipts/s in 100-receipt appends; ${f0(S.ledgerShard.chunk1.perSecond)} receipts/s in 1-receipt appends`,
       );
-    else lines.push(`  Ledger DO: not measured (${S.ledgerStatus?.exists ? "Ledger not exported from src/index.ts" : "durable-objects/ledger.ts does not exist"})`);
+    else lines.push(`  Ledger DO: not measured (${S.ledgerStatus?.exists ? "Ledger not exported from src/index.ts" : "durable-objects/ledger/ does not exist"})`);
     if (S.gas) {
       lines.push(
         `  anchor gas (anvil, RemitAnchor.anchor, one transaction per period; warm-up period of ${S.gas.warmup.receipts} receipts: ${S.gas.warmup.gasUsed} gas):`,

@@ -105,7 +105,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     return this.authenticated(proof, idem, () => setFrozen(this.sql, this.env, this.webhooks, frozen));
   }
 
-  // ---------------------------------------------------------------- webhooks (src/webhooks/host.ts)
+  // ---------------------------------------------------------------- webhooks (./webhooks.ts)
 
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>> {
     return this.authenticated(proof, idem, () => this.webhooks.createEndpoint(input));

@@ -78,7 +78,7 @@ export class RemitError extends Error {
   }
 }
 
-// One class per problem type of the service (src/errors.ts PROBLEMS).
+// One class per problem type of the service (src/core/errors.ts PROBLEMS).
 export class ValidationFailedError extends RemitError {
   static override readonly code = "validation-failed";
 }

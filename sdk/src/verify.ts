@@ -1,7 +1,7 @@
 /**
  * Offline verification of a receipt (invariant 7): with nothing but the receipt,
  * its inclusion proof, the service's public keys and an RPC endpoint of the chain.
- * The checks are the service's own (src/settlement/verify.ts), so the SDK and the
+ * The checks are the service's own (src/core/receipts/verify.ts), so the SDK and the
  * service can never disagree on what a valid receipt is.
  */
 import type { Address } from "viem";

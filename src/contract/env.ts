@@ -12,7 +12,7 @@ export interface Env {
   LEDGER: DurableObjectNamespace<LedgerRpc>;
   /** The one settlement engine (`settlement`): periods and their anchors. */
   SETTLEMENT: DurableObjectNamespace<SettlementRpc>;
-  /** Settlement vars, read by src/settlement/config.ts (defaults there and in wrangler.toml). */
+  /** Settlement vars, read by src/core/settlement-config.ts (defaults there and in wrangler.toml). */
   LEDGER_SHARDS?: string;
   LEDGER_BATCH_SIZE?: string;
   LEDGER_BATCH_SECONDS?: string;

@@ -114,7 +114,7 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** The ledger shard of a tree. A tree pins the answer on its first drain (durable-objects/tree/outbox.ts). */
+/** The ledger shard of a tree. A tree pins the answer on its first drain (durable-objects/session-tree/receipt-outbox.ts). */
 export function shardOf(treeId: string, shards: number): number {
   if (!Number.isSafeInteger(shards) || shards < 1) throw new RangeError("shards must be a positive integer");
   return fnv1a(treeId) % shards;

@@ -6,7 +6,7 @@
  *   ledger      its batch: leaf index, batch size, inclusion path, batch root
  *   settlement  the batch's period: batch index, period size, inclusion path, period root, anchor
  *
- * Once the period is anchored, `proof` is a `ReceiptProof` (src/settlement/period.ts)
+ * Once the period is anchored, `proof` is a `ReceiptProof` (src/core/receipts/period.ts)
  * plus where it is anchored — exactly what `verifyReceiptOffline` takes.
  */
 import type { Env } from "../contract/env";

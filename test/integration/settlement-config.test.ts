@@ -1,4 +1,4 @@
-/** Settlement settings, shard mapping and error cleaning (src/settlement/config.ts): pure. */
+/** Settlement settings, shard mapping and error cleaning (src/core/settlement-config.ts): pure. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { anchorSettings, cleanError, fnv1a, ledgerSettings, shardOf } from "../../src/core/settlement-config";

@@ -5,39 +5,39 @@ export const ANCHOR_ABI = [
   {
     "inputs": [],
     "stateMutability": "nonpayable",
-    "type": "constructor",
+    "type": "constructor"
   },
   {
     "inputs": [
       {
         "internalType": "uint64",
         "name": "period",
-        "type": "uint64",
+        "type": "uint64"
       },
       {
         "internalType": "bytes32",
         "name": "root",
-        "type": "bytes32",
-      },
+        "type": "bytes32"
+      }
     ],
     "name": "AlreadyAnchored",
-    "type": "error",
+    "type": "error"
   },
   {
     "inputs": [
       {
         "internalType": "address",
         "name": "caller",
-        "type": "address",
-      },
+        "type": "address"
+      }
     ],
     "name": "NotOwner",
-    "type": "error",
+    "type": "error"
   },
   {
     "inputs": [],
     "name": "ZeroRoot",
-    "type": "error",
+    "type": "error"
   },
   {
     "anonymous": false,
@@ -46,65 +46,65 @@ export const ANCHOR_ABI = [
         "indexed": true,
         "internalType": "uint64",
         "name": "period",
-        "type": "uint64",
+        "type": "uint64"
       },
       {
         "indexed": false,
         "internalType": "bytes32",
         "name": "root",
-        "type": "bytes32",
+        "type": "bytes32"
       },
       {
         "indexed": false,
         "internalType": "uint64",
         "name": "count",
-        "type": "uint64",
-      },
+        "type": "uint64"
+      }
     ],
     "name": "Anchored",
-    "type": "event",
+    "type": "event"
   },
   {
     "inputs": [
       {
         "internalType": "uint64",
         "name": "period",
-        "type": "uint64",
+        "type": "uint64"
       },
       {
         "internalType": "bytes32",
         "name": "root",
-        "type": "bytes32",
+        "type": "bytes32"
       },
       {
         "internalType": "uint64",
         "name": "count",
-        "type": "uint64",
-      },
+        "type": "uint64"
+      }
     ],
     "name": "anchor",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function",
+    "type": "function"
   },
   {
     "inputs": [
       {
         "internalType": "uint64",
         "name": "period",
-        "type": "uint64",
-      },
+        "type": "uint64"
+      }
     ],
     "name": "countOf",
     "outputs": [
       {
         "internalType": "uint64",
         "name": "",
-        "type": "uint64",
-      },
+        "type": "uint64"
+      }
     ],
     "stateMutability": "view",
-    "type": "function",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -113,11 +113,11 @@ export const ANCHOR_ABI = [
       {
         "internalType": "uint64",
         "name": "",
-        "type": "uint64",
-      },
+        "type": "uint64"
+      }
     ],
     "stateMutability": "view",
-    "type": "function",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -126,32 +126,31 @@ export const ANCHOR_ABI = [
       {
         "internalType": "address",
         "name": "",
-        "type": "address",
-      },
+        "type": "address"
+      }
     ],
     "stateMutability": "view",
-    "type": "function",
+    "type": "function"
   },
   {
     "inputs": [
       {
         "internalType": "uint64",
         "name": "period",
-        "type": "uint64",
-      },
+        "type": "uint64"
+      }
     ],
     "name": "rootOf",
     "outputs": [
       {
         "internalType": "bytes32",
         "name": "",
-        "type": "bytes32",
-      },
+        "type": "bytes32"
+      }
     ],
     "stateMutability": "view",
-    "type": "function",
-  },
+    "type": "function"
+  }
 ] as const;
 
-export const ANCHOR_BYTECODE =
-  "0x60a0604052348015600e575f5ffd5b50336080526080516103456100315f395f81816073015261014a01526103455ff3fe608060405234801561000f575f5ffd5b5060043610610055575f3560e01c80630441d146146100595780638da5cb5b1461006e5780639d7384d9146100b2578063d340ef8a146100e9578063ea846a2914610110575b5f5ffd5b61006c6100673660046102b6565b61013f565b005b6100957f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b0390911681526020015b60405180910390f35b6100db6100c03660046102ef565b67ffffffffffffffff165f9081526020819052604090205490565b6040519081526020016100a9565b60015467ffffffffffffffff165b60405167ffffffffffffffff90911681526020016100a9565b6100f761011e3660046102ef565b67ffffffffffffffff9081165f908152602081905260409020600101541690565b336001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161461018f5760405163245aecd360e01b81523360048201526024015b60405180910390fd5b816101ad5760405163b263ae7360e01b815260040160405180910390fd5b67ffffffffffffffff83165f9081526020819052604090208054156101fb5780546040516341a7955360e01b815267ffffffffffffffff861660048201526024810191909152604401610186565b8281556001808201805467ffffffffffffffff191667ffffffffffffffff8581169190911790915590548116908516111561024e576001805467ffffffffffffffff191667ffffffffffffffff86161790555b6040805184815267ffffffffffffffff84811660208301528616917f8a625ff6b600489e76c9caf3b3e78a6b1cf48af724479bd7bdca61de573a6412910160405180910390a250505050565b803567ffffffffffffffff811681146102b1575f5ffd5b919050565b5f5f5f606084860312156102c8575f5ffd5b6102d18461029a565b9250602084013591506102e66040850161029a565b90509250925092565b5f602082840312156102ff575f5ffd5b6103088261029a565b939250505056fea2646970667358221220bc69fa122907626251f9f64f0de43b48d20ea748d351e8529d2878d874ff6e7e64736f6c63430008250033" as const;
+export const ANCHOR_BYTECODE = "0x60a0604052348015600e575f5ffd5b50336080526080516103456100315f395f81816073015261014a01526103455ff3fe608060405234801561000f575f5ffd5b5060043610610055575f3560e01c80630441d146146100595780638da5cb5b1461006e5780639d7384d9146100b2578063d340ef8a146100e9578063ea846a2914610110575b5f5ffd5b61006c6100673660046102b6565b61013f565b005b6100957f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b0390911681526020015b60405180910390f35b6100db6100c03660046102ef565b67ffffffffffffffff165f9081526020819052604090205490565b6040519081526020016100a9565b60015467ffffffffffffffff165b60405167ffffffffffffffff90911681526020016100a9565b6100f761011e3660046102ef565b67ffffffffffffffff9081165f908152602081905260409020600101541690565b336001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161461018f5760405163245aecd360e01b81523360048201526024015b60405180910390fd5b816101ad5760405163b263ae7360e01b815260040160405180910390fd5b67ffffffffffffffff83165f9081526020819052604090208054156101fb5780546040516341a7955360e01b815267ffffffffffffffff861660048201526024810191909152604401610186565b8281556001808201805467ffffffffffffffff191667ffffffffffffffff8581169190911790915590548116908516111561024e576001805467ffffffffffffffff191667ffffffffffffffff86161790555b6040805184815267ffffffffffffffff84811660208301528616917f8a625ff6b600489e76c9caf3b3e78a6b1cf48af724479bd7bdca61de573a6412910160405180910390a250505050565b803567ffffffffffffffff811681146102b1575f5ffd5b919050565b5f5f5f606084860312156102c8575f5ffd5b6102d18461029a565b9250602084013591506102e66040850161029a565b90509250925092565b5f602082840312156102ff575f5ffd5b6103088261029a565b939250505056fea2646970667358221220bc69fa122907626251f9f64f0de43b48d20ea748d351e8529d2878d874ff6e7e64736f6c63430008250033" as const;
