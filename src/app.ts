@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./middleware/auth";
 import { problem, problemResponse, RemitError } from "./core/errors";
 import { baseUrl } from "./http";
+import { requestLog } from "./middleware/request-log";
 import { agent } from "./routes/agent";
 import { fieldErrors } from "./routes/common";
 import { holds } from "./routes/holds";
@@ -26,6 +27,8 @@ export function createApp() {
     },
   });
 
+  // First, so its line and latency cover every request, preflights and refusals included.
+  app.use("*", requestLog);
   // Authentication travels in headers, never cookies, so any origin may call the API from a browser.
   app.use(
     "*",
