@@ -191,7 +191,8 @@ async function checkStartup(config, bundlePath) {
     modulesRoot: join(bundlePath, ".."),
     durableObjects,
     // Dummy secrets: /healthz reads none, but the worker's global scope must not depend on them either.
-    bindings: { ...(config.vars ?? {}), REMIT_ADMIN_TOKEN: "deploy-check", REMIT_SIGNING_KEY: "A".repeat(43) },
+    // The request log off: its lines would only clutter the figures printed here.
+    bindings: { ...(config.vars ?? {}), REMIT_ADMIN_TOKEN: "deploy-check", REMIT_SIGNING_KEY: "A".repeat(43), REMIT_REQUEST_LOG: "off" },
   };
   // An empty worker with the same Durable Object namespaces, started the same way: what workerd's
   // own start and the first request cost, so the difference is the bundle's compile and global scope.
