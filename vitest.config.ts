@@ -30,6 +30,8 @@ export default defineConfig({
                 REMIT_SIGNING_KEY: "fu0qcEqTDoQC4qtS-uOi4j9pDKMgQb-KmQ1YaxdiH1s",
                 REMIT_SIGNING_KEY_PREVIOUS: "bYR_UHv5LhCojV7buG8f_MoQuYmWmFJoOMeM4SThdVc",
                 REMIT_ENV: "development",
+                // One JSON line per request would bury the test output (test/node/request-log.test.ts covers it).
+                REMIT_REQUEST_LOG: "off",
                 // Webhooks: the ~24 h retry schedule shrinks to seconds, and deliveries go to
                 // the real receiver started by test/support/webhook-receiver.mjs (globalSetup).
                 WEBHOOK_RETRY_SCALE: "0.0001",

@@ -219,6 +219,7 @@ async function healthy(url) {
  *   devVarsPath?: string,     // default: .dev.vars beside wrangler.toml
  *   timeoutMs?: number,       // how long to wait for /healthz; default 90 s
  *   tickEveryMs?: number,     // run the worker's scheduled() handler (the settlement cron) this often
+ *   onOutput?: (line: string) => void, // every line wrangler prints, as it comes (`output` keeps only the last 200)
  * }} [options]
  * @returns {Promise<{ url: string, port: number, adminToken: string, vars: Record<string, string>,
  *   chain: null | { rpcUrl: string, contract: string, chainId: number, privateKey: string },
@@ -306,7 +307,11 @@ export async function startStack(options = {}) {
     children.add(child);
     const keep = (stream) => (chunk) => {
       const text = String(chunk);
-      for (const line of text.split("\n")) if (line.trim()) output.push(line);
+      for (const line of text.split("\n")) {
+        if (!line.trim()) continue;
+        output.push(line);
+        options.onOutput?.(line);
+      }
       if (output.length > 200) output.splice(0, output.length - 200);
       if (!quiet) stream.write(text.replace(/^(?=.)/gm, "[wrangler] "));
     };

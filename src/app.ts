@@ -5,6 +5,7 @@ import type { AppEnv } from "./middleware/auth";
 import { securityHeaders } from "./middleware/security-headers";
 import { problem, problemResponse, RemitError } from "./core/errors";
 import { baseUrl } from "./http";
+import { requestLog } from "./middleware/request-log";
 import { agent } from "./routes/agent";
 import { docsPage } from "./routes/docs";
 import { fieldErrors } from "./routes/common";
@@ -27,6 +28,8 @@ export function createApp() {
     },
   });
 
+  // First, so its line and latency cover every request, preflights and refusals included.
+  app.use("*", requestLog);
   app.use("*", securityHeaders);
   // Authentication travels in headers, never cookies, so any origin may call the API from a browser.
   app.use(
@@ -35,7 +38,7 @@ export function createApp() {
       origin: "*",
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["authorization", "dpop", "content-type", "idempotency-key"],
-      exposeHeaders: ["ratelimit", "ratelimit-policy", "retry-after", "idempotent-replayed", "www-authenticate", "location"],
+      exposeHeaders: ["request-id", "ratelimit", "ratelimit-policy", "retry-after", "idempotent-replayed", "www-authenticate", "location"],
       maxAge: 600,
     }),
   );

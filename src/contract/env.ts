@@ -41,6 +41,8 @@ export interface Env {
   WEBHOOKS?: Queue<WebhookMessage>;
   /** The webhook dead-letter queue (`remit-webhooks-dlq`), for a last attempt the queue itself would not dead-letter. */
   WEBHOOKS_DLQ?: Queue<WebhookMessage>;
+  /** "off": no per-request log line (src/middleware/request-log.ts); the workers test project sets it. */
+  REMIT_REQUEST_LOG?: string;
   /** Tests only: shrinks the webhook retry schedule by this factor (e.g. `0.0001`); unset in production. */
   WEBHOOK_RETRY_SCALE?: string;
   /** Test-only knobs (vitest bindings): property-test run counts and seed. */

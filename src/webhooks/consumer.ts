@@ -13,7 +13,8 @@
 import type { Env } from "../contract/env";
 import type { DeliveryResult, FetchLike } from "./deliver";
 import { deliverOnce } from "./deliver";
-import { isWebhookMessage, WEBHOOK_DLQ, WEBHOOK_QUEUE, type WebhookMessage } from "../core/webhooks/queue";
+import { isWebhookMessage, WEBHOOK_DLQ, type WebhookMessage } from "../core/webhooks/queue";
+export { isWebhookQueue } from "../core/webhooks/queue";
 import { MAX_ATTEMPTS, nextDelaySeconds, retryScale } from "../core/webhooks/schedule";
 import { checkWebhookUrl } from "../core/webhooks/ssrf";
 
@@ -21,10 +22,6 @@ export interface ConsumerDeps {
   fetcher?: FetchLike;
   random?: () => number;
   now?: () => number;
-}
-
-export function isWebhookQueue(name: string): boolean {
-  return name === WEBHOOK_QUEUE || name === WEBHOOK_DLQ || name.startsWith(`${WEBHOOK_QUEUE}-`);
 }
 
 /** The worker's `queue()` handler for both webhook queues (the dead-letter one ends in `-dlq`). */

@@ -40,7 +40,12 @@ export function isWebhookMessage(value: unknown): value is WebhookMessage {
  * One message per delivery. Returns false when there is no queue or a send failed;
  * the deliveries stay due in the store, so the sweeper sends them later.
  */
-export async function enqueueDeliveries(queue: Queue<WebhookMessage> | undefined, principal: string, deliveries: readonly string[]): Promise<boolean> {
+/** What this module needs of a Cloudflare Queue binding (structural, so the core stays free of Workers types). */
+export interface DeliveryQueue {
+  sendBatch(messages: Iterable<{ body: WebhookMessage }>): Promise<unknown>;
+}
+
+export async function enqueueDeliveries(queue: DeliveryQueue | undefined, principal: string, deliveries: readonly string[]): Promise<boolean> {
   if (deliveries.length === 0) return true;
   if (!queue) {
     console.warn("webhooks: no WEBHOOKS queue binding; deliveries wait for the sweeper");
@@ -57,4 +62,8 @@ export async function enqueueDeliveries(queue: Queue<WebhookMessage> | undefined
     }
   }
   return ok;
+}
+
+export function isWebhookQueue(name: string): boolean {
+  return name === WEBHOOK_QUEUE || name === WEBHOOK_DLQ || name.startsWith(`${WEBHOOK_QUEUE}-`);
 }
