@@ -1,3 +1,4 @@
+import type { SettlementVars } from "../core/settlement-config";
 import type { WebhookMessage } from "../core/webhooks/queue";
 import type { LedgerRpc, PrincipalRpc, SessionTreeRpc, SettlementRpc } from "./rpc";
 
@@ -5,26 +6,13 @@ import type { LedgerRpc, PrincipalRpc, SessionTreeRpc, SettlementRpc } from "./r
  * Bindings and secrets of the worker (wrangler.toml, `wrangler secret put`, `.dev.vars`).
  * Objects are typed by their RPC interfaces, never their classes, so the edge needs no object file.
  */
-export interface Env {
+export interface Env extends SettlementVars {
   SESSION_TREE: DurableObjectNamespace<SessionTreeRpc>;
   PRINCIPAL: DurableObjectNamespace<PrincipalRpc>;
   /** Ledger shards (`shard-<n>`): receipts from tree outboxes, Merkle log, sealed batches. */
   LEDGER: DurableObjectNamespace<LedgerRpc>;
   /** The one settlement engine (`settlement`): periods and their anchors. */
   SETTLEMENT: DurableObjectNamespace<SettlementRpc>;
-  /** Settlement vars, read by src/core/settlement-config.ts (defaults there and in wrangler.toml). */
-  LEDGER_SHARDS?: string;
-  LEDGER_BATCH_SIZE?: string;
-  LEDGER_BATCH_SECONDS?: string;
-  /** "1": trees keep receipts in their outbox (maintenance; tests). */
-  LEDGER_DRAIN_PAUSED?: string;
-  ANCHOR_RPC_URL?: string;
-  ANCHOR_CONTRACT?: string;
-  /** Secret: the RemitAnchor owner's key. */
-  ANCHOR_PRIVATE_KEY?: string;
-  ANCHOR_CHAIN_ID?: string;
-  ANCHOR_CONFIRMATIONS?: string;
-  ANCHOR_REPLACE_AFTER_SECONDS?: string;
   /** Operator token that bootstraps principals. */
   REMIT_ADMIN_TOKEN: string;
   /** base64url Ed25519 seed (32 bytes) of the current service key. */

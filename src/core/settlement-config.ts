@@ -27,7 +27,7 @@ export type AnchorSettings =
   | { state: "disabled"; reason: string }
   | { state: "misconfigured"; reason: string };
 
-/** The subset of the worker's Env read here (strings, as vars arrive). */
+/** The settlement vars of the worker's Env (strings, as vars arrive); defaults here and in wrangler.toml. */
 export interface SettlementVars {
   LEDGER_SHARDS?: string;
   LEDGER_BATCH_SIZE?: string;
