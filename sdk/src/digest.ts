@@ -29,8 +29,8 @@ export interface HttpRequestDigestInput {
   method: string;
   /** The absolute URL; hashed as the WHATWG URL serializer writes it (query included, fragment dropped). */
   url: string;
-  /** The body's bytes, when there is a body. */
-  body?: Uint8Array<ArrayBuffer> | null;
+  /** The body, when there is one: its bytes, or a string (hashed as UTF-8). */
+  body?: Uint8Array | ArrayBuffer | string | null;
 }
 
 /**
@@ -44,6 +44,8 @@ export async function httpRequestDigest(input: HttpRequestDigestInput): Promise<
   const url = new URL(input.url);
   url.hash = "";
   const doc: Record<string, string> = { method: input.method.toUpperCase(), url: url.href };
-  if (input.body) doc.body_sha256 = hex(await sha256(input.body));
+  const body = input.body;
+  if (body !== null && body !== undefined)
+    doc.body_sha256 = hex(await sha256(typeof body === "string" ? body : new Uint8Array(body instanceof ArrayBuffer ? body : body.slice())));
   return hex(await sha256(canonicalize(doc)));
 }
