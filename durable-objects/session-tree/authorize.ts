@@ -8,9 +8,9 @@ import type { SessionView } from "../../src/contract/views";
 import { ok, type Outcome } from "../../src/core/errors";
 import { formatAmount } from "../../src/core/policy/amounts";
 import { debit } from "../../src/core/policy/budgets";
-import type { SignedReceipt } from "../../src/core/receipts/receipt";
+import type { ChargedWindow, SignedReceipt } from "../../src/core/receipts/receipt";
 import { checkAction } from "./checks";
-import { applyToCounters, countCall } from "./counters";
+import { applyToCounters, chargedTo, countCall, holdWindows } from "./counters";
 import type { DecisionContext } from "./decision-context";
 import { receiptFor } from "./receipts";
 import { readSession } from "./store";
@@ -22,10 +22,13 @@ export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInpu
   if (denied) return denied;
   countCall(tree.sql, ctx.chain);
   let amount: string | null = null;
+  let charged: ChargedWindow[] | undefined;
   if (input.amount) {
     const value = BigInt(input.amount.value);
-    applyToCounters(tree, ctx, input.amount.asset, (c) => debit(c, value));
+    const written = applyToCounters(tree, ctx, input.amount.asset, (c) => debit(c, value));
     amount = formatAmount(value);
+    // A debit is charged to each counter's current window (see chargedWindow).
+    charged = chargedTo(input.amount.asset, holdWindows(written));
   }
   const receipt = receiptFor(tree, ctx, {
     kind: "authorize",
@@ -35,6 +38,7 @@ export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInpu
     request_digest: input.request_digest ?? null,
     reason: null,
     hold: null,
+    ...(charged ? { charged_to: charged } : {}),
   });
   // Ancestors' statuses cannot change inside this transaction: reuse the chain already read.
   return ok({ receipt, session: viewSession(tree, readSession(tree.sql, ctx.session.id)!, ctx.now, ctx.chain) });

@@ -4,7 +4,9 @@
  * crossed), and a hold's reservation settled only in the window it was made in.
  */
 import { formatAmount } from "../../src/core/policy/amounts";
-import { rollover, sameWindow, type BudgetCounter } from "../../src/core/policy/budgets";
+import { chargedWindow, rollover, sameWindow, type BudgetCounter } from "../../src/core/policy/budgets";
+import type { Period } from "../../src/core/policy/periods";
+import type { ChargedWindow } from "../../src/core/receipts/receipt";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
 import { getMeta, readCounters, writeCounter, type SessionRow, type StoredCounter } from "./store";
@@ -64,12 +66,38 @@ export function budgetThresholdEvents(sql: SqlStorage, principal: string, c: Sto
   return [...crossed].sort((a, b) => a - b);
 }
 
+/** A hold's record of the counters it reserved on: each counter's window then ("life" has none). */
+export interface HoldWindow {
+  session: string;
+  period: Period | "life";
+  window_start: number | null;
+}
+
+/** What a hold records at `reserve`: the window each counter it reserved on was in. */
+export function holdWindows(written: StoredCounter[]): HoldWindow[] {
+  return written.map((c) => ({ session: c.session, period: c.period ?? "life", window_start: chargedWindow(c) }));
+}
+
+/**
+ * The receipt's `charged_to`: the periodic windows a committed amount was charged to —
+ * a debit's counters as written (their current window), a capture's hold's windows
+ * (the window it was made in; see `chargedWindow`).
+ */
+export function chargedTo(asset: string, windows: HoldWindow[]): ChargedWindow[] {
+  const out: ChargedWindow[] = [];
+  for (const w of windows) {
+    if (w.period === "life" || w.window_start === null) continue;
+    out.push({ session: w.session, asset, period: w.period, window_start: new Date(w.window_start).toISOString() });
+  }
+  return out;
+}
+
 /**
  * Releases or captures a hold on the counters it reserved, only where a counter's window
  * is still the one the hold reserved in (an earlier window's reservation is already gone).
  */
 export function settleHoldCounters(sql: SqlStorage, hold: { asset: string; windows: string }, change: (c: BudgetCounter) => BudgetCounter): void {
-  const windows = JSON.parse(hold.windows) as { session: string; period: string; window_start: number | null }[];
+  const windows = JSON.parse(hold.windows) as HoldWindow[];
   const sessions = [...new Set(windows.map((w) => w.session))];
   for (const c of readCounters(sql, sessions, hold.asset)) {
     const w = windows.find((x) => x.session === c.session && x.period === (c.period ?? "life"));

@@ -1,7 +1,7 @@
 /**
  * The common prologue of every agent call, then the call's own decision, all in one
- * synchronous transaction: the replay cache, the rate limit, liveness of the session
- * and every ancestor, and the Idempotency-Key record. The order is the contract
+ * synchronous transaction: the replay cache, liveness of the session and every ancestor,
+ * the rate limit, and the Idempotency-Key record. The order is the contract
  * (each step below says why it comes where it does).
  */
 import type { AgentCall, AgentResult } from "../../src/contract/session-tree";
@@ -10,7 +10,7 @@ import { problem, refused, type Outcome } from "../../src/core/errors";
 import type { DecisionContext } from "./decision-context";
 import { eventsDueAt } from "./event-outbox";
 import { isStored, readIdempotent, storeIdempotent } from "./idempotency";
-import { checkLiveness } from "./liveness";
+import { lifeless, refuseLifeless } from "./liveness";
 import { consumeRate, countRateRefusal } from "./rate";
 import { readChain, readSession } from "./store";
 import type { Tree } from "./tree";
@@ -29,20 +29,27 @@ export function agentDecision<T>(tree: Tree, call: AgentCall, opts: { liveness: 
     const session = readSession(sql, call.session);
     if (!session) return { outcome: refused(problem("invalid-token", "the session does not exist")) };
 
-    // Rate first, so an agent in a loop is throttled before anything else is read or receipted.
     const chain = readChain(sql, session);
-    const rate = consumeRate(sql, chain, now);
+    const ctx: DecisionContext = { session, chain, now };
+    // Liveness before anything is charged: a revoked, frozen, expired or not-yet-valid
+    // session is refused without touching any counter — its own or a live ancestor's rate,
+    // calls, idempotency records — so a dead agent in a loop cannot throttle its tree, and
+    // its revocation or freeze is receipted once per window, not once per call (./denials.ts).
+    // Liveness also comes before any replay: after revocation or freeze not even a stored
+    // success is handed out again, or an agent that lost its answer would act after
+    // revocation (invariant 3).
+    const dead = lifeless(tree, ctx);
+    if (dead && opts.liveness) return { outcome: refuseLifeless(tree, ctx, dead) };
+
+    // Then rate, so a live agent in a loop is throttled before its decision reads or
+    // receipts anything. The few calls a dead session may still make (voiding its holds,
+    // reading its receipts) are charged to its own rate only, never to an ancestor's.
+    const rate = consumeRate(sql, dead ? [session] : chain, now);
     const rateLimit = rate.headers ? { rateLimit: rate.headers } : {};
     if (!rate.allowed) {
       countRateRefusal(sql, session.id);
       return { outcome: refused(rate.problem!), ...rateLimit };
     }
-
-    const ctx: DecisionContext = { session, chain, now };
-    // Liveness before any replay: after revocation or freeze not even a stored success is
-    // handed out again, or an agent that lost its answer would act after revocation (invariant 3).
-    const dead = opts.liveness ? checkLiveness(tree, ctx) : null;
-    if (dead) return { outcome: dead, ...rateLimit };
 
     if (call.idempotency) {
       const stored = readIdempotent(sql, session.id, call.idempotency.key, now);

@@ -10,7 +10,7 @@ import { capture as captureCounter, release, reserve } from "../../src/core/poli
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { newIdIn } from "../../src/core/tree-ids";
 import { checkAction } from "./checks";
-import { applyToCounters, countCall, settleHoldCounters } from "./counters";
+import { applyToCounters, chargedTo, countCall, holdWindows, settleHoldCounters, type HoldWindow } from "./counters";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
 import { receiptFor, writeReceipt } from "./receipts";
@@ -47,11 +47,7 @@ export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): O
   if (denied) return denied;
   countCall(tree.sql, ctx.chain);
   const value = BigInt(input.amount.value);
-  const windows = applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)).map((c) => ({
-    session: c.session,
-    period: c.period ?? "life",
-    window_start: c.windowStart,
-  }));
+  const windows = holdWindows(applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)));
   const id = newIdIn("hld", tree.id);
   tree.sql.exec(
     `INSERT INTO holds (id, session_id, scope, asset, amount, status, windows, expires_at, created_at)
@@ -91,6 +87,9 @@ export function captureHold(tree: Tree, ctx: DecisionContext, holdId: string, am
     request_digest: null,
     reason: null,
     hold: holdId,
+    // Charged to the windows the hold was made in, even when they have rolled over since:
+    // that is where the amount was reserved and counted (see chargedWindow).
+    charged_to: chargedTo(hold.value.asset, JSON.parse(hold.value.windows) as HoldWindow[]),
   });
   return ok({ hold: holdView(tree.sql, holdId)!, receipt });
 }

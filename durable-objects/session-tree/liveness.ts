@@ -1,20 +1,43 @@
 /**
  * Whether a session may act at all: not revoked, not frozen, inside its window — it and
- * every ancestor. Revocation and freeze are refusals of authority and are receipted;
- * a window is only time.
+ * every ancestor. Revocation and freeze are refusals of authority and are receipted
+ * (once per window, ./denials.ts); a window is only time.
+ *
+ * Finding out costs nothing: `lifeless` only reads what the decision already read, so the
+ * prologue asks it before any rate, call or idempotency record is charged (./decide.ts).
  */
-import { problem, refused, type Outcome } from "../../src/core/errors";
+import { problem, refused, type Outcome, type ProblemName, type ProblemValue } from "../../src/core/errors";
 import type { DecisionContext } from "./decision-context";
-import { deny } from "./denials";
+import { denyOncePerWindow } from "./denials";
 import type { Tree } from "./tree";
 
-export function checkLiveness(tree: Tree, ctx: DecisionContext): Outcome<never> | null {
+export interface Lifeless {
+  name: ProblemName;
+  detail: string;
+  extra?: Record<string, ProblemValue>;
+  /** Refusals of authority leave a denial receipt; refusals of time do not. */
+  receipted: boolean;
+}
+
+/** Why the session cannot act now, or null when it and every ancestor are live. Reads only. */
+export function lifeless(tree: Tree, ctx: DecisionContext): Lifeless | null {
   const revoked = ctx.chain.find((s) => s.status === "revoked");
-  if (revoked) return deny(tree, ctx, "session-revoked", `session ${revoked.id} was revoked`, { revoked_session: revoked.id });
-  if (tree.frozen) return deny(tree, ctx, "principal-frozen", "every session of this principal is frozen");
+  if (revoked) return { name: "session-revoked", detail: `session ${revoked.id} was revoked`, extra: { revoked_session: revoked.id }, receipted: true };
+  if (tree.frozen) return { name: "principal-frozen", detail: "every session of this principal is frozen", receipted: true };
   const expired = ctx.chain.find((s) => ctx.now >= s.expiresAt);
-  if (expired) return refused(problem("session-expired", `session ${expired.id} expired at ${new Date(expired.expiresAt).toISOString()}`));
+  if (expired) return { name: "session-expired", detail: `session ${expired.id} expired at ${new Date(expired.expiresAt).toISOString()}`, receipted: false };
   const early = ctx.chain.find((s) => ctx.now < s.notBefore);
-  if (early) return refused(problem("session-not-yet-valid", `session ${early.id} is valid from ${new Date(early.notBefore).toISOString()}`));
+  if (early) return { name: "session-not-yet-valid", detail: `session ${early.id} is valid from ${new Date(early.notBefore).toISOString()}`, receipted: false };
   return null;
+}
+
+/** The refusal of a lifeless session: receipted at most once per (session, reason) window, and nothing else written. */
+export function refuseLifeless(tree: Tree, ctx: DecisionContext, why: Lifeless): Outcome<never> {
+  if (why.receipted) return denyOncePerWindow(tree, ctx, why.name, why.detail, why.extra);
+  return refused(problem(why.name, why.detail, why.extra));
+}
+
+export function checkLiveness(tree: Tree, ctx: DecisionContext): Outcome<never> | null {
+  const why = lifeless(tree, ctx);
+  return why ? refuseLifeless(tree, ctx, why) : null;
 }

@@ -50,6 +50,15 @@ export function migrateTree(sql: SqlStorage): void {
       closed_at INTEGER
     );
     CREATE INDEX IF NOT EXISTS holds_open ON holds(status, expires_at);
+    -- The denial receipt that stands for a dead session's refusals of one reason (./denials.ts):
+    -- at most two rows per session (revoked, frozen), so never swept.
+    CREATE TABLE IF NOT EXISTS denial_marks (
+      session_id TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      receipt_id TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      PRIMARY KEY (session_id, reason)
+    );
     CREATE TABLE IF NOT EXISTS jti (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS jti_expiry ON jti(expires_at);
     CREATE TABLE IF NOT EXISTS idempotency (

@@ -9,7 +9,7 @@ import type { HoldView } from "../../src/contract/session-tree";
 import type { AnchorView, AnchorViewStatus } from "../../src/contract/settlement";
 import type { SessionView } from "../../src/contract/views";
 
-export type { Receipt, ReceiptKind, SignedReceipt } from "../../src/core/receipts/receipt";
+export type { ChargedWindow, Receipt, ReceiptKind, SignedReceipt } from "../../src/core/receipts/receipt";
 export type { ReceiptProof } from "../../src/core/receipts/period";
 export type Hold = HoldView;
 export type HoldStatus = HoldView["status"];

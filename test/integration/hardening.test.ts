@@ -2,10 +2,14 @@
  * The weaknesses found by attacking the running service from outside (issue "Hardening"),
  * each reproduced as it was attacked and held closed.
  */
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createProof } from "../../sdk/src/dpop";
 import { generateAgentKey } from "../../sdk/src/keys";
+import { treeKey } from "../../src/core/tree-ids";
 import { hook } from "../support/webhooks";
-import { ADMIN_TOKEN, agentCall, call, createPrincipal, grant, inHours, problemName } from "../support/harness";
+import { ADMIN_TOKEN, BASE, agentCall, call, createPrincipal, delegate, grant, inHours, problemName, type Agent } from "../support/harness";
 
 describe("hardening: scope targets are canonical", () => {
   it("refuses an authorization that climbs out of its prefix with a dot-dot segment, showing the canonical form", async () => {
@@ -109,5 +113,313 @@ describe("hardening: response headers", () => {
     const scripts = a.text.match(/<script[^>]*>/g) ?? [];
     expect(scripts.length).toBeGreaterThan(0);
     for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+  });
+});
+
+const DEAD_SCOPE = "http:GET:api.example.com/v1/x";
+const bearerOf = (apiKey: string) => ({ authorization: `Bearer ${apiKey}` });
+
+/** The rate TAT and calls used of each session, read from the tree object itself (exact, not a time-dependent peek). */
+async function liveCounters(rootId: string, ids: string[]) {
+  const stub = env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(rootId)));
+  return runInDurableObject(stub, (_instance, state) =>
+    Object.fromEntries(
+      ids.map((id) => {
+        const tat = state.storage.sql.exec<{ tat: number }>("SELECT tat FROM rate WHERE session_id = ?", id).toArray()[0]?.tat ?? null;
+        const calls = state.storage.sql.exec<{ calls_used: number }>("SELECT calls_used FROM sessions WHERE id = ?", id).one().calls_used;
+        return [id, { tat, calls }];
+      }),
+    ),
+  );
+}
+
+async function denialsOf(apiKey: string, sessionId: string) {
+  const r = await call("GET", `/v1/sessions/${sessionId}/receipts?limit=100`, { headers: bearerOf(apiKey) });
+  expect(r.status, r.text).toBe(200);
+  return (r.json.data as { receipt: { kind: string; reason: string | null; id: string } }[]).map((x) => x.receipt).filter((x) => x.kind === "denial");
+}
+
+/** Root and two children, each allowing 10 requests per 60 s. */
+async function rateLimitedTree() {
+  const p = await createPrincipal();
+  const limits = { rate: { requests: 10, per_seconds: 60 }, calls: 100 };
+  const root = await grant(p.apiKey, { limits });
+  const dead = await delegate(root, { limits: { ...limits, calls: 50 } });
+  const sibling = await delegate(root, { limits: { ...limits, calls: 50 } });
+  return { p, root, dead, sibling };
+}
+
+describe("hardening: a revoked, frozen or expired session costs its tree nothing", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe("happy", () => {
+    it("after a revoked child's burst of 12 the live root and sibling still succeed, their rate and calls untouched", async () => {
+      const { p, root, dead, sibling } = await rateLimitedTree();
+      expect((await call("POST", `/v1/sessions/${dead.session.id}/revoke`, { headers: bearerOf(p.apiKey) })).status).toBe(200);
+      const before = await liveCounters(root.session.id, [root.session.id, sibling.session.id, dead.session.id]);
+      for (let i = 0; i < 12; i++) await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE });
+      expect(await liveCounters(root.session.id, [root.session.id, sibling.session.id, dead.session.id])).toEqual(before);
+      const fromRoot = await agentCall(root, "POST", "/v1/authorize", { scope: DEAD_SCOPE });
+      expect(fromRoot.status, fromRoot.text).toBe(200);
+      const fromSibling = await agentCall(sibling, "POST", "/v1/authorize", { scope: DEAD_SCOPE });
+      expect(fromSibling.status, fromSibling.text).toBe(200);
+    });
+
+    it("after a frozen principal is unfrozen its sessions' rate and calls are as they were before the freeze", async () => {
+      const { p, root, dead, sibling } = await rateLimitedTree();
+      expect((await call("POST", "/v1/freeze", { headers: bearerOf(p.apiKey) })).status).toBe(200);
+      const before = await liveCounters(root.session.id, [root.session.id, sibling.session.id, dead.session.id]);
+      for (let i = 0; i < 12; i++) await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE });
+      expect(await liveCounters(root.session.id, [root.session.id, sibling.session.id, dead.session.id])).toEqual(before);
+      expect((await call("POST", "/v1/unfreeze", { headers: bearerOf(p.apiKey) })).status).toBe(200);
+      for (const a of [root, sibling, dead]) {
+        const r = await agentCall(a, "POST", "/v1/authorize", { scope: DEAD_SCOPE });
+        expect(r.status, r.text).toBe(200);
+      }
+    });
+
+    it("an expired child's burst leaves its live root's rate untouched", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+      const { root } = await rateLimitedTree();
+      const shortLived = await delegate(root, {
+        limits: { rate: { requests: 10, per_seconds: 60 }, calls: 50 },
+        expires_at: new Date(Date.now() + 120_000).toISOString(),
+      });
+      vi.setSystemTime(Date.now() + 121_000);
+      const before = await liveCounters(root.session.id, [root.session.id]);
+      for (let i = 0; i < 12; i++) {
+        const r = await agentCall(shortLived, "POST", "/v1/authorize", { scope: DEAD_SCOPE });
+        expect(r.status, r.text).toBe(401);
+        expect(problemName(r)).toBe("session-expired");
+      }
+      expect(await liveCounters(root.session.id, [root.session.id])).toEqual(before);
+      expect((await agentCall(root, "POST", "/v1/authorize", { scope: DEAD_SCOPE })).status).toBe(200);
+    });
+  });
+
+  describe("error", () => {
+    it("answers every one of a revoked child's 12 calls session-revoked (never 429), all naming one denial receipt", async () => {
+      const { p, dead } = await rateLimitedTree();
+      await call("POST", `/v1/sessions/${dead.session.id}/revoke`, { headers: bearerOf(p.apiKey) });
+      const answers = [];
+      for (let i = 0; i < 12; i++) answers.push(await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE }));
+      expect(answers.map((r) => r.status)).toEqual(Array(12).fill(401));
+      expect(answers.map(problemName)).toEqual(Array(12).fill("session-revoked"));
+      const denials = await denialsOf(p.apiKey, dead.session.id);
+      expect(denials).toHaveLength(1);
+      expect(denials[0]).toMatchObject({ reason: "session-revoked" });
+      expect(new Set(answers.map((r) => r.json.receipt))).toEqual(new Set([denials[0]!.id]));
+    });
+
+    it("answers every one of a frozen principal's agent's 12 calls principal-frozen (never 429), leaving one denial receipt", async () => {
+      const { p, dead } = await rateLimitedTree();
+      await call("POST", "/v1/freeze", { headers: bearerOf(p.apiKey) });
+      const answers = [];
+      for (let i = 0; i < 12; i++) answers.push(await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE }));
+      expect(answers.map((r) => r.status)).toEqual(Array(12).fill(403));
+      expect(answers.map(problemName)).toEqual(Array(12).fill("principal-frozen"));
+      const denials = await denialsOf(p.apiKey, dead.session.id);
+      expect(denials.map((d) => d.reason)).toEqual(["principal-frozen"]);
+    });
+
+    it("writes one denial receipt per session and reason per 60 s window, and a new one once the window has passed", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+      const { p, dead } = await rateLimitedTree();
+      await call("POST", `/v1/sessions/${dead.session.id}/revoke`, { headers: bearerOf(p.apiKey) });
+      for (let i = 0; i < 3; i++) await agentCall(dead, "GET", "/v1/session");
+      vi.setSystemTime(Date.now() + 59_000);
+      await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE });
+      expect(await denialsOf(p.apiKey, dead.session.id)).toHaveLength(1);
+      vi.setSystemTime(Date.now() + 2_000);
+      for (let i = 0; i < 3; i++) expect(problemName(await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE }))).toBe("session-revoked");
+      expect((await denialsOf(p.apiKey, dead.session.id)).map((d) => d.reason)).toEqual(["session-revoked", "session-revoked"]);
+    });
+  });
+
+  describe("security", () => {
+    it("a revoked child's replayed Idempotency-Key is refused, not handed its stored success, and charges nothing", async () => {
+      const { p, root, dead } = await rateLimitedTree();
+      const headers = { "idempotency-key": "before-revoke" };
+      expect((await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE }, { headers })).status).toBe(200);
+      await call("POST", `/v1/sessions/${dead.session.id}/revoke`, { headers: bearerOf(p.apiKey) });
+      const before = await liveCounters(root.session.id, [root.session.id, dead.session.id]);
+      const replay = await agentCall(dead, "POST", "/v1/authorize", { scope: DEAD_SCOPE }, { headers });
+      expect(problemName(replay)).toBe("session-revoked");
+      expect(replay.headers.get("idempotent-replayed")).toBeNull();
+      expect(await liveCounters(root.session.id, [root.session.id, dead.session.id])).toEqual(before);
+    });
+
+    it("a revoked child may still void its holds, but that charges only its own rate, never a live ancestor's", async () => {
+      const p = await createPrincipal();
+      const budgets = [{ asset: "USD", amount: "100" }];
+      const root = await grant(p.apiKey, { limits: { rate: { requests: 10, per_seconds: 60 }, budgets } });
+      const dead = await delegate(root, { limits: { rate: { requests: 10, per_seconds: 60 }, budgets } });
+      const hold = await agentCall(dead, "POST", "/v1/holds", { scope: DEAD_SCOPE, amount: { asset: "USD", value: "5" } });
+      expect(hold.status, hold.text).toBe(201);
+      await call("POST", `/v1/sessions/${dead.session.id}/revoke`, { headers: bearerOf(p.apiKey) });
+      const before = await liveCounters(root.session.id, [root.session.id]);
+      const voided = await agentCall(dead, "POST", `/v1/holds/${hold.json.id}/void`);
+      expect(voided.status, voided.text).toBe(200);
+      expect(await liveCounters(root.session.id, [root.session.id])).toEqual(before);
+    });
+
+    it("a proof used by a revoked session stays used: replaying it is proof-replayed", async () => {
+      const { p, dead } = await rateLimitedTree();
+      await call("POST", `/v1/sessions/${dead.session.id}/revoke`, { headers: bearerOf(p.apiKey) });
+      const proof = createProof(dead.key, { method: "GET", url: `${BASE}/v1/session`, accessToken: dead.token });
+      expect(problemName(await agentCall(dead, "GET", "/v1/session", undefined, { proof }))).toBe("session-revoked");
+      expect(problemName(await agentCall(dead, "GET", "/v1/session", undefined, { proof }))).toBe("proof-replayed");
+    });
+  });
+});
+
+interface Charged {
+  session: string;
+  asset: string;
+  period: string;
+  window_start: string;
+}
+interface CommittedReceipt {
+  kind: string;
+  amount: string | null;
+  at: string;
+  hold: string | null;
+  charged_to?: Charged[];
+}
+
+/** The receipts of a session that commit an amount: authorizations with one, and captures. */
+async function committedOf(apiKey: string, sessionId: string): Promise<CommittedReceipt[]> {
+  const r = await call("GET", `/v1/sessions/${sessionId}/receipts?limit=100`, { headers: bearerOf(apiKey) });
+  expect(r.status, r.text).toBe(200);
+  return (r.json.data as { receipt: CommittedReceipt }[]).map((x) => x.receipt).filter((x) => x.amount !== null && (x.kind === "authorize" || x.kind === "capture"));
+}
+
+/** Σ of committed amounts attributed to each (session, period, window) by the receipts' `charged_to`. */
+function attributed(receipts: CommittedReceipt[]): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const r of receipts)
+    for (const c of r.charged_to ?? []) out[`${c.session} ${c.period} ${c.window_start}`] = (out[`${c.session} ${c.period} ${c.window_start}`] ?? 0n) + BigInt(r.amount!);
+  return out;
+}
+
+describe("hardening: a hold captured after its window rolled over is charged to the window it was made in", () => {
+  const H08 = "2027-03-01T08:00:00.000Z";
+  const H09 = "2027-03-01T09:00:00.000Z";
+  const HOURLY = [
+    { asset: "USD", amount: "100", period: "hour" },
+    { asset: "USD", amount: "1000" },
+  ];
+  const spendUsd = (a: Agent, value: string) => agentCall(a, "POST", "/v1/authorize", { scope: DEAD_SCOPE, amount: { asset: "USD", value } });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The issue's attack: at 08:59 hold 60 and spend 40; at 09:00:02 spend the full new hour and capture the 08:59 hold. */
+  async function attack(a: Agent) {
+    const hold = await agentCall(a, "POST", "/v1/holds", { scope: DEAD_SCOPE, amount: { asset: "USD", value: "60" } });
+    expect(hold.status, hold.text).toBe(201);
+    expect((await spendUsd(a, "40")).status).toBe(200);
+    vi.setSystemTime(Date.parse("2027-03-01T09:00:02.000Z"));
+    const spent = await spendUsd(a, "100");
+    expect(spent.status, spent.text).toBe(200);
+    const captured = await agentCall(a, "POST", `/v1/holds/${hold.json.id}/capture`, {});
+    expect(captured.status, captured.text).toBe(200);
+    return { hold: hold.json.id as string, spent, captured };
+  }
+
+  describe("happy", () => {
+    it("names the 08:00 window on the capture receipt and keeps each window's attributed receipts within its 100", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.parse("2027-03-01T08:59:00.000Z") });
+      const p = await createPrincipal();
+      const a = await grant(p.apiKey, { limits: { budgets: HOURLY } });
+      const { spent, captured } = await attack(a);
+      const ses = a.session.id as string;
+      expect(captured.json.receipt.receipt.charged_to).toEqual([{ session: ses, asset: "USD", period: "hour", window_start: H08 }]);
+      expect(spent.json.receipt.receipt.charged_to).toEqual([{ session: ses, asset: "USD", period: "hour", window_start: H09 }]);
+
+      const receipts = await committedOf(p.apiKey, ses);
+      // Every committed amount is attributed to exactly one hourly window…
+      for (const r of receipts) expect(r.charged_to?.filter((c) => c.period === "hour")).toHaveLength(1);
+      // …and no window holds more than its budget, although the receipts dated in the 09:00 hour total 160.
+      expect(attributed(receipts)).toEqual({ [`${ses} hour ${H08}`]: 100n, [`${ses} hour ${H09}`]: 100n });
+      expect(receipts.filter((r) => r.at >= H09).reduce((sum, r) => sum + BigInt(r.amount!), 0n)).toBe(160n);
+
+      // The counters say the same: the 09:00 window spent its 100; the lifetime budget all 200.
+      const view = await call("GET", `/v1/sessions/${ses}`, { headers: bearerOf(p.apiKey) });
+      const budgets = view.json.counters.budgets as { period: string | null; spent: string; held: string; window_start: string | null }[];
+      expect(budgets.find((b) => b.period === "hour")).toMatchObject({ spent: "100", held: "0", window_start: H09 });
+      expect(budgets.find((b) => b.period === null)).toMatchObject({ spent: "200", held: "0" });
+    });
+
+    it("names every periodic window up the chain, and none for lifetime budgets", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.parse("2027-03-01T08:59:00.000Z") });
+      const p = await createPrincipal();
+      const root = await grant(p.apiKey, { limits: { budgets: HOURLY } });
+      const child = await delegate(root, { limits: { budgets: [...HOURLY, { asset: "USD", amount: "500", period: "day" }] } });
+      const { spent, captured } = await attack(child);
+      const [r, c] = [root.session.id as string, child.session.id as string];
+      const DAY = "2027-03-01T00:00:00.000Z";
+      const byKey = (x: Charged[]) => [...x].sort((a, b) => `${a.session}${a.period}`.localeCompare(`${b.session}${b.period}`));
+      expect(byKey(captured.json.receipt.receipt.charged_to)).toEqual(
+        byKey([
+          { session: r, asset: "USD", period: "hour", window_start: H08 },
+          { session: c, asset: "USD", period: "hour", window_start: H08 },
+          { session: c, asset: "USD", period: "day", window_start: DAY },
+        ]),
+      );
+      expect(byKey(spent.json.receipt.receipt.charged_to)).toEqual(
+        byKey([
+          { session: r, asset: "USD", period: "hour", window_start: H09 },
+          { session: c, asset: "USD", period: "hour", window_start: H09 },
+          { session: c, asset: "USD", period: "day", window_start: DAY },
+        ]),
+      );
+      expect(attributed(await committedOf(p.apiKey, c))).toEqual({
+        [`${r} hour ${H08}`]: 100n,
+        [`${r} hour ${H09}`]: 100n,
+        [`${c} hour ${H08}`]: 100n,
+        [`${c} hour ${H09}`]: 100n,
+        [`${c} day ${DAY}`]: 200n,
+      });
+    });
+
+    it("gives a lifetime-only spend an empty charged_to, and a spend without an amount none", async () => {
+      const p = await createPrincipal();
+      const a = await grant(p.apiKey, { limits: { budgets: [{ asset: "USD", amount: "1000" }] } });
+      expect((await spendUsd(a, "5")).json.receipt.receipt.charged_to).toEqual([]);
+      expect((await agentCall(a, "POST", "/v1/authorize", { scope: DEAD_SCOPE })).json.receipt.receipt).not.toHaveProperty("charged_to");
+    });
+  });
+
+  describe("error", () => {
+    it("still refuses a spend past the new hour's budget after the old hour's hold is captured", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.parse("2027-03-01T08:59:00.000Z") });
+      const p = await createPrincipal();
+      const a = await grant(p.apiKey, { limits: { budgets: HOURLY } });
+      await attack(a);
+      const over = await spendUsd(a, "1");
+      expect(over.status).toBe(403);
+      expect(problemName(over)).toBe("budget-exceeded");
+      expect(over.json).toMatchObject({ period: "hour", remaining: "0" });
+    });
+  });
+
+  describe("security", () => {
+    it("a void or a denial commits nothing and names no window", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.parse("2027-03-01T08:59:00.000Z") });
+      const p = await createPrincipal();
+      const a = await grant(p.apiKey, { limits: { budgets: HOURLY } });
+      const hold = await agentCall(a, "POST", "/v1/holds", { scope: DEAD_SCOPE, amount: { asset: "USD", value: "60" } });
+      const voided = await agentCall(a, "POST", `/v1/holds/${hold.json.id}/void`);
+      expect(voided.json.receipt.receipt).not.toHaveProperty("charged_to");
+      const denied = await spendUsd(a, "101");
+      expect(problemName(denied)).toBe("budget-exceeded");
+      const receipt = await call("GET", `/v1/receipts/${denied.json.receipt}`, { headers: bearerOf(p.apiKey) });
+      expect(receipt.status, receipt.text).toBe(200);
+      expect(receipt.json.receipt).not.toHaveProperty("charged_to");
+    });
   });
 });

@@ -3,6 +3,15 @@ import { z } from "@hono/zod-openapi";
 import type { Receipt as CoreReceipt, SignedReceipt as CoreSignedReceipt } from "../../core/receipts/receipt";
 import type { Assert, Same } from "./check";
 
+export const ChargedWindow = z
+  .object({
+    session: z.string(),
+    asset: z.string(),
+    period: z.enum(["hour", "day", "week", "month"]),
+    window_start: z.string().openapi({ description: "Start of the window (RFC 3339, ms, UTC)" }),
+  })
+  .openapi("ChargedWindow", { description: "A periodic budget window a committed amount was charged to" });
+
 export const Receipt = z
   .object({
     v: z.literal(1),
@@ -18,6 +27,10 @@ export const Receipt = z
     request_digest: z.string().nullable(),
     reason: z.string().nullable().openapi({ description: "A denial's problem name" }),
     hold: z.string().nullable(),
+    charged_to: z.array(ChargedWindow).optional().openapi({
+      description:
+        "On receipts that commit an amount: each periodic budget window up the chain it was charged to — a spend's current window, a capture's the window its hold was made in. Absent on other receipts and on older ones.",
+    }),
     seq: z.number().int().openapi({ description: "Per tree" }),
     at: z.string(),
     kid: z.string().openapi({ description: "The service key that signed it (see the JWKS)" }),

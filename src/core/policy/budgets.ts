@@ -103,6 +103,23 @@ export function capture(c: BudgetCounter, heldAmount: bigint, captureAmount: big
 }
 
 /**
+ * The window an amount committed on `c` is charged to, for receipts (`charged_to`):
+ * the counter's current window (after rollover) for a direct debit, and for a hold the
+ * window it reserved in — record this at `reserve` and charge the capture there, never
+ * to the window current at capture. Null for a lifetime budget (it has no window).
+ *
+ * Why this keeps every window within its limit: while a window is current, its counter
+ * holds spent + held ≤ limit, where spent counts its direct debits and captures of its
+ * own holds, and held the open reservations made in it. A capture moves at most the held
+ * amount into spent, in that same window; a capture after rollover spends what that
+ * window had already reserved. So Σ amounts charged to a window ≤ its spent + held ≤ limit,
+ * and each committed amount is charged to exactly one window per periodic budget.
+ */
+export function chargedWindow(c: BudgetCounter): number | null {
+  return c.period === null ? null : c.windowStart;
+}
+
+/**
  * A hold's reservation belongs to the window it was made in. Release or
  * capture it only on counters still in that window (record each counter's
  * windowStart with the hold); in a later window the reservation was already

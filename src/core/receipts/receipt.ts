@@ -15,6 +15,20 @@ ed.hashes.sha512 = sha512;
 
 export type ReceiptKind = "authorize" | "capture" | "void" | "denial";
 
+/**
+ * One periodic budget window a committed amount was charged to. The rule: a direct
+ * spend is charged to the window current when it was debited; a capture to the window
+ * its hold was made in (where the amount was reserved and counted), however much later
+ * it is captured. So every committed amount lands in exactly one window of each periodic
+ * budget, and no window is attributed more than its limit. Lifetime budgets have no window.
+ */
+export interface ChargedWindow {
+  session: string;
+  asset: string;
+  period: "hour" | "day" | "week" | "month";
+  window_start: string; // RFC 3339, ms, UTC
+}
+
 export interface Receipt {
   v: 1;
   id: string; // rcp_…
@@ -29,6 +43,12 @@ export interface Receipt {
   request_digest: string | null;
   reason: string | null; // denial problem name
   hold: string | null;
+  /**
+   * On receipts that commit an amount (an authorize with one, a capture): every periodic
+   * budget window up the chain it was charged to. Absent on other receipts, and on
+   * receipts signed before the member existed (which still parse and verify).
+   */
+  charged_to?: ChargedWindow[];
   seq: number; // per tree
   at: string; // RFC 3339, ms, UTC
   kid: string;
@@ -52,6 +72,10 @@ export interface Ed25519PublicJwk {
 
 const KINDS: readonly string[] = ["authorize", "capture", "void", "denial"];
 const FIELDS = ["v", "id", "kind", "tree", "session", "path", "principal", "scope", "asset", "amount", "request_digest", "reason", "hold", "seq", "at", "kid"] as const;
+/** Members a receipt may omit; when present they are signed like the rest. */
+const OPTIONAL = ["charged_to"] as const;
+const CHARGED_FIELDS = ["session", "asset", "period", "window_start"] as const;
+const PERIODS: readonly string[] = ["hour", "day", "week", "month"];
 const NULLABLE = ["scope", "asset", "amount", "request_digest", "reason", "hold"] as const;
 const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const AMOUNT = /^(0|[1-9][0-9]*)$/;
@@ -60,7 +84,7 @@ const AMOUNT = /^(0|[1-9][0-9]*)$/;
 export function receiptProblem(value: unknown): string | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "a receipt must be an object";
   const r = value as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!(FIELDS as readonly string[]).includes(k)) return `unknown member "${k}"`;
+  for (const k of Object.keys(r)) if (!(FIELDS as readonly string[]).includes(k) && !(OPTIONAL as readonly string[]).includes(k)) return `unknown member "${k}"`;
   for (const k of FIELDS) if (!(k in r)) return `missing member "${k}"`;
   if (r.v !== 1) return '"v" must be 1';
   if (typeof r.id !== "string" || !r.id.startsWith("rcp_")) return '"id" must be an rcp_ id';
@@ -77,6 +101,25 @@ export function receiptProblem(value: unknown): string | null {
   if (typeof r.seq !== "number" || !Number.isSafeInteger(r.seq) || r.seq < 0) return '"seq" must be a non-negative integer';
   if (typeof r.at !== "string" || !AT.test(r.at) || Number.isNaN(Date.parse(r.at))) {
     return '"at" must be RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.sssZ)';
+  }
+  if ("charged_to" in r) return chargedToProblem(r);
+  return null;
+}
+
+function chargedToProblem(r: Record<string, unknown>): string | null {
+  if ((r.kind !== "authorize" && r.kind !== "capture") || typeof r.amount !== "string") return '"charged_to" belongs only to a receipt that commits an amount';
+  if (!Array.isArray(r.charged_to)) return '"charged_to" must be an array';
+  for (const c of r.charged_to as unknown[]) {
+    if (typeof c !== "object" || c === null || Array.isArray(c)) return '"charged_to" entries must be objects';
+    const w = c as Record<string, unknown>;
+    for (const k of Object.keys(w)) if (!(CHARGED_FIELDS as readonly string[]).includes(k)) return `unknown member "charged_to.${k}"`;
+    for (const k of CHARGED_FIELDS) if (!(k in w)) return `missing member "charged_to.${k}"`;
+    if (typeof w.session !== "string" || !(r.path as string[]).includes(w.session)) return '"charged_to.session" must be a session of "path"';
+    if (w.asset !== r.asset) return '"charged_to.asset" must be the receipt\'s "asset"';
+    if (typeof w.period !== "string" || !PERIODS.includes(w.period)) return `"charged_to.period" must be one of ${PERIODS.join(", ")}`;
+    if (typeof w.window_start !== "string" || !AT.test(w.window_start) || Number.isNaN(Date.parse(w.window_start))) {
+      return '"charged_to.window_start" must be RFC 3339 UTC with milliseconds';
+    }
   }
   return null;
 }

@@ -105,3 +105,41 @@ describe("receipts", () => {
     await expect(signReceipt(sampleReceipt(), new Uint8Array(31))).rejects.toThrow(/32 bytes/);
   });
 });
+
+describe("receipts: charged_to (the windows a committed amount was charged to)", () => {
+  const window = { session: "ses_root", asset: "usd", period: "hour" as const, window_start: "2026-11-26T03:00:00.000Z" };
+
+  it("signs and verifies a receipt with charged_to, and the member is part of the signed bytes", async () => {
+    const signed = await signReceipt(sampleReceipt({ charged_to: [window] }), seed);
+    expect(verifyReceiptSignature(signed, jwk)).toBe(true);
+    expect(signed.bytes).toContain('"charged_to":[{"asset":"usd","period":"hour","session":"ses_root","window_start":"2026-11-26T03:00:00.000Z"}]');
+    const moved = { ...signed, receipt: { ...signed.receipt, charged_to: [{ ...window, window_start: "2026-11-26T04:00:00.000Z" }] } };
+    expect(verifyReceiptSignature(moved, jwk)).toBe(false);
+  });
+
+  it("still parses, signs and verifies a receipt without it (signed before it existed)", async () => {
+    const old = sampleReceipt();
+    expect("charged_to" in old).toBe(false);
+    expect(receiptProblem(old)).toBeNull();
+    const signed = await signReceipt(old, seed);
+    expect(signed.bytes).not.toContain("charged_to");
+    expect(verifyReceiptSignature(signed, jwk)).toBe(true);
+  });
+
+  it("refuses a malformed charged_to, naming the member and rule", () => {
+    const bad: Array<[Partial<Receipt> | Record<string, unknown>, RegExp]> = [
+      [{ charged_to: "hour" }, /"charged_to" must be an array/],
+      [{ charged_to: [null] }, /entries must be objects/],
+      [{ charged_to: [{ ...window, extra: 1 }] }, /unknown member "charged_to.extra"/],
+      [{ charged_to: [{ session: "ses_root", asset: "usd", period: "hour" }] }, /missing member "charged_to.window_start"/],
+      [{ charged_to: [{ ...window, session: "ses_other" }] }, /"charged_to.session" must be a session of "path"/],
+      [{ charged_to: [{ ...window, asset: "eur" }] }, /"charged_to.asset"/],
+      [{ charged_to: [{ ...window, period: "life" }] }, /"charged_to.period"/],
+      [{ charged_to: [{ ...window, window_start: "2026-11-26T03:00:00Z" }] }, /"charged_to.window_start"/],
+      [{ kind: "void", charged_to: [window] }, /only to a receipt that commits an amount/],
+      [{ kind: "denial", reason: "budget-exceeded", amount: null, charged_to: [] }, /only to a receipt that commits an amount/],
+    ];
+    for (const [overrides, message] of bad) expect(receiptProblem({ ...sampleReceipt(), ...overrides })).toMatch(message);
+    expect(receiptProblem(sampleReceipt({ kind: "capture", hold: "hld_x", charged_to: [] }))).toBeNull();
+  });
+});
