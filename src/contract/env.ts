@@ -25,6 +25,11 @@ export interface Env {
   ANCHOR_CHAIN_ID?: string;
   ANCHOR_CONFIRMATIONS?: string;
   ANCHOR_REPLACE_AFTER_SECONDS?: string;
+  /** Tree size caps, read by src/core/policy/caps.ts (defaults there and in wrangler.toml). */
+  REMIT_MAX_CHILDREN_PER_SESSION?: string;
+  REMIT_MAX_SESSIONS_PER_TREE?: string;
+  REMIT_MAX_SCOPES_PER_SESSION?: string;
+  REMIT_MAX_SCOPE_LENGTH?: string;
   /** Operator token that bootstraps principals. */
   REMIT_ADMIN_TOKEN: string;
   /** base64url Ed25519 seed (32 bytes) of the current service key. */
