@@ -36,6 +36,11 @@ export default defineConfig({
                 // the real receiver started by test/support/webhook-receiver.mjs (globalSetup).
                 WEBHOOK_RETRY_SCALE: "0.0001",
                 WEBHOOK_TEST_RECEIVER: inject("webhookReceiver"),
+                // Tree caps small enough that test/integration/hardening.test.ts reaches them in
+                // a few dozen delegations, large enough that no other test's tree comes near
+                // (the largest has under ten sessions). Scope caps keep wrangler.toml's defaults.
+                REMIT_MAX_CHILDREN_PER_SESSION: "25",
+                REMIT_MAX_SESSIONS_PER_TREE: "60",
                 // How hard the property tests push: `npm run test:soak` raises these.
                 TEST_RACE_RUNS: process.env.RACE_RUNS ?? "12",
                 TEST_FUZZ_RUNS: process.env.FUZZ_RUNS ?? "60",

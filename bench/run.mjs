@@ -12,7 +12,7 @@
 // real, …) and aggregated, so that a noisy neighbour on the machine disturbs both
 // sides of a ratio alike. Each row also carries workerd's CPU time per request.
 import { execSync, fork } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -34,7 +34,10 @@ const HELP = `node bench/run.mjs [options]
   --gas-1m              add the 1,000,000-receipt anchor gas row (~1 min more)
   --what-if             also build the proposed server fixes into copies of the sources
                         (bench/.build/whatif, never the sources) and measure them against this build
-  --only LIST           comma list of: floors,authorize,reject,holds,revoke,pieces,settlement,profile`;
+  --only LIST           comma list of: floors,authorize,reject,holds,revoke,revoke-cap,pieces,settlement,profile
+                        (revoke-cap: a tree at the sessions-per-tree cap, every session at the scope caps;
+                        not in the default run, ~2 min: name it, e.g. --only revoke-cap --quick)
+  --cap-tree N          sessions in the revoke-cap tree (default 10000, the REMIT_MAX_SESSIONS_PER_TREE default)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +52,7 @@ const { values: args } = parseArgs({
     "gas-1m": { type: "boolean", default: false },
     "what-if": { type: "boolean", default: false },
     only: { type: "string" },
+    "cap-tree": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -65,6 +69,7 @@ const CONF = {
   laterWarmupMs: 300,
   durationMs: Math.round(1000 * Number(args.duration ?? (QUICK ? 1.5 : 2.2))),
   revokeTreeSize: 1000,
+  capTreeSize: Number(args["cap-tree"] ?? 10_000),
   profile: !QUICK && !args["no-profile"],
   gas: !args["no-gas"] && (!QUICK || args["gas-1m"]),
   gasSizes: args["gas-1m"] ? [10_000, 100_000, 1_000_000] : QUICK ? [10_000] : [10_000, 100_000],
@@ -73,6 +78,8 @@ const CONF = {
 };
 const ONLY = args.only ? new Set(args.only.split(",")) : null;
 const want = (section) => !ONLY || ONLY.has(section);
+/** Sections that only run when named in --only (they take minutes). */
+const wantNamed = (section) => !!ONLY && ONLY.has(section);
 
 // Fixed bench secrets: nothing here is used outside this process tree.
 const ADMIN_TOKEN = "bench-operator-token";
@@ -364,6 +371,94 @@ async function main() {
     results.real.revoke = { ...r, sessions: tree.count, buildMs, leafDepth: tree.leaf.session.depth };
     say(
       `revoke: ${r.revokeMs.toFixed(1)} ms (${r.revokeResult.status} ${r.revokeResult.body.slice(0, 60)}), first refusal ${r.firstRefusalAfterSendMs?.toFixed(1)} ms after send; OK sent after return: ${r.okSentAfterReturn}`,
+    );
+  }
+
+  // ---------------------------------------------------------------- revocation of a tree at its caps
+  if (wantNamed("revoke-cap")) {
+    // The largest tree the defaults allow: REMIT_MAX_SESSIONS_PER_TREE sessions (fan-out 10,
+    // far under the 1,000 children per session), every one with 32 scopes of 256 characters
+    // (the scope caps), so each row, token and event is as big as it may be.
+    const scopes = [SCOPE, ...Array.from({ length: 31 }, (_, i) => `http:GET:api.example.com/pad${i}-${"x".repeat(256 - 30 - String(i).length)}*`)];
+    if (scopes.some((sc) => sc.length > 256)) throw new Error("revoke-cap: a scope over 256 characters");
+    const pid = remitServer.pid;
+    const mem0 = memory(pid);
+    const tb = performance.now();
+    const tree = await remit.tree(principal, CONF.capTreeSize, 10, 32, scopes);
+    const buildMs = performance.now() - tb;
+    const memBuilt = memory(pid);
+    say(`cap tree: ${tree.count} sessions × ${scopes.length} scopes built in ${(buildMs / 1000).toFixed(1)}s; workerd RSS ${mb(memBuilt.rss)} MB`);
+    // One past the cap is refused, naming it.
+    const over = await remit.agentCall(tree.leaf, "POST", "/v1/delegations", { agent_jwk: remit.agent.publicJwk, scopes: [SCOPE] });
+    // The tree view: the first page, and every page at the largest size.
+    const key = { authorization: `Bearer ${principal.apiKey}` };
+    const tp = performance.now();
+    const first = await remit.call("GET", `/v1/sessions/${tree.root.session.id}/tree`, { headers: key });
+    const firstPageMs = performance.now() - tp;
+    const tw = performance.now();
+    let pages = 0;
+    let seen = 0;
+    let maxPageBytes = 0;
+    for (let cursor = null; ; ) {
+      const r = await remit.call("GET", `/v1/sessions/${tree.root.session.id}/tree?limit=500${cursor ? `&starting_after=${cursor}` : ""}`, { headers: key });
+      if (r.status !== 200) throw new Error(`tree page: ${r.status} ${r.text.slice(0, 200)}`);
+      pages++;
+      seen += r.json.descendants.length;
+      maxPageBytes = Math.max(maxPageBytes, r.text.length);
+      if (!r.json.has_more) break;
+      cursor = r.json.next_cursor;
+    }
+    const walkMs = performance.now() - tw;
+    const memViewed = memory(pid);
+    resetPeak(pid);
+    const r = await measure(
+      {
+        kind: "revoke",
+        origin: remitServer.url,
+        path: "/v1/authorize",
+        body: AUTHORIZE_BODY,
+        concurrency: CONF.concurrency,
+        dpop: dpop(tree.leaf, 20_000),
+        revoke: { session: tree.root.session.id, apiKey: principal.apiKey },
+        beforeMs: QUICK ? 500 : 1000,
+        afterMs: 300,
+        maxMs: 30_000,
+      },
+      remitServer,
+    );
+    const memRevoked = memory(pid);
+    // The outbox drains the 10,000 session.revoked events on the tree's alarm, 1,000 per run.
+    await new Promise((ok) => setTimeout(ok, 5000));
+    const memDrained = memory(pid);
+    results.real.revokeCap = {
+      ...r,
+      sessions: tree.count,
+      scopesPerSession: scopes.length,
+      scopeLength: Math.max(...scopes.map((sc) => sc.length)),
+      buildMs,
+      leafDepth: tree.leaf.session.depth,
+      overCap: {
+        status: over.status,
+        problem: over.json?.type?.split("/problems/")[1] ?? null,
+        cap: over.json?.cap ?? null,
+        limit: over.json?.limit ?? null,
+        current: over.json?.current ?? null,
+      },
+      view: {
+        firstPageMs,
+        firstPageStatus: first.status,
+        firstPageSessions: first.json?.descendants?.length ?? null,
+        firstPageBytes: first.text.length,
+        pages,
+        seen,
+        walkMs,
+        maxPageBytes,
+      },
+      memory: { start: mem0, built: memBuilt, viewed: memViewed, revoked: memRevoked, drained5s: memDrained },
+    };
+    say(
+      `revoke-cap: ${r.revokeMs.toFixed(1)} ms (${r.revokeResult.status} ${r.revokeResult.body.slice(0, 60)}), first refusal ${r.firstRefusalAfterSendMs?.toFixed(1)} ms after send; OK sent after return: ${r.okSentAfterReturn}; ` +
+        `workerd RSS ${mb(memViewed.rss)} → ${mb(memRevoked.rss)} MB (peak during revoke ${mb(memRevoked.hwm)} MB; anon ${mb(memViewed.anon)} → ${mb(memRevoked.anon)} MB), ${mb(memDrained.rss)} MB 5 s later; one past the cap: ${over.status} ${results.real.revokeCap.overCap.problem}`,
     );
   }
 
@@ -664,6 +759,29 @@ async function outboxCheck() {
   );
   return out;
 }
+
+/** workerd's resident memory (VmRSS) and its peak since the last reset (VmHWM), in bytes (Linux /proc). */
+function memory(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+    // RssAnon: private memory (V8 heaps, SQLite's cache); RssFile/RssShmem: mapped files, e.g. the DO SQLite files on tmpfs.
+    return { rss: kb("VmRSS"), hwm: kb("VmHWM"), anon: kb("RssAnon"), file: kb("RssFile"), shmem: kb("RssShmem") };
+  } catch {
+    return { rss: null, hwm: null, anon: null, file: null, shmem: null };
+  }
+}
+
+/** Resets workerd's peak RSS (VmHWM) to its current RSS, so the next peak is the next step's. */
+function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch (e) {
+    say(`cannot reset workerd's peak RSS (${e.message}): the peak shown is since start`);
+  }
+}
+
+const mb = (bytes) => (bytes == null || Number.isNaN(bytes) ? "?" : (bytes / 2 ** 20).toFixed(0));
 
 function fmtRps(r) {
   const cpu = r.cpu ? `, workerd ${r.cpu.serverUsPerRequest?.toFixed(0)} µs CPU/req, other load ${r.cpu.otherPct.toFixed(0)}%` : "";

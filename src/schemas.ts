@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { agentJwkProblem } from "./core/auth/jwk";
 import { parseAmount } from "./core/policy/amounts";
 import { parseScope } from "./core/policy/scopes";
+import { ABSOLUTE_MAX_SCOPES } from "./core/policy/caps";
 import { Asset, Limits } from "./contract/wire/limits";
 
 /**
@@ -38,12 +39,22 @@ export const AgentJwk = z
     example: { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" },
   });
 
+/**
+ * The absolute caps on a session's scopes (64, and 512 characters each, in parseScope);
+ * the configured ones (src/core/policy/caps.ts, default 32 and 256) are checked with the
+ * vars: by the grant route and by the tree for every grant and delegation.
+ */
+const ScopeList = z
+  .array(ScopeString)
+  .min(1)
+  .max(ABSOLUTE_MAX_SCOPES, { message: `at most ${ABSOLUTE_MAX_SCOPES} scopes per session (the configured cap may be lower)` });
+
 const Timestamp = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time" });
 
 export const GrantRequest = z
   .strictObject({
     agent_jwk: AgentJwk,
-    scopes: z.array(ScopeString).min(1).max(64),
+    scopes: ScopeList,
     not_before: Timestamp.optional(),
     expires_at: Timestamp,
     limits: Limits.optional(),
@@ -55,7 +66,7 @@ export const GrantRequest = z
 export const DelegateRequest = z
   .strictObject({
     agent_jwk: AgentJwk,
-    scopes: z.array(ScopeString).min(1).max(64),
+    scopes: ScopeList,
     not_before: Timestamp.optional(),
     expires_at: Timestamp.optional(),
     limits: Limits.optional(),

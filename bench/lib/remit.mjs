@@ -36,12 +36,12 @@ export class Remit {
   }
 
   /** A root session (depth 0) with a budget that cannot run out, no rate and no calls limit. */
-  async grant(principal, maxDepth) {
+  async grant(principal, maxDepth, scopes = [SCOPE]) {
     const r = await this.call("POST", "/v1/sessions", {
       headers: { authorization: `Bearer ${principal.apiKey}` },
       body: {
         agent_jwk: this.agent.publicJwk,
-        scopes: [SCOPE],
+        scopes,
         expires_at: new Date(Date.now() + 6 * 3600_000).toISOString(),
         limits: BIG_BUDGET,
         max_depth: maxDepth,
@@ -56,9 +56,9 @@ export class Remit {
     return this.call(method, path, { body, headers: { authorization: `DPoP ${agent.token}`, dpop: proof } });
   }
 
-  /** A child session inheriting every bound of its parent. */
-  async delegate(parent) {
-    const r = await this.agentCall(parent, "POST", "/v1/delegations", { agent_jwk: this.agent.publicJwk, scopes: [SCOPE] });
+  /** A child session inheriting every bound of its parent (and `scopes`, by default the one SCOPE). */
+  async delegate(parent, scopes = [SCOPE]) {
+    const r = await this.agentCall(parent, "POST", "/v1/delegations", { agent_jwk: this.agent.publicJwk, scopes });
     if (r.status !== 201) throw new Error(`delegate: ${r.status} ${r.text}`);
     return { token: r.json.token, session: r.json.session };
   }
@@ -72,8 +72,8 @@ export class Remit {
   }
 
   /** A tree of exactly `total` sessions, `fanout` children per node level by level (breadth first). */
-  async tree(principal, total, fanout, concurrency = 16) {
-    const root = await this.grant(principal, 8);
+  async tree(principal, total, fanout, concurrency = 16, scopes = [SCOPE]) {
+    const root = await this.grant(principal, 8, scopes);
     let count = 1;
     let level = [root];
     let deepest = root;
@@ -81,7 +81,7 @@ export class Remit {
       const next = [];
       const jobs = [];
       for (const parent of level) for (let i = 0; i < fanout && count + jobs.length < total; i++) jobs.push(parent);
-      for (let i = 0; i < jobs.length; i += concurrency) next.push(...(await Promise.all(jobs.slice(i, i + concurrency).map((p) => this.delegate(p)))));
+      for (let i = 0; i < jobs.length; i += concurrency) next.push(...(await Promise.all(jobs.slice(i, i + concurrency).map((p) => this.delegate(p, scopes)))));
       count += jobs.length;
       level = next;
       deepest = next[next.length - 1] ?? deepest;

@@ -207,6 +207,26 @@ export function report(r, conf) {
     lines.push(`  first refused request: ${ms(v.firstRefusalAfterSendMs)} ms after the revoke was sent (${ms(v.firstRefusalAfterReturnMs)} ms relative to its return)`);
     lines.push(`  successes sent after the revoke returned: ${v.okSentAfterReturn}; completed after it returned: ${v.okDoneAfterReturn}`);
   }
+  if (R.revokeCap) {
+    const v = R.revokeCap;
+    const mb = (b) => (b == null ? "?" : (b / 2 ** 20).toFixed(0));
+    lines.push("revocation of a tree at its caps");
+    lines.push(
+      `  tree of ${v.sessions} sessions × ${v.scopesPerSession} scopes of ≤ ${v.scopeLength} chars (built in ${(v.buildMs / 1000).toFixed(1)}s); one more delegation: ${v.overCap.status} ${v.overCap.problem} (${v.overCap.cap} ${v.overCap.current}/${v.overCap.limit})`,
+    );
+    lines.push(
+      `  tree view: first page ${ms(v.view.firstPageMs)} ms (${v.view.firstPageSessions} sessions, ${(v.view.firstPageBytes / 1024).toFixed(0)} KB); all ${v.view.seen} in ${v.view.pages} pages of 500 in ${ms(v.view.walkMs)} ms (largest ${(v.view.maxPageBytes / 1024).toFixed(0)} KB)`,
+    );
+    lines.push(`  revoke call: ${ms(v.revokeMs)} ms → ${v.revokeResult.status} ${v.revokeResult.body.slice(0, 70)}`);
+    lines.push(`  first refused request: ${ms(v.firstRefusalAfterSendMs)} ms after the revoke was sent; successes sent after it returned: ${v.okSentAfterReturn}`);
+    const m = v.memory;
+    lines.push(
+      `  workerd RSS (MB): start ${mb(m.start.rss)}, tree built ${mb(m.built.rss)}, viewed ${mb(m.viewed.rss)}, after revoke ${mb(m.revoked.rss)} (peak during it ${mb(m.revoked.hwm)}), 5 s later ${mb(m.drained5s.rss)} (peak ${mb(m.drained5s.hwm)})`,
+    );
+    lines.push(
+      `  of which private (RssAnon, MB): start ${mb(m.start.anon)}, built ${mb(m.built.anon)}, viewed ${mb(m.viewed.anon)}, after revoke ${mb(m.revoked.anon)}, 5 s later ${mb(m.drained5s.anon)}; mapped files/shm after revoke ${mb(m.revoked.file)}/${mb(m.revoked.shmem)}`,
+    );
+  }
   if (R["hold-capture"]) {
     const h = R["hold-capture"];
     lines.push(

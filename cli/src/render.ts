@@ -35,7 +35,7 @@ export function sessionHeadline(s: Session, now = Date.now()): string {
 }
 
 /** The tree drawn with box characters: one line per session, then a bar per budget. */
-export function renderTree(tree: SessionTree, now = Date.now()): string {
+export function renderTree(tree: Pick<SessionTree, "session" | "descendants">, now = Date.now()): string {
   const all = [tree.session, ...tree.descendants];
   const children = new Map<string, Session[]>();
   for (const s of tree.descendants) {

@@ -12,6 +12,7 @@ import type { ApiKeyView, Idempotency, KeyProof, PrincipalResult, PrincipalView 
 import type { Grant, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import type { SessionView } from "../../src/contract/views";
+import type { SessionTreeView, TreePage } from "../../src/contract/wire/session";
 import type { Outcome } from "../../src/core/errors";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
@@ -75,8 +76,8 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     return this.authenticated(proof, null, async (): Promise<Outcome<SessionView>> => this.tree(id).getSession(this.id, id));
   }
 
-  getTree(proof: KeyProof, id: string): Promise<PrincipalResult<{ session: SessionView; descendants: SessionView[] }>> {
-    return this.authenticated(proof, null, async () => this.tree(id).getTree(this.id, id));
+  getTree(proof: KeyProof, id: string, page?: TreePage): Promise<PrincipalResult<SessionTreeView>> {
+    return this.authenticated(proof, null, async () => this.tree(id).getTree(this.id, id, page));
   }
 
   revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<{ revoked: number; session: string }>> {

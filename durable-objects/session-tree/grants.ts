@@ -5,20 +5,23 @@
  */
 import type { ChildRequest, Grant, NewSession } from "../../src/contract/session-tree";
 import { issueSessionTokenSync } from "../../src/core/auth/session-token";
-import { ok, problem, refused, type Outcome } from "../../src/core/errors";
+import { ok, problem, refused, type Outcome, type Problem } from "../../src/core/errors";
 import type { EventData } from "../../src/core/webhooks/events";
 import { attenuate } from "../../src/core/policy/attenuate";
+import { scopeCapErrors, treeCapBreach, type TreeCaps } from "../../src/core/policy/caps";
 import { newIdIn } from "../../src/core/tree-ids";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
-import { getMeta, insertSession, setMeta, type SessionRow } from "./store";
+import { getMeta, insertSession, sessionCounts, setMeta, type SessionRow } from "./store";
 import type { Tree } from "./tree";
 import { viewSession } from "./views";
 
 /** Creates the tree with its root session, once per tree (the principal's object calls it). */
-export function createRoot(tree: Tree, input: { tree: string; principal: string; issuer: string; session: NewSession }, now: number): Outcome<Grant> {
+export function createRoot(tree: Tree, input: { tree: string; principal: string; issuer: string; session: NewSession }, caps: TreeCaps, now: number): Outcome<Grant> {
   const { sql } = tree;
   if (getMeta(sql, "tree")) return refused<Grant>(problem("validation-failed", "the tree already exists"));
+  const tooMany = scopeCaps(input.session.scopes, caps);
+  if (tooMany) return refused(tooMany);
   setMeta(sql, "tree", input.tree);
   setMeta(sql, "principal", input.principal);
   setMeta(sql, "issuer", input.issuer);
@@ -30,9 +33,14 @@ export function createRoot(tree: Tree, input: { tree: string; principal: string;
   return ok(grant(tree, row, now));
 }
 
-/** A child of the calling session: unset fields inherit the parent's, and nothing may widen it. */
-export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest): Outcome<Grant> {
+/**
+ * A child of the calling session: unset fields inherit the parent's, and nothing may widen
+ * it; the tree's caps bound its scopes, the parent's children and the tree's sessions.
+ */
+export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest, caps: TreeCaps): Outcome<Grant> {
   const parent = ctx.session;
+  const tooMany = scopeCaps(request.scopes, caps);
+  if (tooMany) return refused(tooMany);
   const child: NewSession = {
     ...request,
     notBefore: request.notBefore ?? Math.max(ctx.now, parent.notBefore),
@@ -52,11 +60,20 @@ export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest
       }),
     );
   }
+  const breach = treeCapBreach(sessionCounts(tree.sql, parent.id), caps);
+  if (breach) return refused(problem("cap-exceeded", breach.detail, { cap: breach.cap, limit: breach.limit, current: breach.current }));
   const id = newIdIn("ses", tree.id);
   const row = newRow(id, parent.id, [...parent.path, id], parent.depth + 1, child, ctx.now);
   insertSession(tree.sql, row);
   emitEvent(tree.sql, "session.delegated", tree.principal, { ...sessionGrantData(row, tree.id), parent: parent.id, depth: row.depth }, ctx.now);
   return ok(grant(tree, row, ctx.now));
+}
+
+/** The configured scope caps (the request schemas hold only the absolute ones), as `validation-failed`. */
+function scopeCaps(scopes: readonly string[], caps: TreeCaps): Problem | null {
+  const errors = scopeCapErrors(scopes, caps);
+  if (errors.length === 0) return null;
+  return problem("validation-failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
 }
 
 function newRow(id: string, parent: string | null, path: string[], depth: number, s: NewSession, now: number): SessionRow {

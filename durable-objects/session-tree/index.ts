@@ -9,7 +9,9 @@ import type { SessionTreeRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
 import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, Grant, HoldInput, HoldView, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
+import { TREE_PAGE_DEFAULT, TREE_PAGE_MAX, type SessionTreeView, type TreePage } from "../../src/contract/wire/session";
 import { serviceKeys } from "../../src/core/auth/service-keys";
+import { treeCaps, type TreeCaps } from "../../src/core/policy/caps";
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { listSessionReceipts, ownedSession, readableReceipt, readableReceiptInOutbox, type ReceiptReader } from "./access";
@@ -22,17 +24,20 @@ import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
 import { drainReceipts } from "./receipt-outbox";
 import { revokeSubtree } from "./revoke";
 import { migrateTree } from "./schema";
-import { readSubtree } from "./store";
+import { readSubtreePage } from "./store";
 import { TreeHandle } from "./tree-handle";
 import { viewSession, type SessionView } from "./views";
 export type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
 
 export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   private readonly tree: TreeHandle;
+  /** How big the tree may grow (src/core/policy/caps.ts, from the vars). */
+  private readonly caps: TreeCaps;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.tree = new TreeHandle(ctx.storage);
+    this.caps = treeCaps(env);
     ctx.blockConcurrencyWhile(async () => {
       migrateTree(this.tree.sql);
       this.tree.key = (await serviceKeys(env)).current;
@@ -44,7 +49,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   /** Creates the tree with its root session. Called once per tree, by the principal's object. */
   createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant> {
     const now = Date.now();
-    const out = this.tree.transaction(() => createRoot(this.tree, input, now));
+    const out = this.tree.transaction(() => createRoot(this.tree, input, this.caps, now));
     this.tree.scheduleAlarm();
     return out;
   }
@@ -55,12 +60,28 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     return ok(viewSession(this.tree, row, Date.now()));
   }
 
-  getTree(principal: string, id: string): Outcome<{ session: SessionView; descendants: SessionView[] }> {
+  /** The session and one page of its descendants, depth-first (siblings in creation order). */
+  getTree(principal: string, id: string, page: TreePage = { limit: TREE_PAGE_DEFAULT }): Outcome<SessionTreeView> {
     const row = ownedSession(this.tree, principal, id);
     if (!row) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
-    const [self, ...rest] = readSubtree(this.tree.sql, id).map((s) => viewSession(this.tree, s, now));
-    return ok({ session: self!, descendants: rest });
+    const found = readSubtreePage(this.tree.sql, id, {
+      limit: Math.min(Math.max(1, page.limit), TREE_PAGE_MAX),
+      ...(page.startingAfter ? { startingAfter: page.startingAfter } : {}),
+    });
+    if (!found)
+      return refused(
+        problem("validation-failed", `starting_after ${page.startingAfter} is not a descendant of ${id}`, {
+          errors: [{ field: "starting_after", rule: "unknown_cursor", message: "must be the id of a session below this one (next_cursor of the previous page)" }],
+        }),
+      );
+    const descendants = found.rows.map((s) => viewSession(this.tree, s, now));
+    return ok({
+      session: viewSession(this.tree, row, now),
+      descendants,
+      has_more: found.hasMore,
+      next_cursor: found.hasMore ? descendants[descendants.length - 1]!.id : null,
+    });
   }
 
   /** Revokes the session and every descendant in one transaction; from its return nothing under them succeeds. */
@@ -107,7 +128,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   }
 
   delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant> {
-    return agentDecision(this.tree, call, { liveness: true }, (ctx) => delegate(this.tree, ctx, request));
+    return agentDecision(this.tree, call, { liveness: true }, (ctx) => delegate(this.tree, ctx, request, this.caps));
   }
 
   authorize(call: AgentCall, input: AuthorizeInput): AgentResult<{ receipt: SignedReceipt; session: SessionView }> {

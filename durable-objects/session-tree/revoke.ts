@@ -1,17 +1,17 @@
 /**
  * Revocation of a session and everything under it, in one transaction: from its return
- * nothing under it succeeds, and each revoked session is announced.
+ * nothing under it succeeds, and each revoked session is announced. The rows are updated
+ * in SQL (one statement over the subtree); only their ids come back to JS, and the answer
+ * is their count. The events go to the outbox, which drains them in batches on the alarm.
  */
 import { ok, type Outcome } from "../../src/core/errors";
 import { emitEvent } from "./event-outbox";
-import { readSubtree } from "./store";
+import { revokeSubtreeRows } from "./store";
 import type { Tree } from "./tree";
 
 export function revokeSubtree(tree: Tree, id: string, now: number): Outcome<{ revoked: number; session: string }> {
-  const targets = readSubtree(tree.sql, id).filter((s) => s.status === "active");
-  for (const s of targets) {
-    tree.sql.exec("UPDATE sessions SET status = 'revoked', revoked_at = ?, revoked_by = ? WHERE id = ?", now, id, s.id);
-    emitEvent(tree.sql, "session.revoked", tree.principal, { session: s.id, tree: tree.id, revoked_root: id, revoked_at: new Date(now).toISOString() }, now);
-  }
-  return ok({ revoked: targets.length, session: id });
+  const revoked = revokeSubtreeRows(tree.sql, id, id, now);
+  const at = new Date(now).toISOString();
+  for (const session of revoked) emitEvent(tree.sql, "session.revoked", tree.principal, { session, tree: tree.id, revoked_root: id, revoked_at: at }, now);
+  return ok({ revoked: revoked.length, session: id });
 }

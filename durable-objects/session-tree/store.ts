@@ -86,20 +86,55 @@ export function readChain(sql: SqlStorage, session: SessionRow): SessionRow[] {
   return [...ids.map((id) => byId.get(id)!), session];
 }
 
-/** The session and every descendant, depth-first. */
-export function readSubtree(sql: SqlStorage, rootId: string): SessionRow[] {
-  const all = sql.exec("SELECT * FROM sessions ORDER BY depth, created_at").toArray().map(toSession);
-  const children = new Map<string, SessionRow[]>();
-  for (const s of all) if (s.parent) (children.get(s.parent) ?? children.set(s.parent, []).get(s.parent)!).push(s);
-  const root = all.find((s) => s.id === rootId);
-  if (!root) return [];
-  const out: SessionRow[] = [];
-  const walk = (s: SessionRow) => {
-    out.push(s);
-    for (const c of children.get(s.id) ?? []) walk(c);
-  };
-  walk(root);
-  return out;
+/**
+ * The session and its descendants as a recursive walk in SQLite (the `parent` index):
+ * `k` orders them depth-first, siblings in creation order (each level appends the row's
+ * rowid, fixed-width, so the text order is the preorder). Nothing is read into JS here.
+ */
+const SUBTREE = `WITH RECURSIVE sub(id, k) AS (
+    SELECT id, '' FROM sessions WHERE id = ?
+    UNION ALL
+    SELECT s.id, sub.k || printf('%010d', s.rowid) FROM sessions s JOIN sub ON s.parent = sub.id
+  )`;
+
+/**
+ * One page of a session's descendants, depth-first, after `startingAfter` (a descendant's
+ * id) or from the first; `null` when the cursor is not a descendant of the session.
+ * Reads at most `limit + 1` rows, whatever the size of the subtree.
+ */
+export function readSubtreePage(sql: SqlStorage, rootId: string, page: { limit: number; startingAfter?: string }): { rows: SessionRow[]; hasMore: boolean } | null {
+  let after = "";
+  if (page.startingAfter !== undefined) {
+    const cursor = sql.exec<{ k: string }>(`${SUBTREE} SELECT k FROM sub WHERE id = ? AND k <> ''`, rootId, page.startingAfter).toArray()[0];
+    if (!cursor) return null;
+    after = cursor.k;
+  }
+  const rows = sql
+    .exec(`${SUBTREE} SELECT s.* FROM sub JOIN sessions s ON s.id = sub.id WHERE sub.k > ? ORDER BY sub.k LIMIT ?`, rootId, after, page.limit + 1)
+    .toArray()
+    .map(toSession);
+  return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+}
+
+/** Marks the session and every active descendant revoked, in SQL; returns only the ids it revoked. */
+export function revokeSubtreeRows(sql: SqlStorage, rootId: string, revokedBy: string, now: number): string[] {
+  return sql
+    .exec<{ id: string }>(
+      `UPDATE sessions SET status = 'revoked', revoked_at = ?, revoked_by = ?
+       WHERE status = 'active' AND id IN (${SUBTREE} SELECT id FROM sub) RETURNING id`,
+      now,
+      revokedBy,
+      rootId,
+    )
+    .toArray()
+    .map((r) => r.id);
+}
+
+/** How many sessions the tree holds (revoked ones included) and how many children `parent` has. */
+export function sessionCounts(sql: SqlStorage, parent: string): { sessions: number; children: number } {
+  const sessions = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sessions").one().n;
+  const children = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sessions WHERE parent = ?", parent).one().n;
+  return { sessions, children };
 }
 
 export function insertSession(sql: SqlStorage, s: SessionRow): void {

@@ -153,6 +153,22 @@ export class DelegationWidensError extends RemitError {
 export class DepthExceededError extends RemitError {
   static override readonly code = "depth-exceeded";
 }
+/** A size cap of the tree (children per session, sessions per tree) would be exceeded. */
+export class CapExceededError extends RemitError {
+  static override readonly code = "cap-exceeded";
+  /** Which cap: `children_per_session` or `sessions_per_tree`. */
+  get cap(): string | undefined {
+    return this.member<string>("cap");
+  }
+  /** The configured cap. */
+  get limit(): number | undefined {
+    return this.member<number>("limit");
+  }
+  /** How many there already are. */
+  get current(): number | undefined {
+    return this.member<number>("current");
+  }
+}
 export class IdempotencyKeyReusedError extends RemitError {
   static override readonly code = "idempotency-key-reused";
 }
@@ -193,6 +209,7 @@ export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.free
       UnsupportedMediaTypeError,
       DelegationWidensError,
       DepthExceededError,
+      CapExceededError,
       IdempotencyKeyReusedError,
       RateLimitedError,
       InternalError,

@@ -54,6 +54,13 @@ export interface WebhookEndpointPatch {
   disabled?: boolean;
 }
 
+export interface TreePageOptions extends CallOptions {
+  /** Descendants per page: default 100, at most 500. */
+  limit?: number;
+  /** The page after this descendant (the previous page's `next_cursor`). */
+  startingAfter?: string;
+}
+
 export interface DeliveryListOptions extends CallOptions {
   limit?: number;
   startingAfter?: string;
@@ -105,9 +112,36 @@ export class RemitPrincipal {
     return this.get<Session>(`/v1/sessions/${enc(id)}`, call);
   }
 
-  /** A session and every descendant (depth-first), with counters. */
-  tree(id: string, call?: CallOptions): Promise<SessionTree> {
-    return this.get<SessionTree>(`/v1/sessions/${enc(id)}/tree`, call);
+  /**
+   * A session and one page of its descendants (depth-first, siblings in creation order),
+   * with counters. While `has_more`, pass `next_cursor` as `startingAfter` for the next
+   * page; `treePages` and `wholeTree` do that for you.
+   */
+  tree(id: string, options: TreePageOptions = {}): Promise<SessionTree> {
+    const { limit, startingAfter, ...call } = options;
+    return this.get<SessionTree>(`/v1/sessions/${enc(id)}/tree`, { ...call, query: { limit, starting_after: startingAfter } });
+  }
+
+  /** Every page of the session's tree, in order, following the cursors. */
+  async *treePages(id: string, options: TreePageOptions = {}): AsyncGenerator<SessionTree, void, undefined> {
+    let startingAfter = options.startingAfter;
+    for (;;) {
+      const page = await this.tree(id, { ...options, ...(startingAfter ? { startingAfter } : {}) });
+      yield page;
+      if (!page.has_more || !page.next_cursor) return;
+      startingAfter = page.next_cursor;
+    }
+  }
+
+  /** The session and all its descendants, every page read (up to the tree's cap, 10,000 by default). */
+  async wholeTree(id: string, options: Omit<TreePageOptions, "startingAfter"> = {}): Promise<SessionTree> {
+    let session: SessionTree["session"] | undefined;
+    const descendants: SessionTree["descendants"] = [];
+    for await (const page of this.treePages(id, { limit: 500, ...options })) {
+      session ??= page.session;
+      descendants.push(...page.descendants);
+    }
+    return { session: session!, descendants, has_more: false, next_cursor: null };
   }
 
   /** Revoke a session and every descendant; from its return nothing under them succeeds. */

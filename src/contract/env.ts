@@ -13,6 +13,11 @@ export interface Env extends SettlementVars {
   LEDGER: DurableObjectNamespace<LedgerRpc>;
   /** The one settlement engine (`settlement`): periods and their anchors. */
   SETTLEMENT: DurableObjectNamespace<SettlementRpc>;
+  /** Tree size caps, read by src/core/policy/caps.ts (defaults there and in wrangler.toml). */
+  REMIT_MAX_CHILDREN_PER_SESSION?: string;
+  REMIT_MAX_SESSIONS_PER_TREE?: string;
+  REMIT_MAX_SCOPES_PER_SESSION?: string;
+  REMIT_MAX_SCOPE_LENGTH?: string;
   /** Operator token that bootstraps principals. */
   REMIT_ADMIN_TOKEN: string;
   /** base64url Ed25519 seed (32 bytes) of the current service key. */

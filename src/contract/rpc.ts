@@ -14,7 +14,7 @@ import type { AttemptInput, DeliveryJob, DeliveryView, EndpointInput, EndpointPa
 import type { HoldView, SettledHold } from "./wire/holds";
 import type { ApiKeyView, FreezeResult, PrincipalView } from "./wire/principal";
 import type { ReceiptPage } from "./wire/receipts";
-import type { Authorization, Grant, Revocation, SessionTreeView } from "./wire/session";
+import type { Authorization, Grant, Revocation, SessionTreeView, TreePage } from "./wire/session";
 import type { AnchorList, AnchorView, RunTrigger, SettlementRun, SettlementStatus, ShardStats } from "./wire/settlement";
 import type { DeletedEndpoint, DeliveryPage } from "./wire/webhooks";
 
@@ -25,7 +25,7 @@ import type { DeletedEndpoint, DeliveryPage } from "./wire/webhooks";
 export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant>;
   getSession(principal: string, id: string): Outcome<SessionView>;
-  getTree(principal: string, id: string): Outcome<SessionTreeView>;
+  getTree(principal: string, id: string, page?: TreePage): Outcome<SessionTreeView>;
   revoke(principal: string, id: string): Outcome<Revocation>;
   setFrozen(frozen: boolean): void;
   receipt(caller: ReceiptCaller, id: string): Outcome<SignedReceipt>;
@@ -57,7 +57,7 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   revokeApiKey(proof: KeyProof, idem: Idempotency | null, keyId: string): Promise<PrincipalResult<ApiKeyView>>;
   grantSession(proof: KeyProof, idem: Idempotency | null, input: { session: NewSession; issuer: string }): Promise<PrincipalResult<Grant>>;
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>>;
-  getTree(proof: KeyProof, id: string): Promise<PrincipalResult<SessionTreeView>>;
+  getTree(proof: KeyProof, id: string, page?: TreePage): Promise<PrincipalResult<SessionTreeView>>;
   revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<Revocation>>;
   listReceipts(proof: KeyProof, sessionId: string, page: { limit: number; startingAfter?: string }): Promise<PrincipalResult<ReceiptPage>>;
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;

@@ -25,6 +25,8 @@ export const PROBLEMS = {
   "unsupported-media-type": { status: 415, title: "The request body must be JSON" },
   "delegation-widens": { status: 422, title: "The delegation would widen authority" },
   "depth-exceeded": { status: 422, title: "The delegation is too deep" },
+  /** A size cap of the tree (src/core/policy/caps.ts); members `cap`, `limit`, `current`. */
+  "cap-exceeded": { status: 422, title: "A size cap would be exceeded" },
   "idempotency-key-reused": { status: 422, title: "The Idempotency-Key was used with another request" },
   "rate-limited": { status: 429, title: "Too many requests" },
   "internal-error": { status: 500, title: "Internal error" },

@@ -6,7 +6,9 @@ import { idempotencyOf, issuer, respond } from "../http";
 import type { Limits } from "../core/policy/attenuate";
 import { EmptyRequest, GrantRequest, IdParam } from "../schemas";
 import { ReceiptPage } from "../contract/wire/receipts";
-import { GrantResponse, Revocation, SessionTreeView, SessionView } from "../contract/wire/session";
+import { GrantResponse, Revocation, SessionTreeView, SessionView, TREE_PAGE_DEFAULT, TREE_PAGE_MAX } from "../contract/wire/session";
+import { scopeCapErrors, treeCaps } from "../core/policy/caps";
+import { validationFailed } from "../core/errors";
 import { body, IdempotencyHeaders, jsonBody, json, PRINCIPAL_SECURITY, problems } from "./common";
 import { z } from "@hono/zod-openapi";
 
@@ -30,6 +32,9 @@ const grant = createRoute({
 
 sessions.openapi(grant, async (c) => {
   const input = c.req.valid("json");
+  // The schema holds the absolute caps; the configured ones come from the vars.
+  const capErrors = scopeCapErrors(input.scopes, treeCaps(c.env));
+  if (capErrors.length > 0) validationFailed(capErrors);
   const agentJwk = toAgentJwk(input.agent_jwk);
   const session: NewSession = {
     agentJwk,
@@ -66,16 +71,28 @@ const getTree = createRoute({
   method: "get",
   path: "/v1/sessions/{id}/tree",
   tags: ["Sessions"],
-  summary: "A session and every descendant, with counters",
+  summary: "A session and its descendants, with counters, a page at a time",
+  description: `The session and up to \`limit\` descendants (default ${TREE_PAGE_DEFAULT}, at most ${TREE_PAGE_MAX}), depth-first with siblings in creation order. While \`has_more\`, ask again with \`starting_after\` set to \`next_cursor\`.`,
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
-  request: { params: IdParam("ses") },
-  responses: { 200: json(SessionTreeView, "The subtree, depth-first"), ...problems(...AUTH_PROBLEMS, "not-found") },
+  request: {
+    params: IdParam("ses"),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(TREE_PAGE_MAX).default(TREE_PAGE_DEFAULT),
+      starting_after: z
+        .string()
+        .regex(/^ses_[0-9a-z]{26}$/, { message: "must be a ses_ id" })
+        .optional(),
+    }),
+  },
+  responses: { 200: json(SessionTreeView, "The session and one page of its subtree, depth-first"), ...problems(...AUTH_PROBLEMS, "not-found") },
 });
 
 sessions.openapi(getTree, async (c) => {
   const { id } = c.req.valid("param");
-  return respond(c, await principalOf(c.env, c.var.principalId).getTree(c.var.keyProof, id), 200);
+  const { limit, starting_after } = c.req.valid("query");
+  const page = { limit, ...(starting_after ? { startingAfter: starting_after } : {}) };
+  return respond(c, await principalOf(c.env, c.var.principalId).getTree(c.var.keyProof, id, page), 200);
 });
 
 const revoke = createRoute({

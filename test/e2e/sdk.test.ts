@@ -161,6 +161,23 @@ describe("agent flow", () => {
     expect((await p.apiKeys.revoke(created.id)).revoked_at).not.toBeNull();
     expect(await refusal(second.apiKeys.list())).toBeInstanceOf(UnauthenticatedError);
   });
+
+  it("pages a tree: tree() one page with its cursor, treePages() every page, wholeTree() every session once", async () => {
+    const { agent, principal: p } = await rootAgent();
+    const kids = [];
+    for (let i = 0; i < 5; i++) kids.push((await agent.delegate({ publicJwk: generateAgentKey().publicJwk, scopes: [SCOPE] })).session.id);
+    const first = await p.tree(agent.sessionId, { limit: 2 });
+    expect(first).toMatchObject({ has_more: true, next_cursor: kids[1] });
+    expect(first.descendants.map((s) => s.id)).toEqual(kids.slice(0, 2));
+    const second = await p.tree(agent.sessionId, { limit: 2, startingAfter: first.next_cursor! });
+    expect(second.descendants.map((s) => s.id)).toEqual(kids.slice(2, 4));
+    const pages = [];
+    for await (const page of p.treePages(agent.sessionId, { limit: 2 })) pages.push(page.descendants.map((s) => s.id));
+    expect(pages).toEqual([kids.slice(0, 2), kids.slice(2, 4), kids.slice(4)]);
+    const whole = await p.wholeTree(agent.sessionId, { limit: 2 });
+    expect(whole.descendants.map((s) => s.id)).toEqual(kids);
+    expect(whole).toMatchObject({ session: { id: agent.sessionId }, has_more: false, next_cursor: null });
+  });
 });
 
 describe("retries", () => {

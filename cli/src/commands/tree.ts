@@ -11,7 +11,8 @@ export function registerTree(program: Command): void {
     .argument("<id>", "session id, ses_…")
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
-      const t = await (await principalFrom(g)).tree(id);
+      // Every page: a tree may hold thousands of sessions (the view answers 500 at a time).
+      const t = await (await principalFrom(g)).wholeTree(id);
       new Output(!!g.json).result(renderTree(t), t);
     });
 }

@@ -43,7 +43,24 @@ export const SessionView = z
 
 export const GrantResponse = z.object({ session: SessionView, token: z.string() }).openapi("SessionGrant");
 
-export const SessionTreeView = z.object({ session: SessionView, descendants: z.array(SessionView) }).openapi("SessionTree");
+/** Descendants per page of `GET /v1/sessions/{id}/tree`: by default, and at most. */
+export const TREE_PAGE_DEFAULT = 100;
+export const TREE_PAGE_MAX = 500;
+
+/** Which page of a tree view: `limit` descendants after `startingAfter` (a descendant's id). */
+export interface TreePage {
+  limit: number;
+  startingAfter?: string;
+}
+
+export const SessionTreeView = z
+  .object({
+    session: SessionView,
+    descendants: z.array(SessionView).openapi({ description: "One page of the descendants, depth-first, siblings in creation order" }),
+    has_more: z.boolean().openapi({ description: "More descendants follow: ask again with `starting_after` = `next_cursor`" }),
+    next_cursor: z.string().nullable().openapi({ description: "The last descendant of this page when `has_more`, else null" }),
+  })
+  .openapi("SessionTree");
 
 export const Revocation = z.object({ session: z.string(), revoked: z.number().int() }).openapi("Revocation");
 
