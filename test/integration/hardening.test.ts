@@ -422,6 +422,8 @@ describe("hardening: a hold captured after its window rolled over is charged to 
       expect(receipt.json.receipt).not.toHaveProperty("charged_to");
     });
   });
+});
+
 describe("hardening: tree size", () => {
   // vitest.config.ts sets the tree caps for the workers tests: 25 children per session,
   // 60 sessions per tree; the scope caps keep wrangler.toml's defaults (32 scopes, 256 characters).
