@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyReceipt, type ReceiptProofResponse, type SignedReceipt } from "@remit/sdk";
+import { verifyReceipt, type ReceiptKeySet, type ReceiptProofResponse, type SignedReceipt } from "@remit/sdk";
 import { removeDataDir, tempDataDir } from "../support/anvil";
 import type { TestStack } from "../support/stack";
 import {
@@ -32,8 +32,6 @@ import {
   type Chain,
   type Spender,
 } from "../support/settlement-stack";
-
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Four signing keys, A to D: 32-byte Ed25519 seeds, base64url. */
 const SEEDS = Array.from({ length: 4 }, () => randomBytes(32).toString("base64url"));
@@ -108,15 +106,65 @@ describe("three rotations later", () => {
     expect(new Set(eras.map((e) => e.kid)).size).toBe(4);
   });
 
-  it("every receipt, A's to D's, verifies offline with the SDK against the chain", async () => {
+  it("every receipt, A's to D's, verifies offline with the SDK against the chain and the receipt-keys document", async () => {
+    for (const [i, era] of eras.entries()) {
+      const answer = (await proofOf(w().url, principal.apiKey, era.receipt)) as ReceiptProofResponse;
+      const result = await verifyReceipt(answer.receipt as SignedReceipt, answer, { baseUrl: w().url, rpcUrl: chain.rpcUrl });
+      expect(result, `receipt of era ${"ABCD"[i]}`).toEqual({ ok: true, checks: { signature: true, leaf: true, batch: true, period: true, chain: true } });
+    }
+  });
+
+  it("the same, from a copy of the document held offline, and from its explicit URL", async () => {
+    const keys = (await http(w().url, "GET", "/.well-known/receipt-keys.json")).json as ReceiptKeySet;
     for (const era of eras) {
       const answer = (await proofOf(w().url, principal.apiKey, era.receipt)) as ReceiptProofResponse;
-      const result = await verifyReceipt(answer.receipt as SignedReceipt, answer, { jwksUrl: `${w().url}/.well-known/jwks.json`, rpcUrl: chain.rpcUrl });
-      expect(result, `receipt of era ${"ABCD"[eras.indexOf(era)]}`).toEqual({
-        ok: true,
-        checks: { signature: true, leaf: true, batch: true, period: true, chain: true },
-      });
+      const signed = answer.receipt as SignedReceipt;
+      expect(await verifyReceipt(signed, answer, { jwks: keys, requireKidThumbprint: true, rpcUrl: chain.rpcUrl })).toMatchObject({ ok: true });
+      expect(await verifyReceipt(signed, answer, { keysUrl: `${w().url}/.well-known/receipt-keys.json`, rpcUrl: chain.rpcUrl })).toMatchObject({ ok: true });
     }
+  });
+
+  it("the receipt-keys document lists all four keys, newest first, each closed when the next registered", async () => {
+    const r = await http(w().url, "GET", "/.well-known/receipt-keys.json");
+    expect(r.status).toBe(200);
+    const keys = (r.json as ReceiptKeySet).keys;
+    expect(keys.map((k) => k.kid)).toEqual([eras[3]!.kid, eras[2]!.kid, eras[1]!.kid, eras[0]!.kid]);
+    expect(keys[0]!.signing_until).toBeNull();
+    for (let i = 1; i < keys.length; i++) {
+      expect(keys[i]!.signing_until, keys[i]!.kid).toBe(keys[i - 1]!.signing_from);
+      expect(Date.parse(keys[i]!.signing_from)).toBeLessThanOrEqual(Date.parse(keys[i]!.signing_until!));
+    }
+  });
+
+  it("a receipt whose kid is swapped for another published key's does not verify", async () => {
+    const answer = (await proofOf(w().url, principal.apiKey, eras[0]!.receipt)) as ReceiptProofResponse;
+    const signed = answer.receipt as SignedReceipt;
+    // The kid as the receipt object says it …
+    const relabelled = { ...signed, receipt: { ...signed.receipt, kid: eras[1]!.kid! } };
+    const a = await verifyReceipt(relabelled, answer, { baseUrl: w().url, rpcUrl: chain.rpcUrl });
+    expect(a.ok).toBe(false);
+    expect(a.checks.signature).toBe(false);
+    // … and in the signed bytes: the leaf no longer matches what was anchored either.
+    const bytes = signed.bytes.replace(`"kid":"${eras[0]!.kid}"`, `"kid":"${eras[1]!.kid}"`);
+    expect(bytes).not.toBe(signed.bytes);
+    const b = await verifyReceipt({ ...relabelled, bytes }, answer, { baseUrl: w().url, rpcUrl: chain.rpcUrl });
+    expect(b).toMatchObject({ ok: false, checks: { signature: false, leaf: false } });
+  });
+
+  it("a key set that publishes another key under A's kid is caught by the kid's thumbprint", async () => {
+    const answer = (await proofOf(w().url, principal.apiKey, eras[0]!.receipt)) as ReceiptProofResponse;
+    const keys = (await http(w().url, "GET", "/.well-known/receipt-keys.json")).json as ReceiptKeySet;
+    const substitute = { keys: keys.keys.map((k) => (k.kid === eras[0]!.kid ? { ...k, x: keys.keys[0]!.x } : k)) };
+    const r = await verifyReceipt(answer.receipt as SignedReceipt, answer, { jwks: substitute, requireKidThumbprint: true, rpcUrl: chain.rpcUrl });
+    expect(r).toMatchObject({ ok: false, checks: { signature: false } });
+    expect(r.reason).toMatch(/thumbprint/);
+  });
+
+  it("the JWKS alone, which lists only today's token keys, cannot verify A's receipt", async () => {
+    const answer = (await proofOf(w().url, principal.apiKey, eras[0]!.receipt)) as ReceiptProofResponse;
+    const r = await verifyReceipt(answer.receipt as SignedReceipt, answer, { jwksUrl: `${w().url}/.well-known/jwks.json`, rpcUrl: chain.rpcUrl });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/no key .* in the JWKS/);
   });
 
   it("the JWKS lists only D and C: the keys that may sign session tokens today", async () => {
@@ -134,6 +182,3 @@ describe("three rotations later", () => {
     expect(r.status).toBe(200);
   });
 });
-
-// Used by the tests below once the receipt-keys document exists.
-export type { Json };
