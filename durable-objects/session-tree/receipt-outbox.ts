@@ -69,12 +69,13 @@ export function forgetRegisteredReceiptKeys(): void {
 export async function ensureReceiptKeys(env: Env, kids: Iterable<string | null>, now: number): Promise<void> {
   const wanted = [...new Set(kids)];
   if (wanted.every((kid) => kid !== null && registeredKids.has(kid))) return;
-  const registered = await settlementStub(env).registerReceiptKeys(receiptKeyInputs(await serviceKeys(env)), now);
-  for (const key of registered) registeredKids.add(key.kid);
+  const registration = await settlementStub(env).registerReceiptKeys(receiptKeyInputs(await serviceKeys(env)), now);
+  for (const key of registration.keys) registeredKids.add(key.kid);
   const missing = wanted.filter((kid) => kid === null || !registeredKids.has(kid));
   if (missing.length > 0) {
+    const refused = registration.refused.map((r) => `${r.kid}: ${r.reason}`).join("; ");
     throw new Error(
-      `receipts signed by key(s) ${missing.map((k) => JSON.stringify(k)).join(", ")} that are neither REMIT_SIGNING_KEY, REMIT_SIGNING_KEY_PREVIOUS nor registered: they stay in the outbox until the key is back as REMIT_SIGNING_KEY_PREVIOUS`,
+      `receipts signed by key(s) ${missing.map((k) => JSON.stringify(k)).join(", ")} that are neither REMIT_SIGNING_KEY, REMIT_SIGNING_KEY_PREVIOUS nor registered: they stay in the outbox until the key is back as REMIT_SIGNING_KEY_PREVIOUS${refused ? ` (refused: ${refused})` : ""}`,
     );
   }
 }

@@ -23,7 +23,7 @@ import type { AnchorView, BatchInPeriod, RunTrigger, SettlementRun, SettlementSt
 import type { MerkleTree } from "../../src/core/receipts/merkle";
 import { anchorSettings as readAnchorSettings, type AnchorSettings } from "../../src/core/settlement-config";
 import { createAnchorClient, type AnchorClient, type AnchorClientConfig } from "./anchor-client";
-import type { ReceiptKeyInput, ReceiptKeyRecord } from "../../src/core/auth/service-keys";
+import type { ReceiptKeyInput, ReceiptKeyRecord, ReceiptKeyRegistration } from "../../src/core/auth/service-keys";
 import { receiptKeys, registerReceiptKeys } from "./receipt-keys";
 import { runOnce } from "./run";
 import { migrate } from "./schema";
@@ -80,10 +80,11 @@ export class Settlement extends DurableObject<Env> implements SettlementRpc {
 
   /**
    * Registers keys that sign (or signed) receipts, idempotently; returns every registered
-   * key. A tree's outbox calls this before it ships receipts signed by a key it has not
+   * key and the inputs refused (a kid that is not its key's thumbprint, another key under a
+   * registered kid). A tree's outbox calls this before it ships receipts signed by a key it has not
    * registered yet in its isolate.
    */
-  registerReceiptKeys(keys: ReceiptKeyInput[], now: number): ReceiptKeyRecord[] {
+  registerReceiptKeys(keys: ReceiptKeyInput[], now: number): ReceiptKeyRegistration {
     return registerReceiptKeys(this.sql, keys, now);
   }
 

@@ -29,8 +29,9 @@ meta.openapi(
   }),
   async (c) => {
     // Registering this isolate's keys (idempotent) lists the current key before any receipt.
-    const records = await settlementStub(c.env).registerReceiptKeys(receiptKeyInputs(await serviceKeys(c.env)), Date.now());
-    return c.json(receiptKeySet(records), 200, { "cache-control": "public, max-age=300" });
+    const registration = await settlementStub(c.env).registerReceiptKeys(receiptKeyInputs(await serviceKeys(c.env)), Date.now());
+    for (const r of registration.refused) console.error(`receipt key ${r.kid} not registered: ${r.reason}`);
+    return c.json(receiptKeySet(registration.keys), 200, { "cache-control": "public, max-age=300" });
   },
 );
 

@@ -92,6 +92,12 @@ export interface ReceiptKeyRecord {
   signing_until: number | null;
 }
 
+/** What a registration answers: every registered key, and the inputs it refused (never stored). */
+export interface ReceiptKeyRegistration {
+  keys: ReceiptKeyRecord[];
+  refused: Array<{ kid: string; reason: string }>;
+}
+
 /** A key of the receipt-keys document (`/.well-known/receipt-keys.json`): a JWK and its signing window. */
 export type ReceiptKeyJwk = ServiceKey["publicJwk"] & { signing_from: string; signing_until: string | null };
 
