@@ -8,6 +8,15 @@
  * them; a failed send leaves them, and the alarm comes back with a backoff. So no
  * receipt is lost and none is counted twice (invariant 6).
  *
+ * Before a batch goes, the keys that signed its receipts must be registered with the
+ * Settlement object (durable-objects/settlement/receipt-keys.ts), which publishes every
+ * key that ever signed a receipt: so no receipt reaches a batch, hence an anchor, whose
+ * key a verifier cannot find (invariant 7, after any number of rotations). Registered
+ * kids are remembered per isolate, so this costs one call per key per isolate. A
+ * receipt whose key is neither this isolate's current nor previous key nor registered
+ * (it waited through two rotations) stays in the outbox, retried with the backoff,
+ * until the key is back as REMIT_SIGNING_KEY_PREVIOUS.
+ *
  * The shard is computed once from the tree id and `LEDGER_SHARDS`, then pinned in
  * the tree's meta: changing `LEDGER_SHARDS` later moves new trees only, never a
  * receipt that may already sit in another shard.
@@ -16,7 +25,8 @@ import { drainOutbox, outboxDueAt, outboxRetryAt, postponeOutbox, type Outbox } 
 import type { Env } from "../../src/contract/env";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { ledgerSettings, shardOf } from "../../src/core/settlement-config";
-import { ledgerStub } from "../../src/contract/stubs";
+import { ledgerStub, settlementStub } from "../../src/contract/stubs";
+import { receiptKeyInputs, serviceKeys } from "../../src/core/auth/service-keys";
 import type { LedgerEntry } from "../../src/contract/settlement";
 import { getMeta, setMeta } from "./store";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
@@ -38,7 +48,36 @@ interface UnshippedReceipt {
   id: string;
   seq: number;
   leaf_hash: string;
+  /** The receipt's `kid` (from its bytes). */
+  kid: string | null;
   [key: string]: SqlStorageValue;
+}
+
+/** Kids this isolate knows to be registered with the Settlement object. */
+const registeredKids = new Set<string>();
+
+/** Tests: forget which kids this isolate registered. */
+export function forgetRegisteredReceiptKeys(): void {
+  registeredKids.clear();
+}
+
+/**
+ * Makes sure every kid in `kids` is registered before receipts signed with them ship:
+ * registers this isolate's current and previous keys once, and refuses (throws) when a
+ * kid is still unknown after that.
+ */
+export async function ensureReceiptKeys(env: Env, kids: Iterable<string | null>, now: number): Promise<void> {
+  const wanted = [...new Set(kids)];
+  if (wanted.every((kid) => kid !== null && registeredKids.has(kid))) return;
+  const registration = await settlementStub(env).registerReceiptKeys(receiptKeyInputs(await serviceKeys(env)), now);
+  for (const key of registration.keys) registeredKids.add(key.kid);
+  const missing = wanted.filter((kid) => kid === null || !registeredKids.has(kid));
+  if (missing.length > 0) {
+    const refused = registration.refused.map((r) => `${r.kid}: ${r.reason}`).join("; ");
+    throw new Error(
+      `receipts signed by key(s) ${missing.map((k) => JSON.stringify(k)).join(", ")} that are neither REMIT_SIGNING_KEY, REMIT_SIGNING_KEY_PREVIOUS nor registered: they stay in the outbox until the key is back as REMIT_SIGNING_KEY_PREVIOUS${refused ? ` (refused: ${refused})` : ""}`,
+    );
+  }
 }
 
 /** The receipt outbox's bookkeeping: exponential backoff over consecutive failures. */
@@ -87,8 +126,15 @@ export async function drainReceipts(sql: SqlStorage, env: Env, now: number, hook
   const ledger = ledgerStub(env, shard);
   const outbox: Outbox<UnshippedReceipt> = {
     ...RECEIPT_OUTBOX,
-    unsent: (limit) => sql.exec<UnshippedReceipt>("SELECT id, seq, leaf_hash FROM receipts WHERE shipped = 0 ORDER BY seq LIMIT ?", limit).toArray(),
+    unsent: (limit) =>
+      sql.exec<UnshippedReceipt>("SELECT id, seq, leaf_hash, json_extract(bytes, '$.kid') AS kid FROM receipts WHERE shipped = 0 ORDER BY seq LIMIT ?", limit).toArray(),
     async send(rows) {
+      // The keys first: a receipt may reach a batch only once its key is published for good.
+      await ensureReceiptKeys(
+        env,
+        rows.map((r) => r.kid),
+        now,
+      );
       const entries: LedgerEntry[] = rows.map((r) => ({ id: r.id, tree, principal, seq: r.seq, leaf_hash: r.leaf_hash }));
       await ledger.append(shard, entries);
       await hooks.afterAppend?.(rows.map((r) => r.id));

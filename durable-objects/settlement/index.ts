@@ -12,6 +12,9 @@
  * or the operator's POST /v1/admin/settle) carries on. If a period number on chain
  * already holds another root (a chain reused under a fresh service state), the same
  * batches move to the next free period number.
+ *
+ * It also keeps every key that ever signed a receipt (receipt-keys.ts), for the
+ * receipt-keys document.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { SettlementRpc } from "../../src/contract/rpc";
@@ -20,6 +23,8 @@ import type { AnchorView, BatchInPeriod, RunTrigger, SettlementRun, SettlementSt
 import type { MerkleTree } from "../../src/core/receipts/merkle";
 import { anchorSettings as readAnchorSettings, type AnchorSettings } from "../../src/core/settlement-config";
 import { createAnchorClient, type AnchorClient, type AnchorClientConfig } from "./anchor-client";
+import type { ReceiptKeyInput, ReceiptKeyRecord, ReceiptKeyRegistration } from "../../src/core/auth/service-keys";
+import { receiptKeys, registerReceiptKeys } from "./receipt-keys";
 import { runOnce } from "./run";
 import { migrate } from "./schema";
 import { status } from "./status";
@@ -71,6 +76,21 @@ export class Settlement extends DurableObject<Env> implements SettlementRpc {
   /** The period a sealed batch belongs to and its path there; null while no period has taken it. */
   batchInPeriod(shard: number, batch: number): BatchInPeriod | null {
     return batchInPeriod(this.state, shard, batch);
+  }
+
+  /**
+   * Registers keys that sign (or signed) receipts, idempotently; returns every registered
+   * key and the inputs refused (a kid that is not its key's thumbprint, another key under a
+   * registered kid). A tree's outbox calls this before it ships receipts signed by a key it has not
+   * registered yet in its isolate.
+   */
+  registerReceiptKeys(keys: ReceiptKeyInput[], now: number): ReceiptKeyRegistration {
+    return registerReceiptKeys(this.sql, keys, now);
+  }
+
+  /** Every key that ever signed a receipt (as registered). */
+  receiptKeys(): ReceiptKeyRecord[] {
+    return receiptKeys(this.sql);
   }
 
   async status(): Promise<SettlementStatus> {

@@ -1,7 +1,8 @@
 /**
  * The Settlement object's tables, created on every start so a fresh object and an
  * old one run the same code: cursors into each shard, the periods, which period
- * holds each sealed batch, and the notices still to hand to principals.
+ * holds each sealed batch, the notices still to hand to principals, and every key
+ * that ever signed a receipt (receipt-keys.ts).
  */
 export function migrate(sql: SqlStorage): void {
   sql.exec(`
@@ -41,5 +42,11 @@ export function migrate(sql: SqlStorage): void {
       PRIMARY KEY (principal, type, key)
     );
     CREATE INDEX IF NOT EXISTS notices_unsent ON notices(sent, created_at);
+    CREATE TABLE IF NOT EXISTS receipt_keys (
+      kid TEXT PRIMARY KEY,
+      x TEXT NOT NULL,
+      signing_from INTEGER NOT NULL,
+      signing_until INTEGER
+    );
   `);
 }

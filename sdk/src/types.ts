@@ -20,6 +20,15 @@ export type { FreezeResult, NewApiKey } from "../../src/contract/wire/principal"
 export type { Authorization, Grant as SessionGrant, Revocation, SessionTreeView as SessionTree } from "../../src/contract/wire/session";
 export type { SettledHold } from "../../src/contract/wire/holds";
 export type { AnchoredProof, ProofStage, ReceiptProofView as ReceiptProofResponse } from "../../src/contract/wire/settlement";
+/**
+ * The receipt-keys document (`/.well-known/receipt-keys.json`): every key that ever
+ * signed a receipt, newest first, with when the service registered it (`signing_from`)
+ * and when a newer key did (`signing_until`, null for the current one). A `Jwks`, so
+ * `verifyReceipt` takes it as it is.
+ */
+export interface ReceiptKeySet {
+  keys: Array<PublicJwk & { kid: string; alg: "EdDSA"; use: "sig"; signing_from: string; signing_until: string | null }>;
+}
 export type {
   AttemptView as WebhookAttempt,
   DeletedEndpoint as DeletedWebhookEndpoint,

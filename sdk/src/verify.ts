@@ -1,6 +1,9 @@
 /**
  * Offline verification of a receipt (invariant 7): with nothing but the receipt,
- * its inclusion proof, the service's public keys and an RPC endpoint of the chain.
+ * its inclusion proof, the service's public keys and an RPC endpoint of the chain —
+ * after any number of key rotations: the keys come from the receipt-keys document
+ * (`/.well-known/receipt-keys.json`), which keeps every key that ever signed a receipt,
+ * and each key is checked against the kid it is published under (RFC 7638 thumbprint).
  * The checks are the service's own (src/core/receipts/verify.ts), so the SDK and the
  * service can never disagree on what a valid receipt is.
  */
@@ -11,11 +14,34 @@ import type { AnchoredProof, Jwks, ReceiptProof, ReceiptProofResponse, SignedRec
 
 export type { VerifyChecks, VerifyResult };
 
+/**
+ * Where the keys come from, first match wins:
+ *
+ *   1. `jwks`: a key set you hold (checked against kids only if `requireKidThumbprint`);
+ *   2. `keysUrl`: a receipt-keys document (or any JWK Set) to fetch;
+ *   3. `jwksUrl`: a JWK Set to fetch. The service's `/.well-known/jwks.json` lists only
+ *      the keys that may sign session tokens today, so receipts signed before the last
+ *      two rotations are not in it: prefer `baseUrl` or `keysUrl`;
+ *   4. `baseUrl`: the service; fetches `${baseUrl}/.well-known/receipt-keys.json`.
+ *
+ * Fetched keys are always checked against the receipt's kid: the kid is the first 16
+ * characters of the key's RFC 7638 thumbprint and the anchored leaf commits to it, so
+ * whoever serves the keys cannot substitute one.
+ */
 export interface VerifyReceiptOptions {
-  /** The service's JWKS (`/.well-known/jwks.json`)… */
+  /** A key set you hold: the receipt-keys document or a JWKS. */
   jwks?: Jwks;
-  /** …or where to fetch it. */
+  /** Where to fetch the receipt-keys document, e.g. `https://remit.example/.well-known/receipt-keys.json`. */
+  keysUrl?: string;
+  /** Where to fetch a JWK Set (kept for compatibility; see above). */
   jwksUrl?: string;
+  /** The service's base URL: keys from `${baseUrl}/.well-known/receipt-keys.json`. */
+  baseUrl?: string;
+  /**
+   * Refuse a key whose RFC 7638 thumbprint does not start with the receipt's kid.
+   * Default: true when the keys are fetched, false for `jwks` you pass.
+   */
+  requireKidThumbprint?: boolean;
   /** JSON-RPC endpoint of the chain the anchor contract lives on. */
   rpcUrl: string;
   /** The RemitAnchor contract; taken from the proof (or its response's anchor) when absent. */
@@ -43,6 +69,7 @@ export async function verifyReceipt(
     signed: signed as Parameters<typeof verifyReceiptOffline>[0]["signed"],
     proof: inclusion,
     jwks,
+    requireKidThumbprint: options.requireKidThumbprint ?? options.jwks === undefined,
     rpcUrl: options.rpcUrl,
     contract: contract as Address,
   });
@@ -57,12 +84,16 @@ function unpack(proof: ReceiptProof | AnchoredProof | ReceiptProofResponse, cont
   return { inclusion, ...(found ? { contract: found } : {}) };
 }
 
+/** The path of the receipt-keys document under the service's base URL. */
+export const RECEIPT_KEYS_PATH = "/.well-known/receipt-keys.json";
+
 async function fetchJwks(options: VerifyReceiptOptions): Promise<Jwks> {
-  if (!options.jwksUrl) throw new TypeError("jwks or jwksUrl is required");
+  const url = options.keysUrl ?? options.jwksUrl ?? (options.baseUrl ? `${options.baseUrl.replace(/\/+$/, "")}${RECEIPT_KEYS_PATH}` : undefined);
+  if (!url) throw new TypeError("jwks, keysUrl, jwksUrl or baseUrl is required");
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const res = await fetchImpl(options.jwksUrl, { headers: { accept: "application/json" } });
-  if (!res.ok) throw new Error(`GET ${options.jwksUrl}: HTTP ${res.status}`);
+  const res = await fetchImpl(url, { headers: { accept: "application/json" } });
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   const jwks = (await res.json()) as Jwks;
-  if (!jwks || !Array.isArray(jwks.keys)) throw new Error(`${options.jwksUrl} is not a JWK Set`);
+  if (!jwks || !Array.isArray(jwks.keys)) throw new Error(`${url} is not a JWK Set`);
   return jwks;
 }

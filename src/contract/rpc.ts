@@ -3,6 +3,7 @@
  * types because they are Workers-only (`Rpc.DurableObjectBranded`): the edge's `Env`
  * and the objects need them, the SDK never does.
  */
+import type { ReceiptKeyInput, ReceiptKeyRecord, ReceiptKeyRegistration } from "../core/auth/service-keys";
 import type { Outcome } from "../core/errors";
 import type { SignedReceipt } from "../core/receipts/receipt";
 import type { EventData, EventType } from "../core/webhooks/events";
@@ -99,4 +100,8 @@ export interface SettlementRpc extends Rpc.DurableObjectBranded {
   anchor(period: number): AnchorView | null;
   batchInPeriod(shard: number, batch: number): BatchInPeriod | null;
   status(): Promise<SettlementStatus>;
+  /** Idempotent; a new current key closes the older open ones. Returns every registered key, and the inputs refused. */
+  registerReceiptKeys(keys: ReceiptKeyInput[], now: number): ReceiptKeyRegistration;
+  /** Every key that ever signed a receipt. */
+  receiptKeys(): ReceiptKeyRecord[];
 }

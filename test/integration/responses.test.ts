@@ -73,6 +73,7 @@ describe("response bodies match the served OpenAPI document", () => {
   it("every route, every 2xx", { timeout: 60_000 }, async () => {
     conforms("GET", "/healthz", await call("GET", "/healthz"), 200);
     conforms("GET", "/.well-known/jwks.json", await call("GET", "/.well-known/jwks.json"), 200);
+    conforms("GET", "/.well-known/receipt-keys.json", await call("GET", "/.well-known/receipt-keys.json"), 200);
 
     // Principal and API keys.
     const made = conforms(

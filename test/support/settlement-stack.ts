@@ -53,11 +53,15 @@ export async function removeChain(chain: Chain): Promise<void> {
   await removeDataDir(chain.dataDir);
 }
 
-/** The worker with its storage in `persistDir`, anchoring on `chain`. */
-export function startWorker(persistDir: string, chain: Chain, vars: Record<string, string> = {}): Promise<TestStack> {
+/**
+ * The worker with its storage in `persistDir`, anchoring on `chain`; `devVarsPath` is
+ * its secrets file instead of `.dev.vars` (how a test chooses REMIT_SIGNING_KEY).
+ */
+export function startWorker(persistDir: string, chain: Chain, vars: Record<string, string> = {}, options: { devVarsPath?: string } = {}): Promise<TestStack> {
   return startStack({
     persistDir,
     withChain: false,
+    ...(options.devVarsPath ? { devVarsPath: options.devVarsPath } : {}),
     vars: {
       ANCHOR_RPC_URL: chain.rpcUrl,
       ANCHOR_CONTRACT: chain.contract,

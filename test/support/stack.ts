@@ -20,6 +20,12 @@ export interface StackOptions {
   verbose?: boolean;
   /** More worker vars (`--var`). */
   vars?: Record<string, string>;
+  /**
+   * The worker's secrets file instead of `.dev.vars` (wrangler lets that file override
+   * `--var`, so secrets such as REMIT_SIGNING_KEY a test chooses go here). Missing
+   * development secrets (the admin token …) are added to it.
+   */
+  devVarsPath?: string;
   timeoutMs?: number;
 }
 
@@ -61,6 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     withChain: options.withChain ?? false,
     quiet: !options.verbose,
     ...(options.vars ? { vars: options.vars } : {}),
+    ...(options.devVarsPath ? { devVarsPath: options.devVarsPath } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
   return {

@@ -1,6 +1,7 @@
 /**
  * `remit receipt verify`: checks a receipt without trusting the service, against its
- * published key and the root anchored on chain; the one command with its own exit code.
+ * published key (the receipt-keys document, every key that ever signed a receipt, each
+ * checked against its kid) and the root anchored on chain; the one command with its own exit code.
  */
 import type { Command } from "commander";
 import { EXIT, type RunState } from "../exit";
@@ -35,7 +36,8 @@ export function registerReceiptVerify(receipt: Command, state: RunState): void {
       const { verifyReceipt } = await import("@remit/sdk/verify");
       let result;
       try {
-        result = await verifyReceipt(signed, proof, { jwksUrl: `${principal.baseUrl}/.well-known/jwks.json`, rpcUrl, ...(o.contract ? { contract: o.contract } : {}) });
+        // The receipt-keys document: every key that ever signed a receipt (not only today's JWKS).
+        result = await verifyReceipt(signed, proof, { baseUrl: principal.baseUrl, rpcUrl, ...(o.contract ? { contract: o.contract } : {}) });
       } catch (err) {
         if (err instanceof TypeError) throw new UsageError(err.message);
         throw err;

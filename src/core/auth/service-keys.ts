@@ -7,7 +7,11 @@ import { thumbprint } from "./jwk";
 
 ed.hashes.sha512 = sha512;
 
-/** A service signing key: signs session tokens and receipts; published in the JWKS by `kid`. */
+/**
+ * A service signing key: signs session tokens and receipts. The JWKS publishes the
+ * current and previous key (those that may sign session tokens today); every key that
+ * ever signed a receipt stays published in the receipt-keys document.
+ */
 export interface ServiceKey {
   kid: string;
   seed: Uint8Array;
@@ -65,4 +69,60 @@ export function serviceKeys(env: { REMIT_SIGNING_KEY: string; REMIT_SIGNING_KEY_
 
 export function jwks(keys: ServiceKeys): { keys: ServiceKey["publicJwk"][] } {
   return { keys: [keys.current.publicJwk, ...(keys.previous ? [keys.previous.publicJwk] : [])] };
+}
+
+/**
+ * What the service registers of a key that signs receipts (the Settlement object keeps
+ * every one, durable-objects/settlement/receipt-keys.ts): its kid, its public `x`, and
+ * whether it is the key this isolate signs with now.
+ */
+export interface ReceiptKeyInput {
+  kid: string;
+  x: string;
+  current: boolean;
+}
+
+/** A registered receipt key: when the service first saw it signing, and when a newer key took over (null while current). */
+export interface ReceiptKeyRecord {
+  kid: string;
+  x: string;
+  /** Epoch ms. */
+  signing_from: number;
+  /** Epoch ms; null while it is the newest key. */
+  signing_until: number | null;
+}
+
+/** What a registration answers: every registered key, and the inputs it refused (never stored). */
+export interface ReceiptKeyRegistration {
+  keys: ReceiptKeyRecord[];
+  refused: Array<{ kid: string; reason: string }>;
+}
+
+/** A key of the receipt-keys document (`/.well-known/receipt-keys.json`): a JWK and its signing window. */
+export type ReceiptKeyJwk = ServiceKey["publicJwk"] & { signing_from: string; signing_until: string | null };
+
+/** This isolate's keys as registrations: the current one, and the previous one (which signed before it). */
+export function receiptKeyInputs(keys: ServiceKeys): ReceiptKeyInput[] {
+  return [
+    { kid: keys.current.kid, x: keys.current.publicJwk.x, current: true },
+    ...(keys.previous ? [{ kid: keys.previous.kid, x: keys.previous.publicJwk.x, current: false }] : []),
+  ];
+}
+
+/** The receipt-keys document: every registered key, newest first (the current one, then by when each stopped), as a JWK Set with signing windows. */
+export function receiptKeySet(records: ReceiptKeyRecord[]): { keys: ReceiptKeyJwk[] } {
+  const until = (r: ReceiptKeyRecord) => r.signing_until ?? Number.POSITIVE_INFINITY;
+  const sorted = [...records].sort((a, b) => until(b) - until(a) || b.signing_from - a.signing_from || (a.kid < b.kid ? -1 : 1));
+  return {
+    keys: sorted.map((r) => ({
+      kty: "OKP",
+      crv: "Ed25519",
+      x: r.x,
+      kid: r.kid,
+      alg: "EdDSA",
+      use: "sig",
+      signing_from: new Date(r.signing_from).toISOString(),
+      signing_until: r.signing_until === null ? null : new Date(r.signing_until).toISOString(),
+    })),
+  };
 }

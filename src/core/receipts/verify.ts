@@ -2,14 +2,19 @@
  * Offline verification of a receipt (invariant 7): with nothing but the receipt,
  * its proof, the service's JWKS and an RPC endpoint.
  *
- *   signature  Ed25519 by the JWKS key named by `receipt.kid`, over exactly the canonical bytes
+ *   signature  Ed25519 by the JWKS key named by `receipt.kid`, over exactly the canonical bytes;
+ *              with `requireKidThumbprint`, that key must also be the one the kid names:
+ *              the kid is the first 16 characters (96 bits) of the key's RFC 7638 thumbprint,
+ *              and the anchored leaf commits to the bytes, kid included, so a key set that
+ *              hands over a substitute key for a kid is caught
  *   leaf       leaf_hash = SHA-256(0x00 || bytes)
  *   batch      leaf ∈ batch_root (RFC 9162 inclusion, leaf_index of batch_size)
  *   period     periodLeaf(batch_root) ∈ period_root (batch_index of period_size); see period.ts
  *   chain      RemitAnchor.rootOf(period) == period_root
  */
+import { sha256 } from "@noble/hashes/sha2.js";
 import type { Address, PublicClient } from "viem";
-import { hex } from "../encoding";
+import { b64urlEncode, hex, utf8 } from "../encoding";
 import { anchorPublicClient, readAnchoredRoot } from "./anchor-read";
 import { verifyInclusion, type Hash } from "./merkle";
 import { hashFromHex, periodLeaf, type ReceiptProof } from "./period";
@@ -34,7 +39,30 @@ export interface VerifyResult {
   reason?: string;
 }
 
-export interface VerifyInput {
+export interface VerifyOptions {
+  /**
+   * Refuse a key whose RFC 7638 thumbprint does not start with the receipt's `kid`
+   * (at least 16 characters). The service's kids are such prefixes; off by default
+   * so key sets with other kids can still be used.
+   */
+  requireKidThumbprint?: boolean;
+}
+
+/** Length of a service kid: the first 16 characters (96 bits) of the key's RFC 7638 thumbprint. */
+export const KID_LENGTH = 16;
+
+/** The RFC 7638 thumbprint (SHA-256, base64url) of an Ed25519 public key, synchronously. */
+export function ed25519Thumbprint(x: string): string {
+  // Required members in lexicographic order, no whitespace (RFC 7638 §3.2).
+  return b64urlEncode(sha256(utf8(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`)));
+}
+
+/** Whether `kid` names the key `x`: a prefix of at least KID_LENGTH characters of its thumbprint. */
+export function kidNamesKey(kid: unknown, x: unknown): boolean {
+  return typeof kid === "string" && typeof x === "string" && kid.length >= KID_LENGTH && ed25519Thumbprint(x).startsWith(kid);
+}
+
+export interface VerifyInput extends VerifyOptions {
   signed: SignedReceipt;
   proof: ReceiptProof;
   jwks: Jwks;
@@ -47,13 +75,20 @@ export interface VerifyInput {
 export type LocalChecks = Omit<VerifyChecks, "chain">;
 
 /** The checks that need no chain: `ok` when signature, leaf, batch and period all pass. */
-export function verifyReceiptProof(signed: SignedReceipt, proof: ReceiptProof, jwks: Jwks): { ok: boolean; checks: LocalChecks; reason?: string } {
+export function verifyReceiptProof(
+  signed: SignedReceipt,
+  proof: ReceiptProof,
+  jwks: Jwks,
+  options: VerifyOptions = {},
+): { ok: boolean; checks: LocalChecks; reason?: string } {
   const checks: LocalChecks = { signature: false, leaf: false, batch: false, period: false };
   const reasons: string[] = [];
 
   const kid = signed?.receipt?.kid;
   const jwk = jwks?.keys?.find((k) => k.kid === kid);
   if (!jwk) reasons.push(`signature: no key "${String(kid)}" in the JWKS`);
+  else if (options.requireKidThumbprint && !kidNamesKey(kid, jwk.x))
+    reasons.push(`signature: the key published as "${String(kid)}" is not the key that kid names (RFC 7638 thumbprint)`);
   else if (!(checks.signature = verifyReceiptSignature(signed, jwk))) reasons.push("signature: invalid");
 
   let leaf: Hash | null = null;
@@ -101,7 +136,7 @@ function inclusion(leaf: Hash | null, index: unknown, size: unknown, path: unkno
 
 /** All five checks; `ok` only when every one passes. */
 export async function verifyReceiptOffline(input: VerifyInput): Promise<VerifyResult> {
-  const local = verifyReceiptProof(input.signed, input.proof, input.jwks);
+  const local = verifyReceiptProof(input.signed, input.proof, input.jwks, { requireKidThumbprint: input.requireKidThumbprint ?? false });
   const checks: VerifyChecks = { ...local.checks, chain: false };
   let chainReason: string | undefined;
   try {

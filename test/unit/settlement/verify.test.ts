@@ -4,7 +4,7 @@ import { hex } from "../../../src/core/encoding";
 import { leafHash, MerkleTree, verifyInclusion } from "../../../src/core/receipts/merkle";
 import { hashFromHex, periodLeaf, periodTree, receiptProof, type ReceiptProof } from "../../../src/core/receipts/period";
 import { publicJwkOf, receiptLeaf, signReceiptSync, type SignedReceipt } from "../../../src/core/receipts/receipt";
-import { verifyReceiptOffline, verifyReceiptProof, type Jwks } from "../../../src/core/receipts/verify";
+import { ed25519Thumbprint, KID_LENGTH, kidNamesKey, verifyReceiptOffline, verifyReceiptProof, type Jwks } from "../../../src/core/receipts/verify";
 import { sampleReceipt } from "./fixtures";
 
 const seed = new Uint8Array(32).fill(7);
@@ -145,5 +145,58 @@ describe("offline verification, chain check (fake RPC)", () => {
     expect(result.ok).toBe(false);
     expect(result.checks).toEqual({ signature: false, leaf: true, batch: true, period: true, chain: true });
     expect(result.reason).toMatch(/^signature:/);
+  });
+});
+
+describe("requireKidThumbprint: the kid must name the key", () => {
+  // The service's kid: the first 16 characters of the key's RFC 7638 thumbprint.
+  const jwk = publicJwkOf(seed);
+  const serviceKid = ed25519Thumbprint(jwk.x).slice(0, KID_LENGTH);
+  const bound = signReceiptSync(sampleReceipt({ id: "rcp_bound", kid: serviceKid }), seed);
+  const tree = new MerkleTree([receiptLeaf(bound.bytes)]);
+  const boundProof = receiptProof({ batch: tree, leafIndex: 0, periodTree: periodTree([tree.root]), batchIndex: 0, period: PERIOD });
+
+  it('is off by default: a key set with other kids ("k1") still verifies', () => {
+    expect(verifyReceiptProof(sample.signed, sample.proof, jwks).ok).toBe(true);
+  });
+
+  it("refuses a key whose thumbprint does not start with the kid it is published under", () => {
+    const r = verifyReceiptProof(sample.signed, sample.proof, jwks, { requireKidThumbprint: true });
+    expect(r).toMatchObject({ ok: false, checks: { signature: false, leaf: true, batch: true, period: true } });
+    expect(r.reason).toMatch(/thumbprint/);
+  });
+
+  it("accepts the key its kid names", () => {
+    const r = verifyReceiptProof(bound, boundProof, { keys: [{ ...jwk, kid: serviceKid }] }, { requireKidThumbprint: true });
+    expect(r).toEqual({ ok: true, checks: { signature: true, leaf: true, batch: true, period: true } });
+  });
+
+  it("refuses a substitute key published under the receipt's kid, even one that signed the bytes", () => {
+    // Whoever serves the keys signs the same bytes with its own key and publishes that key under the kid.
+    const other = new Uint8Array(32).fill(3);
+    const forged = signReceiptSync(JSON.parse(bound.bytes), other);
+    expect(forged.bytes).toBe(bound.bytes);
+    const substitute = { keys: [{ ...publicJwkOf(other), kid: serviceKid }] };
+    expect(verifyReceiptProof(forged, boundProof, substitute).checks.signature).toBe(true);
+    const r = verifyReceiptProof(forged, boundProof, substitute, { requireKidThumbprint: true });
+    expect(r.checks.signature).toBe(false);
+    expect(r.reason).toMatch(/thumbprint/);
+  });
+
+  it("needs at least 16 characters: a shorter prefix of the thumbprint is refused", () => {
+    expect(kidNamesKey(serviceKid, jwk.x)).toBe(true);
+    expect(kidNamesKey(ed25519Thumbprint(jwk.x), jwk.x)).toBe(true);
+    expect(kidNamesKey(serviceKid.slice(0, 8), jwk.x)).toBe(false);
+    expect(kidNamesKey("", jwk.x)).toBe(false);
+    expect(kidNamesKey(undefined, jwk.x)).toBe(false);
+  });
+
+  it("is passed through by verifyReceiptOffline", async () => {
+    const client = fakeChain(new Map([[BigInt(PERIOD), `0x${sample.proof.period_root}`]]));
+    const base = { jwks, rpcUrl: "http://unused", contract: CONTRACT as `0x${string}`, publicClient: client };
+    expect((await verifyReceiptOffline({ ...base, ...sample })).ok).toBe(true);
+    const strict = await verifyReceiptOffline({ ...base, ...sample, requireKidThumbprint: true });
+    expect(strict).toMatchObject({ ok: false, checks: { signature: false, chain: true } });
+    expect(strict.reason).toMatch(/thumbprint/);
   });
 });
