@@ -30,6 +30,6 @@ export type { FetchedCall, RemitFetchOptions } from "./fetch";
 export { httpRequestDigest, toolCallDigest } from "./digest";
 export type { HttpRequestDigestInput } from "./digest";
 export { verifyReceiptSignature } from "./receipt-signature";
-export type { ReceiptKeySet, ReceiptSignatureOptions, ReceiptSignatureResult } from "./receipt-signature";
+export type { KeySetLike, ReceiptSignatureOptions, ReceiptSignatureResult } from "./receipt-signature";
 export * from "./errors";
 export type * from "./types";

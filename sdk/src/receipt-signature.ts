@@ -6,7 +6,7 @@
 import { receiptProblem, verifyReceiptSignature as signatureValid, type Ed25519PublicJwk, type ReceiptKind, type SignedReceipt } from "../../src/core/receipts/receipt";
 
 /** A JWK Set: the service's `/.well-known/jwks.json` or `/.well-known/receipt-keys.json`. */
-export interface ReceiptKeySet {
+export interface KeySetLike {
   keys: ReadonlyArray<{ kty: string; crv?: string; x?: string; kid?: string }>;
 }
 
@@ -39,7 +39,7 @@ const CLOCK_SKEW_MS = 60_000;
  * the service authorized the action, not that it was not already used: a server that
  * must act once per authorization remembers the receipt ids it has acted on.
  */
-export function verifyReceiptSignature(signed: SignedReceipt, jwks: ReceiptKeySet, options: ReceiptSignatureOptions = {}): ReceiptSignatureResult {
+export function verifyReceiptSignature(signed: SignedReceipt, jwks: KeySetLike, options: ReceiptSignatureOptions = {}): ReceiptSignatureResult {
   const reasons: string[] = [];
   const receipt = (signed as Partial<SignedReceipt> | null)?.receipt;
   const problem = receiptProblem(receipt);

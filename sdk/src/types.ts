@@ -4,10 +4,7 @@
  * Shapes the service defines itself are re-exported from it, so the SDK cannot
  * drift from what is sent.
  */
-import type { ApiKeyView, PrincipalView } from "../../src/contract/principal";
-import type { HoldView } from "../../src/contract/session-tree";
-import type { AnchorView, AnchorViewStatus } from "../../src/contract/settlement";
-import type { SessionView } from "../../src/contract/views";
+import type { AnchorView, AnchorViewStatus, ApiKeyView, HoldView, PrincipalView, SessionView } from "../../src/contract/wire-types";
 
 export type { ChargedWindow, Receipt, ReceiptKind, SignedReceipt } from "../../src/core/receipts/receipt";
 export type { ReceiptProof } from "../../src/core/receipts/period";
@@ -15,27 +12,25 @@ export type Hold = HoldView;
 export type HoldStatus = HoldView["status"];
 export type Principal = PrincipalView;
 export type ApiKey = ApiKeyView;
-export type { Budget, Limits, Period, RateLimit } from "../../src/contract/wire/limits";
-export type { FreezeResult, NewApiKey } from "../../src/contract/wire/principal";
-export type { Authorization, Grant as SessionGrant, Revocation, SessionTreeView as SessionTree } from "../../src/contract/wire/session";
-export type { SettledHold } from "../../src/contract/wire/holds";
-export type { AnchoredProof, ProofStage, ReceiptProofView as ReceiptProofResponse } from "../../src/contract/wire/settlement";
+export type { Budget, Limits, Period, RateLimit } from "../../src/contract/wire-types";
+export type { FreezeResult, NewApiKey } from "../../src/contract/wire-types";
+export type { Authorization, Grant as SessionGrant, Revocation, SessionTreeView as SessionTree } from "../../src/contract/wire-types";
+export type { SettledHold } from "../../src/contract/wire-types";
+export type { AnchoredProof, ProofStage, ReceiptProofView as ReceiptProofResponse } from "../../src/contract/wire-types";
 /**
  * The receipt-keys document (`/.well-known/receipt-keys.json`): every key that ever
  * signed a receipt, newest first, with when the service registered it (`signing_from`)
  * and when a newer key did (`signing_until`, null for the current one). A `Jwks`, so
  * `verifyReceipt` takes it as it is.
  */
-export interface ReceiptKeySet {
-  keys: Array<PublicJwk & { kid: string; alg: "EdDSA"; use: "sig"; signing_from: string; signing_until: string | null }>;
-}
+export type { ReceiptKeys as ReceiptKeySet } from "../../src/contract/wire-types";
 export type {
   AttemptView as WebhookAttempt,
   DeletedEndpoint as DeletedWebhookEndpoint,
   DeliveryView as WebhookDelivery,
   EndpointView as WebhookEndpoint,
   NewEndpointView as WebhookEndpointWithSecret,
-} from "../../src/contract/wire/webhooks";
+} from "../../src/contract/wire-types";
 
 /** An Ed25519 public key as a JWK. */
 export interface PublicJwk {

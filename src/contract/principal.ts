@@ -1,7 +1,7 @@
 /** What crosses the edge ↔ Principal RPC boundary: key proofs, idempotency, views. */
 import type { Outcome } from "../core/errors";
 
-export type { ApiKeyView, PrincipalView } from "./wire/principal";
+export type { ApiKeyView, PrincipalView } from "./wire-types";
 
 /** Proof of a principal's API key, as hashed at the edge. */
 export interface KeyProof {

@@ -12,12 +12,27 @@ import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, N
 import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
 import type { SessionView } from "./views";
 import type { AttemptInput, DeliveryJob, DeliveryView, EndpointInput, EndpointPatch, EndpointView, IngestResult, NewEndpointView } from "./webhooks";
-import type { HoldView, SettledHold } from "./wire/holds";
-import type { ApiKeyView, FreezeResult, PrincipalView } from "./wire/principal";
-import type { ReceiptPage } from "./wire/receipts";
-import type { Authorization, Grant, Revocation, SessionTreeView, TreePage } from "./wire/session";
-import type { AnchorList, AnchorView, RunTrigger, SettlementRun, SettlementStatus, ShardStats } from "./wire/settlement";
-import type { DeletedEndpoint, DeliveryPage } from "./wire/webhooks";
+import type {
+  AnchorList,
+  AnchorView,
+  ApiKeyView,
+  Authorization,
+  DeletedEndpoint,
+  DeliveryPage,
+  FreezeResult,
+  Grant,
+  HoldView,
+  PrincipalView,
+  ReceiptPage,
+  Revocation,
+  RunTrigger,
+  SessionTreeView,
+  SettledHold,
+  SettlementRun,
+  SettlementStatus,
+  ShardStats,
+} from "./wire-types";
+import type { TreePage } from "./wire/session";
 
 /**
  * The SessionTree object's RPC surface (durable-objects/session-tree/index.ts implements it).

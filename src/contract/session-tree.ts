@@ -3,8 +3,7 @@ import type { AgentJwk } from "../core/auth/jwk";
 import type { Outcome } from "../core/errors";
 import type { Limits } from "../core/policy/attenuate";
 
-export type { Grant } from "./wire/session";
-export type { HoldView } from "./wire/holds";
+export type { Grant, HoldView } from "./wire-types";
 
 /** What the edge learned about an agent request before calling the tree. */
 export interface AgentCall {

@@ -1,8 +1,8 @@
 /** What crosses the ledger, settlement and proof boundaries: entries, batches, anchors, runs. */
 import type { SignedReceipt } from "../core/receipts/receipt";
-import type { AnchorView } from "./wire/settlement";
+import type { AnchorView } from "./wire-types";
 
-export type { AnchorView, AnchorViewStatus, RunAction, RunTrigger, SettlementRun, SettlementStatus, ShardStats } from "./wire/settlement";
+export type { AnchorView, AnchorViewStatus, RunAction, RunTrigger, SettlementRun, SettlementStatus, ShardStats } from "./wire-types";
 
 /** A receipt and where it is on its way to the ledger (for the proof route). */
 export interface ReceiptInOutbox {

@@ -1,8 +1,8 @@
 /** Webhook endpoints, deliveries and attempts as they cross the Principal RPC boundary. */
 import type { EventEnvelope, EventSelection, EventType } from "../core/webhooks/events";
-import type { AttemptView, DeliveryView, EndpointView } from "./wire/webhooks";
+import type { AttemptView, DeliveryView, EndpointView } from "./wire-types";
 
-export type { AttemptView, DeletedEndpoint, DeliveryView, EndpointView, NewEndpointView } from "./wire/webhooks";
+export type { AttemptView, DeletedEndpoint, DeliveryView, EndpointView, NewEndpointView } from "./wire-types";
 
 /** Wire limits of the webhook endpoint routes (validated at the edge, enforced again in the store). */
 export const MAX_DESCRIPTION_LENGTH = 500;

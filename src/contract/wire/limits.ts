@@ -7,7 +7,8 @@ import { z } from "@hono/zod-openapi";
 import type { Limits as CoreLimits } from "../../core/policy/attenuate";
 import { ASSET_PATTERN, parseAmount } from "../../core/policy/amounts";
 import { PERIODS, type Period as CorePeriod } from "../../core/policy/periods";
-import type { Assert, Same } from "./check";
+import type * as W from "../wire-types";
+import type { Assert, Equal, Same } from "./check";
 
 // Spread into zod's options: zod keeps `params` for custom rules though its option type omits it.
 const rule = (name: string) => ({ params: { rule: name } });
@@ -56,10 +57,16 @@ export const Limits = z
   })
   .openapi("Limits");
 
-export type Limits = z.output<typeof Limits>;
-export type Budget = z.output<typeof Budget>;
-export type RateLimit = z.output<typeof RateLimitSchema>;
-export type Period = z.output<typeof Period>;
+export type Limits = W.Limits;
+export type Budget = W.Budget;
+export type RateLimit = W.RateLimit;
+export type Period = W.Period;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _LimitsWire = Assert<Equal<z.output<typeof Limits>, Limits>>;
+export type _BudgetWire = Assert<Equal<z.output<typeof Budget>, Budget>>;
+export type _RateLimitWire = Assert<Equal<z.output<typeof RateLimitSchema>, RateLimit>>;
+export type _PeriodWire = Assert<Equal<z.output<typeof Period>, Period>>;
 
 // Core's policy code owns these shapes; the wire must say exactly the same.
 export type _LimitsTie = Assert<Same<Limits, CoreLimits>>;

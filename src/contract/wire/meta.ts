@@ -1,7 +1,8 @@
 /** The service's public keys and liveness on the wire. */
 import { z } from "@hono/zod-openapi";
 import type { jwks, receiptKeySet } from "../../core/auth/service-keys";
-import type { Assert, Same } from "./check";
+import type * as W from "../wire-types";
+import type { Assert, Equal, Same } from "./check";
 
 export const Jwks = z
   .object({
@@ -31,9 +32,14 @@ export const ReceiptKeys = z
 
 export const Health = z.object({ ok: z.literal(true) }).openapi("Health");
 
-export type Jwks = z.output<typeof Jwks>;
-export type Health = z.output<typeof Health>;
-export type ReceiptKeys = z.output<typeof ReceiptKeys>;
+export type Jwks = W.Jwks;
+export type Health = W.Health;
+export type ReceiptKeys = W.ReceiptKeys;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _JwksWire = Assert<Equal<z.output<typeof Jwks>, Jwks>>;
+export type _HealthWire = Assert<Equal<z.output<typeof Health>, Health>>;
+export type _ReceiptKeysWire = Assert<Equal<z.output<typeof ReceiptKeys>, ReceiptKeys>>;
 
 // Core builds the key set; the wire must say exactly the same.
 export type _JwksTie = Assert<Same<Jwks, ReturnType<typeof jwks>>>;

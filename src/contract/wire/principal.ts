@@ -1,5 +1,7 @@
 /** Principals and their API keys on the wire. */
 import { z } from "@hono/zod-openapi";
+import type * as W from "../wire-types";
+import type { Assert, Equal } from "./check";
 
 export const PrincipalView = z
   .object({ id: z.string(), object: z.literal("principal"), name: z.string(), max_session_seconds: z.number(), frozen: z.boolean(), created_at: z.string() })
@@ -20,9 +22,17 @@ export const ApiKeyList = z.object({ data: z.array(ApiKeyView) }).openapi("ApiKe
 
 export const FreezeResult = PrincipalView.extend({ trees: z.number().int().openapi({ description: "How many trees the switch reached" }) }).openapi("FreezeResult");
 
-export type PrincipalView = z.output<typeof PrincipalView>;
-export type NewPrincipal = z.output<typeof NewPrincipal>;
-export type ApiKeyView = z.output<typeof ApiKeyView>;
-export type NewApiKey = z.output<typeof NewApiKey>;
-export type ApiKeyList = z.output<typeof ApiKeyList>;
-export type FreezeResult = z.output<typeof FreezeResult>;
+export type PrincipalView = W.PrincipalView;
+export type NewPrincipal = W.NewPrincipal;
+export type ApiKeyView = W.ApiKeyView;
+export type NewApiKey = W.NewApiKey;
+export type ApiKeyList = W.ApiKeyList;
+export type FreezeResult = W.FreezeResult;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _PrincipalViewWire = Assert<Equal<z.output<typeof PrincipalView>, PrincipalView>>;
+export type _NewPrincipalWire = Assert<Equal<z.output<typeof NewPrincipal>, NewPrincipal>>;
+export type _ApiKeyViewWire = Assert<Equal<z.output<typeof ApiKeyView>, ApiKeyView>>;
+export type _NewApiKeyWire = Assert<Equal<z.output<typeof NewApiKey>, NewApiKey>>;
+export type _ApiKeyListWire = Assert<Equal<z.output<typeof ApiKeyList>, ApiKeyList>>;
+export type _FreezeResultWire = Assert<Equal<z.output<typeof FreezeResult>, FreezeResult>>;

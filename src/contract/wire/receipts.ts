@@ -1,7 +1,8 @@
 /** Receipts on the wire: the signed receipt and a page of them. */
 import { z } from "@hono/zod-openapi";
 import type { Receipt as CoreReceipt, SignedReceipt as CoreSignedReceipt } from "../../core/receipts/receipt";
-import type { Assert, Same } from "./check";
+import type * as W from "../wire-types";
+import type { Assert, Equal, Same } from "./check";
 
 export const ChargedWindow = z
   .object({
@@ -48,8 +49,12 @@ export const SignedReceiptView = z
 
 export const ReceiptPage = z.object({ data: z.array(SignedReceiptView), has_more: z.boolean() }).openapi("ReceiptList");
 
-export type SignedReceiptView = z.output<typeof SignedReceiptView>;
-export type ReceiptPage = z.output<typeof ReceiptPage>;
+export type SignedReceiptView = W.SignedReceiptView;
+export type ReceiptPage = W.ReceiptPage;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _SignedReceiptViewWire = Assert<Equal<z.output<typeof SignedReceiptView>, SignedReceiptView>>;
+export type _ReceiptPageWire = Assert<Equal<z.output<typeof ReceiptPage>, ReceiptPage>>;
 
 // Core signs and hashes receipts, so it owns their shape; the wire must say exactly the same.
 export type _ReceiptTie = Assert<Same<z.output<typeof Receipt>, CoreReceipt>>;

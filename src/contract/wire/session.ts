@@ -1,5 +1,7 @@
 /** Sessions on the wire: the view with live counters, a grant, a subtree, a revocation, an authorization. */
 import { z } from "@hono/zod-openapi";
+import type * as W from "../wire-types";
+import type { Assert, Equal } from "./check";
 import { Limits, Period } from "./limits";
 import { SignedReceiptView } from "./receipts";
 
@@ -66,9 +68,17 @@ export const Revocation = z.object({ session: z.string(), revoked: z.number().in
 
 export const Authorization = z.object({ receipt: SignedReceiptView, session: SessionView }).openapi("Authorization");
 
-export type SessionView = z.output<typeof SessionView>;
-export type BudgetCounterView = z.output<typeof BudgetCounterView>;
-export type Grant = z.output<typeof GrantResponse>;
-export type SessionTreeView = z.output<typeof SessionTreeView>;
-export type Revocation = z.output<typeof Revocation>;
-export type Authorization = z.output<typeof Authorization>;
+export type SessionView = W.SessionView;
+export type BudgetCounterView = W.BudgetCounterView;
+export type Grant = W.Grant;
+export type SessionTreeView = W.SessionTreeView;
+export type Revocation = W.Revocation;
+export type Authorization = W.Authorization;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _SessionViewWire = Assert<Equal<z.output<typeof SessionView>, SessionView>>;
+export type _BudgetCounterViewWire = Assert<Equal<z.output<typeof BudgetCounterView>, BudgetCounterView>>;
+export type _GrantWire = Assert<Equal<z.output<typeof GrantResponse>, Grant>>;
+export type _SessionTreeViewWire = Assert<Equal<z.output<typeof SessionTreeView>, SessionTreeView>>;
+export type _RevocationWire = Assert<Equal<z.output<typeof Revocation>, Revocation>>;
+export type _AuthorizationWire = Assert<Equal<z.output<typeof Authorization>, Authorization>>;

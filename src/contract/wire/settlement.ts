@@ -2,7 +2,8 @@
 import { z } from "@hono/zod-openapi";
 import type { ReceiptProof } from "../../core/receipts/period";
 import type { AnchorSettings } from "../../core/settlement-config";
-import type { Assert, Same } from "./check";
+import type * as W from "../wire-types";
+import type { Assert, Equal, Same } from "./check";
 import { SignedReceiptView } from "./receipts";
 
 const Hex32 = z
@@ -129,18 +130,29 @@ export const SettlementStatus = z
   })
   .openapi("SettlementStatus");
 
-export type AnchorView = z.output<typeof AnchorView>;
-export type AnchorViewStatus = AnchorView["status"];
-export type AnchorList = z.output<typeof AnchorList>;
-export type AnchoredProof = z.output<typeof AnchoredProof>;
-export type ProofStage = z.output<typeof ProofStage>;
-export type BatchView = z.output<typeof BatchView>;
-export type ReceiptProofView = z.output<typeof ReceiptProofView>;
-export type SettlementRun = z.output<typeof SettlementRun>;
-export type RunTrigger = SettlementRun["trigger"];
-export type RunAction = SettlementRun["action"];
-export type ShardStats = z.output<typeof ShardStats>;
-export type SettlementStatus = z.output<typeof SettlementStatus>;
+export type AnchorView = W.AnchorView;
+export type AnchorList = W.AnchorList;
+export type AnchoredProof = W.AnchoredProof;
+export type ProofStage = W.ProofStage;
+export type BatchView = W.BatchView;
+export type ReceiptProofView = W.ReceiptProofView;
+export type SettlementRun = W.SettlementRun;
+export type ShardStats = W.ShardStats;
+export type SettlementStatus = W.SettlementStatus;
+export type AnchorViewStatus = W.AnchorViewStatus;
+export type RunTrigger = W.RunTrigger;
+export type RunAction = W.RunAction;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _AnchorViewWire = Assert<Equal<z.output<typeof AnchorView>, AnchorView>>;
+export type _AnchorListWire = Assert<Equal<z.output<typeof AnchorList>, AnchorList>>;
+export type _AnchoredProofWire = Assert<Equal<z.output<typeof AnchoredProof>, AnchoredProof>>;
+export type _ProofStageWire = Assert<Equal<z.output<typeof ProofStage>, ProofStage>>;
+export type _BatchViewWire = Assert<Equal<z.output<typeof BatchView>, BatchView>>;
+export type _ReceiptProofViewWire = Assert<Equal<z.output<typeof ReceiptProofView>, ReceiptProofView>>;
+export type _SettlementRunWire = Assert<Equal<z.output<typeof SettlementRun>, SettlementRun>>;
+export type _ShardStatsWire = Assert<Equal<z.output<typeof ShardStats>, ShardStats>>;
+export type _SettlementStatusWire = Assert<Equal<z.output<typeof SettlementStatus>, SettlementStatus>>;
 
 // Core computes the inclusion proof and reads the anchoring settings; the wire must say exactly the same.
 export type _ProofTie = Assert<Same<Omit<AnchoredProof, "contract" | "chain_id" | "tx_hash" | "block_number">, ReceiptProof>>;

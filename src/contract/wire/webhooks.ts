@@ -2,7 +2,8 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_TYPES, eventSelectionSchema, webhookEventSchema, type EventEnvelope, type EventSelection } from "../../core/webhooks/events";
 import { MAX_ATTEMPTS } from "../../core/webhooks/schedule";
-import type { Assert, Same } from "./check";
+import type * as W from "../wire-types";
+import type { Assert, Equal } from "./check";
 
 export const EndpointView = z
   .object({
@@ -63,14 +64,23 @@ export const DeliveryView = z
 
 export const DeliveryPage = z.object({ data: z.array(DeliveryView), has_more: z.boolean() }).openapi("WebhookDeliveryPage");
 
-export type EndpointView = z.output<typeof EndpointView>;
-export type NewEndpointView = z.output<typeof NewEndpointView>;
-export type EndpointList = z.output<typeof EndpointList>;
-export type DeletedEndpoint = z.output<typeof DeletedEndpoint>;
-export type AttemptView = z.output<typeof AttemptView>;
-export type DeliveryView = z.output<typeof DeliveryView>;
-export type DeliveryPage = z.output<typeof DeliveryPage>;
+export type EndpointView = W.EndpointView;
+export type NewEndpointView = W.NewEndpointView;
+export type EndpointList = W.EndpointList;
+export type DeletedEndpoint = W.DeletedEndpoint;
+export type AttemptView = W.AttemptView;
+export type DeliveryView = W.DeliveryView;
+export type DeliveryPage = W.DeliveryPage;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _EndpointViewWire = Assert<Equal<z.output<typeof EndpointView>, EndpointView>>;
+export type _NewEndpointViewWire = Assert<Equal<z.output<typeof NewEndpointView>, NewEndpointView>>;
+export type _EndpointListWire = Assert<Equal<z.output<typeof EndpointList>, EndpointList>>;
+export type _DeletedEndpointWire = Assert<Equal<z.output<typeof DeletedEndpoint>, DeletedEndpoint>>;
+export type _AttemptViewWire = Assert<Equal<z.output<typeof AttemptView>, AttemptView>>;
+export type _DeliveryViewWire = Assert<Equal<z.output<typeof DeliveryView>, DeliveryView>>;
+export type _DeliveryPageWire = Assert<Equal<z.output<typeof DeliveryPage>, DeliveryPage>>;
 
 // Core's event catalogue owns these shapes; the wire must say exactly the same.
-export type _SelectionTie = Assert<Same<EndpointView["events"], EventSelection>>;
-export type _PayloadTie = Assert<Same<DeliveryView["payload"], EventEnvelope>>;
+export type _SelectionTie = Assert<Equal<EndpointView["events"], EventSelection>>;
+export type _PayloadTie = Assert<Equal<DeliveryView["payload"], EventEnvelope>>;

@@ -1,0 +1,426 @@
+/**
+ * The response bodies of the API as plain TypeScript: what the SDK publishes and the service's
+ * code reads. This file imports nothing but core types that are plain TypeScript themselves, so
+ * no zod, Workers or server-only type reaches a declaration built from it.
+ *
+ * The zod schemas in ./wire validate and document the same bodies; each schema's module re-exports
+ * its types from here and checks at compile time that `z.output` of the schema equals the type
+ * (see ./wire/check.ts), so neither side can change alone.
+ */
+import type { Period } from "../core/policy/periods";
+import type { ReceiptProof } from "../core/receipts/period";
+import type { SignedReceipt } from "../core/receipts/receipt";
+
+export type { Period };
+
+// ---- limits -----------------------------------------------------------------
+
+export interface Budget {
+  asset: string;
+  /** Decimal string of integer minor units. */
+  amount: string;
+  /** UTC calendar window; absent for the session's whole life. */
+  period?: Period | undefined;
+}
+
+export interface RateLimit {
+  requests: number;
+  per_seconds: number;
+}
+
+export interface Limits {
+  calls?: number | undefined;
+  rate?: RateLimit | undefined;
+  budgets?: Budget[] | undefined;
+}
+
+// ---- meta -------------------------------------------------------------------
+
+export interface Jwks {
+  keys: { kty: "OKP"; crv: "Ed25519"; x: string; kid: string; alg: "EdDSA"; use: "sig" }[];
+}
+
+export interface Health {
+  ok: true;
+}
+
+/** Every key that ever signed a receipt (`/.well-known/receipt-keys.json`), newest first. */
+export interface ReceiptKeys {
+  keys: {
+    kty: "OKP";
+    crv: "Ed25519";
+    x: string;
+    kid: string;
+    alg: "EdDSA";
+    use: "sig";
+    signing_from: string;
+    signing_until: string | null;
+  }[];
+}
+
+// ---- receipts ---------------------------------------------------------------
+
+/** Core signs and hashes receipts, so it owns their shape. */
+export type SignedReceiptView = SignedReceipt;
+
+export interface ReceiptPage {
+  data: SignedReceiptView[];
+  has_more: boolean;
+}
+
+// ---- principals -------------------------------------------------------------
+
+export interface PrincipalView {
+  id: string;
+  object: "principal";
+  name: string;
+  max_session_seconds: number;
+  frozen: boolean;
+  created_at: string;
+}
+
+export interface NewPrincipal {
+  principal: PrincipalView;
+  api_key: string;
+}
+
+export interface ApiKeyView {
+  id: string;
+  object: "api_key";
+  prefix: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface NewApiKey extends ApiKeyView {
+  /** The secret key, shown once (absent on an idempotent replay). */
+  api_key?: string | undefined;
+}
+
+export interface ApiKeyList {
+  data: ApiKeyView[];
+}
+
+export interface FreezeResult extends PrincipalView {
+  /** How many trees the switch reached. */
+  trees: number;
+}
+
+// ---- holds ------------------------------------------------------------------
+
+export interface HoldView {
+  id: string;
+  object: "hold";
+  session: string;
+  scope: string;
+  asset: string;
+  amount: string;
+  captured: string | null;
+  status: "open" | "captured" | "voided" | "expired";
+  expires_at: string;
+  created_at: string;
+}
+
+export interface SettledHold {
+  hold: HoldView;
+  receipt: SignedReceiptView;
+}
+
+// ---- sessions ---------------------------------------------------------------
+
+export interface BudgetCounterView {
+  asset: string;
+  period: Period | null;
+  limit: string;
+  spent: string;
+  held: string;
+  remaining: string;
+  window_start: string | null;
+  resets_at: string | null;
+}
+
+export interface SessionView {
+  id: string;
+  object: "session";
+  tree: string;
+  principal: string;
+  parent: string | null;
+  depth: number;
+  label: string | null;
+  status: "active" | "revoked" | "expired" | "pending" | "frozen";
+  scopes: string[];
+  not_before: string;
+  expires_at: string;
+  max_depth: number;
+  limits: Limits;
+  agent_jkt: string;
+  created_at: string;
+  revoked_at: string | null;
+  counters: {
+    calls: { limit: number; used: number; remaining: number } | null;
+    budgets: BudgetCounterView[];
+    rate: { requests: number; per_seconds: number; remaining: number; reset_seconds: number } | null;
+    rate_limited: number;
+  };
+}
+
+export interface Grant {
+  session: SessionView;
+  token: string;
+}
+
+export interface SessionTreeView {
+  session: SessionView;
+  descendants: SessionView[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+export interface Revocation {
+  session: string;
+  revoked: number;
+}
+
+export interface Authorization {
+  receipt: SignedReceiptView;
+  session: SessionView;
+}
+
+// ---- settlement -------------------------------------------------------------
+
+/** A period and its anchor, as GET /v1/anchors shows it. */
+export interface AnchorView {
+  object: "anchor";
+  /** The settlement's sequence number: the key of `rootOf(period)` on RemitAnchor. */
+  period: number;
+  /** The period root, 0x-prefixed as on chain. */
+  root: string;
+  /** Receipts the period covers. */
+  count: number;
+  status: AnchorViewStatus;
+  batches: number;
+  tx: string | null;
+  block: number | null;
+  confirmations: number | null;
+  gas_used: string | null;
+  contract: string;
+  chain_id: number | null;
+  created_at: string;
+  anchored_at: string | null;
+  /** The chain already held another root for this number; the batches moved to this period. */
+  superseded_by: number | null;
+}
+
+export type AnchorViewStatus = "pending" | "confirming" | "anchored" | "failed" | "superseded";
+
+export interface AnchorList {
+  data: AnchorView[];
+  has_more: boolean;
+}
+
+/**
+ * receipt → batch root → period root → RemitAnchor.rootOf(period) on chain_id. Hashes are
+ * 32 bytes, lowercase hex without 0x.
+ */
+export interface AnchoredProof extends ReceiptProof {
+  contract: string;
+  chain_id: number;
+  tx_hash: string;
+  block_number: number;
+}
+
+/** outbox: not yet in the ledger; ledger: received, not sealed; sealed: in a batch; anchoring: in a period being anchored; anchored. */
+export type ProofStage = "outbox" | "ledger" | "sealed" | "anchoring" | "anchored";
+
+export interface BatchView {
+  shard: number;
+  index: number;
+  size: number;
+  root: string;
+  leaf_index: number;
+  path: string[];
+  sealed_at: string;
+}
+
+export interface ReceiptProofView {
+  object: "receipt_proof";
+  id: string;
+  status: "pending" | "anchored";
+  stage: ProofStage;
+  receipt: SignedReceiptView;
+  /** The ledger shard of the receipt's tree (null before its first drain). */
+  shard: number | null;
+  batch: BatchView | null;
+  anchor: AnchorView | null;
+  proof: AnchoredProof | null;
+}
+
+export type RunTrigger = "cron" | "admin" | "alarm";
+export type RunAction = "anchored" | "confirming" | "waiting" | "sent" | "signed" | "error" | "failed" | "idle" | "disabled" | "misconfigured";
+
+export interface SettlementRun {
+  object: "settlement_run";
+  trigger: RunTrigger;
+  action: RunAction;
+  detail?: string | undefined;
+  anchor: AnchorView | null;
+  /** Batches sealed because the run asked the shards to seal. */
+  sealed?: number | undefined;
+}
+
+export interface ShardStats {
+  shard: number;
+  received: number;
+  open: number;
+  oldest_open_at: number | null;
+  batches: number;
+  log_size: number;
+  log_root: string;
+}
+
+/** The period being anchored, with its sending state. */
+export interface CurrentAnchor extends AnchorView {
+  attempts: number;
+  hashes: string[];
+  nonce: number | null;
+  error: string | null;
+  record_status: string;
+}
+
+export interface SettlementStatus {
+  object: "settlement_status";
+  anchoring: {
+    state: "ready" | "disabled" | "misconfigured";
+    reason?: string | undefined;
+    contract?: string | undefined;
+    confirmations?: number | undefined;
+  };
+  last_period: number;
+  current: CurrentAnchor | null;
+  shards: { shard: number; next_batch: number; ledger: ShardStats | null }[];
+  unsent_notices: number;
+}
+
+// ---- webhook events ---------------------------------------------------------
+
+export type EventType =
+  | "session.granted"
+  | "session.delegated"
+  | "session.revoked"
+  | "session.expiring"
+  | "session.expired"
+  | "budget.threshold"
+  | "hold.expired"
+  | "principal.frozen"
+  | "principal.unfrozen"
+  | "settlement.anchored"
+  | "settlement.failed";
+
+/** What an endpoint subscribes to: some event types, or every one (`["*"]`). */
+export type EventSelection = EventType[] | ["*"];
+
+/** Each event type's `data`. */
+export interface EventDataMap {
+  "session.granted": { session: string; tree: string; agent_jkt: string; scopes: string[]; not_before: string; expires_at: string; parent: null };
+  "session.delegated": {
+    session: string;
+    tree: string;
+    agent_jkt: string;
+    scopes: string[];
+    not_before: string;
+    expires_at: string;
+    parent: string;
+    depth: number;
+  };
+  /** Sent once for every session revoked; `revoked_root` is the session the revocation was called on. */
+  "session.revoked": { session: string; tree: string; revoked_root: string; revoked_at: string };
+  "session.expiring": { session: string; tree: string; expires_at: string; lead_seconds: number };
+  "session.expired": { session: string; tree: string; expired_at: string };
+  "budget.threshold": {
+    session: string;
+    tree: string;
+    asset: string;
+    /** The budget's period; `null` for a budget over the session's whole life. */
+    period: Period | null;
+    threshold: 50 | 80 | 100;
+    limit: string;
+    spent: string;
+    held: string;
+    /** Start of the budget's current window; `null` for a budget over the session's whole life. */
+    window_start: string | null;
+  };
+  "hold.expired": { hold: string; session: string; tree: string; asset: string; amount: string; expired_at: string };
+  "principal.frozen": { frozen_at: string };
+  "principal.unfrozen": { unfrozen_at: string };
+  "settlement.anchored": { period: string; root: string; count: number; tx_hash: string; chain_id: number; contract: string };
+  "settlement.failed": { period: string; reason: string };
+}
+
+/** An event as delivered: `{ id, type, created_at, principal, data }`. Distributes over `T`. */
+export type EventEnvelope<T extends EventType = EventType> = T extends EventType
+  ? { id: string; type: T; created_at: string; principal: string; data: EventDataMap[T] }
+  : never;
+
+// ---- webhook endpoints and deliveries -----------------------------------------
+
+export interface EndpointView {
+  id: string;
+  object: "webhook_endpoint";
+  url: string;
+  events: EventSelection;
+  description: string | null;
+  disabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewEndpointView extends EndpointView {
+  /** Standard Webhooks signing secret (`whsec_…`), returned when the endpoint is made and when the secret is rotated. */
+  secret: string;
+}
+
+export interface EndpointList {
+  data: EndpointView[];
+}
+
+export interface DeletedEndpoint {
+  id: string;
+  object: "webhook_endpoint";
+  deleted: true;
+}
+
+export interface AttemptView {
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  latency_ms: number;
+  /** At most 1 KiB of the response body. */
+  response_excerpt: string;
+  error: string | null;
+  next_attempt_at: string | null;
+}
+
+export interface DeliveryView {
+  id: string;
+  object: "webhook_delivery";
+  /** The `webhook-id` header, the same on every attempt. */
+  msg_id: string;
+  endpoint: string;
+  event_id: string;
+  event_type: EventType;
+  payload: EventEnvelope;
+  status: "pending" | "succeeded" | "retrying" | "failed";
+  attempts: number;
+  next_attempt_at: string | null;
+  /** Set when every attempt failed and the delivery went to the dead-letter queue. */
+  dead_lettered_at: string | null;
+  created_at: string;
+  updated_at: string;
+  attempt_log: AttemptView[];
+}
+
+export interface DeliveryPage {
+  data: DeliveryView[];
+  has_more: boolean;
+}
