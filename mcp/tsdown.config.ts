@@ -12,6 +12,8 @@ export default defineConfig({
   platform: "node",
   target: "node22",
   outDir: "dist",
+  // .js (the package is "type": "module"), as the SDK writes.
+  fixedExtension: false,
   clean: true,
   tsconfig: fileURLToPath(new URL("./tsconfig.build.json", import.meta.url)),
   dts: { tsgo: { path: getExePath() } },
