@@ -7,11 +7,12 @@
  *   durable-objects/X  core, contract, durable-objects/shared and its own folder; never the edge
  *   sdk/               sdk, src/core, src/contract; never cloudflare:* nor node:*
  *   cli/               cli, sdk (and src/core if it must)
+ *   mcp/               mcp and @remit/sdk only (no service code, not even src/core)
  *
  * Type-only imports count (tsPreCompilationDeps). dependency-cruiser cannot load TypeScript 7,
  * so it parses with swc.
  */
-const OURS = "^(src|durable-objects|sdk|cli|test|scripts|bench|examples)/";
+const OURS = "^(src|durable-objects|sdk|cli|mcp|test|scripts|bench|examples)/";
 
 module.exports = {
   forbidden: [
@@ -19,7 +20,7 @@ module.exports = {
       name: "no-circular",
       comment: "No import cycles, at file level, anywhere in the shipped code.",
       severity: "error",
-      from: { path: "^(src|durable-objects|sdk|cli)/" },
+      from: { path: "^(src|durable-objects|sdk|cli|mcp)/" },
       to: { circular: true },
     },
     {
@@ -91,6 +92,13 @@ module.exports = {
       severity: "error",
       from: { path: "^cli/" },
       to: { path: OURS, pathNot: ["^cli/", "^sdk/", "^src/core/"] },
+    },
+    {
+      name: "mcp-only-sdk",
+      comment: "The MCP gateway imports only itself and @remit/sdk (whose sources are sdk/src inside the repo); never service code.",
+      severity: "error",
+      from: { path: "^mcp/" },
+      to: { path: OURS, pathNot: ["^mcp/", "^sdk/src/(index|keys|verify|dpop)\\.ts$"] },
     },
   ],
   options: {
