@@ -92,6 +92,11 @@ export const HoldRequest = z
   .strictObject({
     scope: ScopeString,
     amount: SpendAmount,
+    request_digest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { message: "must be a lowercase hex SHA-256", ...rule("sha256_hex") })
+      .optional()
+      .openapi({ description: "SHA-256 of the request this hold pays for; carried into the capture, void or expiry receipt" }),
     expires_in: z
       .number()
       .int()

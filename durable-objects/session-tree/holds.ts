@@ -31,6 +31,7 @@ export interface HoldRow {
   expires_at: number;
   created_at: number;
   closed_at: number | null;
+  request_digest: string | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -50,8 +51,8 @@ export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): O
   const windows = holdWindows(applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)));
   const id = newIdIn("hld", tree.id);
   tree.sql.exec(
-    `INSERT INTO holds (id, session_id, scope, asset, amount, status, windows, expires_at, created_at)
-     VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+    `INSERT INTO holds (id, session_id, scope, asset, amount, status, windows, expires_at, created_at, request_digest)
+     VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`,
     id,
     ctx.session.id,
     input.scope,
@@ -60,6 +61,7 @@ export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): O
     JSON.stringify(windows),
     expiresAt,
     ctx.now,
+    input.requestDigest ?? null,
   );
   tree.scheduleAlarmSoon(expiresAt);
   return ok(holdView(tree.sql, id)!);
@@ -84,7 +86,7 @@ export function captureHold(tree: Tree, ctx: DecisionContext, holdId: string, am
     scope: hold.value.scope,
     asset: hold.value.asset,
     amount: formatAmount(take),
-    request_digest: null,
+    request_digest: hold.value.request_digest ?? null,
     reason: null,
     hold: holdId,
     // Charged to the windows the hold was made in, even when they have rolled over since:
@@ -105,7 +107,7 @@ export function voidHold(tree: Tree, ctx: DecisionContext, holdId: string): Outc
     scope: hold.value.scope,
     asset: hold.value.asset,
     amount: hold.value.amount,
-    request_digest: null,
+    request_digest: hold.value.request_digest ?? null,
     reason: null,
     hold: holdId,
   });
@@ -130,7 +132,7 @@ export function expireDueHolds(sql: SqlStorage, key: { kid: string; sign(message
         scope: h.scope,
         asset: h.asset,
         amount: h.amount,
-        request_digest: null,
+        request_digest: h.request_digest ?? null,
         reason: "hold-expired",
         hold: h.id,
       },

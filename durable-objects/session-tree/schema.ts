@@ -91,4 +91,11 @@ export function migrateTree(sql: SqlStorage): void {
     );
     CREATE INDEX IF NOT EXISTS events_outbox ON events(sent, created_at);
   `);
+  addColumn(sql, "holds", "request_digest", "TEXT");
+}
+
+/** Columns added after a table first shipped: trees created before keep their rows and gain the column. */
+function addColumn(sql: SqlStorage, table: string, column: string, type: string): void {
+  const has = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray().length > 0;
+  if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }

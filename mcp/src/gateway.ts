@@ -216,7 +216,7 @@ export class Gateway {
     try {
       if (amount) {
         const expiresIn = Math.ceil(this.config.timeout_ms / 1000) + 60;
-        const hold = await this.agent.hold(scope, amount, { expiresIn });
+        const hold = await this.agent.hold(scope, amount, { expiresIn, requestDigest: digest });
         const approval = approvalOf(hold);
         if (approval) return done(this.approvalResult(approval.id, scope, digest), { decision: "approval-required", approval: approval.id, receipt: null });
         holdId = hold.id;

@@ -27,6 +27,8 @@ export interface AuthorizeOptions extends CallOptions {
 export interface HoldOptions extends CallOptions {
   /** Seconds until the hold expires by itself (default 900, capped at the session's end). */
   expiresIn?: number;
+  /** SHA-256 (hex) of the request the hold pays for; its capture, void or expiry receipt carries it. */
+  requestDigest?: string;
 }
 
 export type DelegateOptions = SessionBounds &
@@ -106,10 +108,15 @@ export class RemitAgent {
 
   /** Reserve `amount` against every budget up the tree; capture or void it later. */
   hold(scope: string, amount: Amount, options: HoldOptions = {}): Promise<Hold> {
-    const { expiresIn, ...call } = options;
+    const { expiresIn, requestDigest, ...call } = options;
     return this.post<Hold>(
       "/v1/holds",
-      { scope, amount: { asset: amount.asset, value: amountString(amount.value) }, ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}) },
+      {
+        scope,
+        amount: { asset: amount.asset, value: amountString(amount.value) },
+        ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}),
+        ...(requestDigest ? { request_digest: requestDigest } : {}),
+      },
       call,
     );
   }

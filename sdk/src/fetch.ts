@@ -74,7 +74,7 @@ export function remitFetch(agent: RemitAgent, options: RemitFetchOptions = {}): 
       return response;
     }
 
-    const hold = await agent.hold(scope, amount, options.holdExpiresIn !== undefined ? { expiresIn: options.holdExpiresIn } : {});
+    const hold = await agent.hold(scope, amount, { requestDigest: digest, ...(options.holdExpiresIn !== undefined ? { expiresIn: options.holdExpiresIn } : {}) });
     call.hold = hold;
     let response: Response;
     try {

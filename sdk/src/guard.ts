@@ -121,7 +121,7 @@ function wrap(execute: Execute, options: GuardOptions<never, unknown>, name: str
       const amount = options.price ?? (options.amountFrom !== undefined ? amountAt(input, options.amountFrom, options.asset!, agent.baseUrl) : undefined);
       call = { name, arguments: input, digest, scope, ...(amount ? { amount } : {}) };
       if (amount) {
-        hold = await agent.hold(scope, amount, options.holdExpiresIn !== undefined ? { expiresIn: options.holdExpiresIn } : {});
+        hold = await agent.hold(scope, amount, { requestDigest: digest, ...(options.holdExpiresIn !== undefined ? { expiresIn: options.holdExpiresIn } : {}) });
         call.hold = hold;
       } else {
         receipt = (await agent.authorize(scope, { requestDigest: digest })).receipt as SignedReceipt;

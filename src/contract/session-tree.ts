@@ -46,6 +46,8 @@ export interface HoldInput {
   scope: string;
   amount: { asset: string; value: string };
   expiresInSeconds?: number;
+  /** The request this hold pays for; its capture, void or expiry receipt carries it. */
+  requestDigest?: string;
 }
 
 /** Who asks for a receipt: its principal, or an agent whose session is in the tree. */

@@ -28,7 +28,12 @@ holds.openapi(create, async (c) => {
   const idempotency = await idempotencyOf(c);
   const result = await treeOf(c.env, claims.tree).hold(
     { ...call, ...(idempotency ? { idempotency } : {}) },
-    { scope: input.scope, amount: input.amount, ...(input.expires_in ? { expiresInSeconds: input.expires_in } : {}) },
+    {
+      scope: input.scope,
+      amount: input.amount,
+      ...(input.expires_in ? { expiresInSeconds: input.expires_in } : {}),
+      ...(input.request_digest ? { requestDigest: input.request_digest } : {}),
+    },
   );
   return respond(c, result, 201);
 });

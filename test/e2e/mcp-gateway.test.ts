@@ -106,15 +106,15 @@ describe("happy: the gateway in front of a stdio upstream", () => {
     expect((await spentUsd(r.granted)).spent).toBe("5");
   });
 
-  it("the capture receipt fetches for the agent and the principal and names the hold; the digest rides in _meta (holds record none yet)", async () => {
+  it("the capture receipt fetches for the agent and the principal and names the hold and carries the call's digest", async () => {
     const res = await call(r.gw, "get_forecast", { city: "Oslo" });
     const m = remit(res);
     const byAgent = await r.granted.agent.receipt(m.receipt);
     const byPrincipal = await r.granted.principal.receipt(m.receipt);
     expect(byAgent).toEqual(byPrincipal);
     expect(byAgent.receipt).toMatchObject({ id: m.receipt, kind: "capture", hold: m.hold, scope: "mcp:call:weather/get_forecast", asset: "USD", amount: "5" });
-    // POST /v1/holds accepts no request_digest (HoldRequest is strict): the hold's receipts carry null.
-    expect(byAgent.receipt.request_digest).toBeNull();
+    // The hold records the call's digest and its capture receipt signs it.
+    expect(byAgent.receipt.request_digest).toBe(callDigest("get_forecast", { city: "Oslo" }));
     expect(m.request_digest).toBe(callDigest("get_forecast", { city: "Oslo" }));
   });
 
