@@ -27,6 +27,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 REMIT_ADMIN_TOKEN: "test-operator-token",
+                REMIT_API_KEY_SECRET: "test-api-key-checksum-secret",
                 REMIT_SIGNING_KEY: "fu0qcEqTDoQC4qtS-uOi4j9pDKMgQb-KmQ1YaxdiH1s",
                 REMIT_SIGNING_KEY_PREVIOUS: "bYR_UHv5LhCojV7buG8f_MoQuYmWmFJoOMeM4SThdVc",
                 REMIT_ENV: "development",

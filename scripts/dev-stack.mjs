@@ -50,6 +50,8 @@ function developmentSecrets() {
   return {
     REMIT_ADMIN_TOKEN: `dev_${b64url(randomBytes(24))}`,
     REMIT_SIGNING_KEY: b64url(randomBytes(32)),
+    // Keys the checksum of API keys, so rotating the admin token leaves them valid.
+    REMIT_API_KEY_SECRET: b64url(randomBytes(32)),
     REMIT_ENV: "development",
   };
 }

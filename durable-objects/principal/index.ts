@@ -4,6 +4,10 @@
  * idempotency of principal calls (idempotency.ts) and its webhooks (webhooks.ts).
  * Principal operations on trees pass through here, so a route makes exactly one
  * call; each method authenticates and hands over to the file of its concept.
+ *
+ * An object without storage (nobody created this principal) is written only by
+ * `create`: every other call answers as for an unknown principal and writes nothing,
+ * so made-up principal ids cannot grow storage.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PrincipalRpc } from "../../src/contract/rpc";
@@ -13,40 +17,64 @@ import type { Grant, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import type { SessionView } from "../../src/contract/views";
 import type { SessionTreeView, TreePage } from "../../src/contract/wire/session";
-import type { Outcome } from "../../src/core/errors";
+import { problem, refused, type Outcome } from "../../src/core/errors";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
 import * as apiKeys from "./api-keys";
 import { setFrozen } from "./freeze";
 import { once } from "./idempotency";
 import { createPrincipal, principalRow } from "./profile";
-import { migrate } from "./schema";
-import { grantSession, treeStub } from "./trees";
+import { hasPrincipalTables, migrate } from "./schema";
+import { grantSession, indexedTree } from "./trees";
 import type { AttemptInput, DeliveryJob, EndpointInput, EndpointPatch } from "./webhook-store";
 import { PrincipalWebhooks, type DeliveryView, type EndpointView, type IngestResult, type NewEndpointView } from "./webhooks";
 export type { KeyProof, Idempotency, PrincipalResult, PrincipalView, ApiKeyView } from "../../src/contract/principal";
 
+const noSession = (id: string) => refused<never>(problem("not-found", `no session ${id}`));
+const noReceipt = (id: string) => refused<never>(problem("not-found", `no receipt ${id}`));
+
 export class Principal extends DurableObject<Env> implements PrincipalRpc {
   private readonly sql: SqlStorage;
-  private readonly webhooks: PrincipalWebhooks;
+  /** Set once the tables exist (on start for a stored principal, else by `create`). */
+  private stored: PrincipalWebhooks | null = null;
+  /** Freezes and unfreezes one at a time, fan-out included (freeze.ts). */
+  private freezes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => migrate(this.sql));
-    this.webhooks = new PrincipalWebhooks(ctx, env, () => principalRow(this.sql)?.id ?? null);
+    ctx.blockConcurrencyWhile(async () => {
+      if (hasPrincipalTables(this.sql)) this.store();
+    });
+  }
+
+  /** Creates (or brings up to date) the tables, the webhooks' included. */
+  private store(): PrincipalWebhooks {
+    if (!this.stored) {
+      migrate(this.sql);
+      this.stored = new PrincipalWebhooks(this.ctx, this.env, () => principalRow(this.sql)?.id ?? null);
+    }
+    return this.stored;
+  }
+
+  /** Only called once the principal is known to exist (authenticated, or `stored` checked). */
+  private get webhooks(): PrincipalWebhooks {
+    if (!this.stored) throw new Error("the principal has no storage");
+    return this.stored;
   }
 
   // ---------------------------------------------------------------- operator
 
   /** Creates the principal and its first key; the secret is returned once and only its hash is kept. */
   create(input: { id: string; name: string; maxSessionSeconds: number; secretHash: string; keyId: string; keyPrefix: string }): Outcome<PrincipalView> {
+    this.store();
     return createPrincipal(this.ctx.storage, input);
   }
 
   // ---------------------------------------------------------------- authentication and API keys
 
   authenticate(proof: KeyProof): Outcome<PrincipalView> {
+    if (!this.stored) return refused(problem("unauthenticated", "the API key is not valid"));
     return apiKeys.authenticate(this.sql, proof);
   }
 
@@ -69,19 +97,23 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   // ---------------------------------------------------------------- sessions
 
   grantSession(proof: KeyProof, idem: Idempotency | null, input: { session: NewSession; issuer: string }): Promise<PrincipalResult<Grant>> {
-    return this.authenticated(proof, idem, () => grantSession(this.sql, this.env, input));
+    return this.authenticated(proof, idem, () => grantSession(this.sql, this.env, input, (fn) => this.oneFreezeAtATime(fn)));
   }
 
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>> {
-    return this.authenticated(proof, null, async (): Promise<Outcome<SessionView>> => this.tree(id).getSession(this.id, id));
+    return this.authenticated(proof, null, async (): Promise<Outcome<SessionView>> => (await this.tree(id)?.getSession(this.id, id)) ?? noSession(id));
   }
 
   getTree(proof: KeyProof, id: string, page?: TreePage): Promise<PrincipalResult<SessionTreeView>> {
-    return this.authenticated(proof, null, async () => this.tree(id).getTree(this.id, id, page));
+    return this.authenticated(proof, null, async (): Promise<Outcome<SessionTreeView>> => (await this.tree(id)?.getTree(this.id, id, page)) ?? noSession(id));
   }
 
   revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<{ revoked: number; session: string }>> {
-    return this.authenticated(proof, idem, async () => this.tree(id).revoke(this.id, id));
+    return this.authenticated(
+      proof,
+      idem,
+      async (): Promise<Outcome<{ revoked: number; session: string }>> => (await this.tree(id)?.revoke(this.id, id)) ?? noSession(id),
+    );
   }
 
   listReceipts(
@@ -89,21 +121,30 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     sessionId: string,
     page: { limit: number; startingAfter?: string },
   ): Promise<PrincipalResult<{ data: SignedReceipt[]; has_more: boolean }>> {
-    return this.authenticated(proof, null, async () => this.tree(sessionId).listReceipts(this.id, sessionId, page));
+    return this.authenticated(
+      proof,
+      null,
+      async (): Promise<Outcome<{ data: SignedReceipt[]; has_more: boolean }>> =>
+        (await this.tree(sessionId)?.listReceipts(this.id, sessionId, page)) ?? noSession(sessionId),
+    );
   }
 
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>> {
-    return this.authenticated(proof, null, async (): Promise<Outcome<SignedReceipt>> => this.tree(id).receipt({ principal: this.id }, id));
+    return this.authenticated(proof, null, async (): Promise<Outcome<SignedReceipt>> => (await this.tree(id)?.receipt({ principal: this.id }, id)) ?? noReceipt(id));
   }
 
   /** The receipt and its outbox state, for its proof (src/settlement/receipt-proof.ts assembles the rest). */
   receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>> {
-    return this.authenticated(proof, null, async (): Promise<Outcome<ReceiptInOutbox>> => this.tree(id).receiptInOutbox({ principal: this.id }, id));
+    return this.authenticated(
+      proof,
+      null,
+      async (): Promise<Outcome<ReceiptInOutbox>> => (await this.tree(id)?.receiptInOutbox({ principal: this.id }, id)) ?? noReceipt(id),
+    );
   }
 
   /** The kill switch: returns once every tree has the flag, so nothing under the principal succeeds after it. */
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<PrincipalView & { trees: number }>> {
-    return this.authenticated(proof, idem, () => setFrozen(this.sql, this.env, this.webhooks, frozen));
+    return this.authenticated(proof, idem, () => this.oneFreezeAtATime(() => setFrozen(this.sql, this.env, this.webhooks, frozen)));
   }
 
   // ---------------------------------------------------------------- webhooks (./webhooks.ts)
@@ -145,7 +186,11 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   }
 
   /** From this principal's trees: their events outbox, drained on the tree's alarm. Idempotent by event id. */
-  ingestEvents(events: unknown[]): Promise<IngestResult> {
+  async ingestEvents(events: unknown[]): Promise<IngestResult> {
+    if (!this.stored) {
+      console.error(`webhooks: ${events.length} events for a principal that does not exist, dropped`);
+      return { accepted: 0, duplicates: 0, deliveries: 0 };
+    }
     return this.webhooks.ingest(events);
   }
 
@@ -156,25 +201,30 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
    * the same `dedupeKey` (e.g. the period) with the same type delivers once.
    */
   emitEvent<T extends EventType>(type: T, data: EventData<T>, dedupeKey?: string) {
+    if (!this.stored) return Promise.resolve(refused<never>(problem("not-found", "the principal does not exist")));
     return this.webhooks.emit(type, data, dedupeKey);
   }
 
   /** The queue consumer's view of one delivery; null when there is nothing to send. */
   webhookJob(deliveryId: string, now?: number): DeliveryJob | null {
+    if (!this.stored) return null;
     return this.webhooks.job(deliveryId, now);
   }
 
-  recordWebhookAttempt(deliveryId: string, attempt: AttemptInput): Promise<DeliveryView | null> {
+  async recordWebhookAttempt(deliveryId: string, attempt: AttemptInput): Promise<DeliveryView | null> {
+    if (!this.stored) return null;
     return this.webhooks.recordAttempt(deliveryId, attempt);
   }
 
   /** The delivery's message reached the dead-letter queue. */
   webhookDeadLettered(deliveryId: string): DeliveryView | null {
+    if (!this.stored) return null;
     return this.webhooks.deadLettered(deliveryId);
   }
 
   /** Webhook sweeper: re-enqueues deliveries whose queue message was lost. */
   override async alarm(): Promise<void> {
+    if (!this.stored) return;
     await this.webhooks.sweep();
   }
 
@@ -184,8 +234,20 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     return principalRow(this.sql)!.id;
   }
 
+  /** The object of the tree holding `anyIdInTree` if it is one of this principal's trees; else null, and no tree object is reached. */
   private tree(anyIdInTree: string) {
-    return treeStub(this.env, anyIdInTree);
+    return indexedTree(this.sql, this.env, anyIdInTree);
+  }
+
+  /**
+   * Runs freezes, unfreezes and a new tree's catching up with the flag one at a time, so
+   * their fan-outs to the trees never interleave: the flag that is set last is the one
+   * every tree ends with, and each call answers the state it left (freeze.ts).
+   */
+  private oneFreezeAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.freezes.then(fn, fn);
+    this.freezes = run.catch(() => undefined);
+    return run;
   }
 
   /** Authenticates, then runs `fn` at most once per Idempotency-Key (idempotency.ts). */

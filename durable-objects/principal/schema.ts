@@ -1,6 +1,15 @@
 /**
+ * Whether this object has the principal's tables: a read, so an object nobody created
+ * stays without storage (index.ts migrates only for `create` or an object that has them).
+ */
+export function hasPrincipalTables(sql: SqlStorage): boolean {
+  return sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'principal'").toArray().length > 0;
+}
+
+/**
  * The Principal object's own tables (webhooks keep theirs in webhook-schema.ts),
- * created on every start so old and new objects run the same code.
+ * created on every start of a stored principal (and by `create`), so old and new
+ * objects run the same code.
  */
 export function migrate(sql: SqlStorage): void {
   sql.exec(`

@@ -1,7 +1,8 @@
 /**
  * The principal's index of its session trees and the routing of calls to them. A
  * grant indexes the tree before the tree exists, so a freeze racing the grant still
- * reaches it; every other session call goes straight to the tree's object.
+ * reaches it. Every other session call goes to the tree's object only if the tree is
+ * in the index, so a made-up or foreign id never reaches (nor creates) a tree object.
  */
 import type { Env } from "../../src/contract/env";
 import { problem, refused, type Outcome, type Problem } from "../../src/core/errors";
@@ -14,13 +15,27 @@ export function treeStub(env: Env, anyIdInTree: string) {
   return env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(anyIdInTree)));
 }
 
+/** The object of the tree holding `anyIdInTree` (its key is in the id), if the principal indexed that tree. */
+export function indexedTree(sql: SqlStorage, env: Env, anyIdInTree: string) {
+  const key = treeKey(anyIdInTree);
+  // Tree ids are `tre_` + key + random: the primary key's range of the key finds it.
+  const row = sql.exec<{ id: string }>("SELECT id FROM trees WHERE id > ? AND id < ? LIMIT 1", `tre_${key}`, `tre_${key}~`).toArray()[0];
+  return row && treeKey(row.id) === key ? treeStub(env, row.id) : null;
+}
+
 /** Every tree the principal has granted. */
 export function treeIds(sql: SqlStorage): { id: string }[] {
   return sql.exec<{ id: string }>("SELECT id FROM trees").toArray();
 }
 
 /** A root session in a new tree, within the principal's maximum lifetime, unless the principal is frozen. */
-export async function grantSession(sql: SqlStorage, env: Env, input: { session: NewSession; issuer: string }): Promise<Outcome<Grant>> {
+export async function grantSession(
+  sql: SqlStorage,
+  env: Env,
+  input: { session: NewSession; issuer: string },
+  /** Runs its function with no freeze or unfreeze under way (index.ts `oneFreezeAtATime`). */
+  betweenFreezes: (fn: () => Promise<void>) => Promise<void>,
+): Promise<Outcome<Grant>> {
   const p = principalView(sql)!;
   if (p.frozen) return refused(problem("principal-frozen", "the principal is frozen: no session can be granted"));
   const now = Date.now();
@@ -37,7 +52,11 @@ export async function grantSession(sql: SqlStorage, env: Env, input: { session: 
   const created = await stub.createRoot({ tree, principal: p.id, issuer: input.issuer, session: input.session });
   if (created.ok) {
     sql.exec("UPDATE trees SET root = ? WHERE id = ?", created.value.session.id, tree);
-    if (principalRow(sql)!.frozen) await stub.setFrozen(true);
+    // A freeze since the tree was indexed may have reached it before createRoot; read the flag
+    // between freezes, so an unfreeze's fan-out cannot be overtaken by this one.
+    await betweenFreezes(async () => {
+      if (principalRow(sql)!.frozen) await stub.setFrozen(true);
+    });
   }
   return created;
 }

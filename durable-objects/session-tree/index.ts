@@ -23,7 +23,7 @@ import { createRoot, delegate } from "./grants";
 import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
 import { drainReceipts } from "./receipt-outbox";
 import { revokeSubtree } from "./revoke";
-import { migrateTree } from "./schema";
+import { hasTreeTables, migrateTree } from "./schema";
 import { readSubtreePage } from "./store";
 import { TreeHandle } from "./tree-handle";
 import { viewSession, type SessionView } from "./views";
@@ -33,21 +33,30 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   private readonly tree: TreeHandle;
   /** How big the tree may grow (src/core/policy/caps.ts, from the vars). */
   private readonly caps: TreeCaps;
+  /** Whether the tree has tables. An object without them is written only by createRoot or setFrozen: a read writes nothing. */
+  private stored = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.tree = new TreeHandle(ctx.storage);
     this.caps = treeCaps(env);
     ctx.blockConcurrencyWhile(async () => {
-      migrateTree(this.tree.sql);
+      if (hasTreeTables(this.tree.sql)) this.store();
       this.tree.key = (await serviceKeys(env)).current;
     });
+  }
+
+  /** Creates (or brings up to date) the tables: on start for a stored tree, else on the first write. */
+  private store(): void {
+    if (!this.stored) migrateTree(this.tree.sql);
+    this.stored = true;
   }
 
   // ---------------------------------------------------------------- principal surface
 
   /** Creates the tree with its root session. Called once per tree, by the principal's object. */
   createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant> {
+    this.store();
     const now = Date.now();
     const out = this.tree.transaction(() => createRoot(this.tree, input, this.caps, now));
     this.tree.scheduleAlarm();
@@ -55,6 +64,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   }
 
   getSession(principal: string, id: string): Outcome<SessionView> {
+    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
     const row = ownedSession(this.tree, principal, id);
     if (!row) return refused(problem("not-found", `no session ${id}`));
     return ok(viewSession(this.tree, row, Date.now()));
@@ -62,6 +72,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** The session and one page of its descendants, depth-first (siblings in creation order). */
   getTree(principal: string, id: string, page: TreePage = { limit: TREE_PAGE_DEFAULT }): Outcome<SessionTreeView> {
+    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
     const row = ownedSession(this.tree, principal, id);
     if (!row) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
@@ -86,6 +97,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** Revokes the session and every descendant in one transaction; from its return nothing under them succeeds. */
   revoke(principal: string, id: string): Outcome<{ revoked: number; session: string }> {
+    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
     if (!ownedSession(this.tree, principal, id)) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
     const out = this.tree.transaction(() => revokeSubtree(this.tree, id, now));
@@ -95,20 +107,24 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** The principal's kill switch, fanned out to each of its trees. */
   setFrozen(frozen: boolean): void {
+    this.store(); // a freeze can reach a tree its principal indexed before createRoot
     this.tree.setFrozen(frozen);
   }
 
   receipt(caller: ReceiptReader, id: string): Outcome<SignedReceipt> {
+    if (!this.stored) return refused(problem("not-found", `no receipt ${id}`));
     return readableReceipt(this.tree, caller, id);
   }
 
   /** A session's receipts, oldest first (by the tree's sequence), cursor-paginated. */
   listReceipts(principal: string, sessionId: string, page: { limit: number; startingAfter?: string }): Outcome<{ data: SignedReceipt[]; has_more: boolean }> {
+    if (!this.stored) return refused(problem("not-found", `no session ${sessionId}`));
     return listSessionReceipts(this.tree, principal, sessionId, page);
   }
 
   /** The receipt and whether its outbox entry reached the ledger, and which shard (the proof route). */
   receiptInOutbox(caller: ReceiptReader, id: string): Outcome<ReceiptInOutbox> {
+    if (!this.stored) return refused(problem("not-found", `no receipt ${id}`));
     return readableReceiptInOutbox(this.tree, caller, id);
   }
 
@@ -152,6 +168,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** At-least-once: every step below is idempotent (expire what is due, drop what is stale). */
   override async alarm(): Promise<void> {
+    if (!this.stored) return;
     const now = Date.now();
     this.tree.transaction(() => runMaintenance(this.tree.sql, this.tree.key, now));
     await drainReceipts(this.tree.sql, this.env, now); // receipts outbox → ledger shard (./receipt-outbox.ts)

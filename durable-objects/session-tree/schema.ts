@@ -1,3 +1,8 @@
+/** Whether this object has the tree's tables (a read: an object without storage stays without). */
+export function hasTreeTables(sql: SqlStorage): boolean {
+  return sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
+}
+
 /** Tables of one delegation tree. Amounts are TEXT: 38-digit integers do not fit SQLite's INTEGER. */
 export function migrateTree(sql: SqlStorage): void {
   sql.exec(`

@@ -20,6 +20,11 @@ export interface Env extends SettlementVars {
   REMIT_MAX_SCOPE_LENGTH?: string;
   /** Operator token that bootstraps principals. */
   REMIT_ADMIN_TOKEN: string;
+  /**
+   * Secret keying the checksum of API keys (src/core/auth/api-keys.ts). Optional: unset, the
+   * checksum is keyed by REMIT_ADMIN_TOKEN, so rotating that token invalidates every API key.
+   */
+  REMIT_API_KEY_SECRET?: string;
   /** base64url Ed25519 seed (32 bytes) of the current service key. */
   REMIT_SIGNING_KEY: string;
   /** The previous service key, still published so live tokens keep verifying after rotation. */

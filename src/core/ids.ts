@@ -4,7 +4,11 @@ export type IdPrefix = "prn" | "ses" | "tre" | "rcp" | "hld" | "whe" | "key" | "
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lowercase
 
 export function randomToken(bytes = 16): string {
-  const buf = crypto.getRandomValues(new Uint8Array(bytes));
+  return base32(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** Bytes in the alphabet of ids (5 bits a character, the last one zero-padded). */
+export function base32(buf: Uint8Array): string {
   let bits = 0;
   let value = 0;
   let out = "";

@@ -6,7 +6,7 @@ import type { Env } from "../contract/env";
 import { problem, RemitError } from "../core/errors";
 import { issuer } from "../http";
 import { treeKey } from "../core/tree-ids";
-import { hashSecret, parseApiKey } from "../core/auth/api-keys";
+import { apiKeyChecksumKey, hashSecret, hasValidChecksum, parseApiKey } from "../core/auth/api-keys";
 import { dpopChallenge, invalidProof, verifyProof } from "../core/auth/dpop";
 import { serviceKeys } from "../core/auth/service-keys";
 import { verifySessionToken, type SessionClaims } from "../core/auth/session-token";
@@ -68,13 +68,36 @@ export function principalOf(env: Env, principalId: string) {
   return env.PRINCIPAL.get(env.PRINCIPAL.idFromName(principalId));
 }
 
-/** Principal requests: the key names its principal; the principal's object checks the hash. */
+/**
+ * What API key checksums are keyed by (src/core/auth/api-keys.ts): `REMIT_API_KEY_SECRET`,
+ * or else the operator token. Without `REMIT_API_KEY_SECRET`, rotating the operator token
+ * therefore invalidates every API key. Null when neither is set (then no key is valid).
+ */
+export function apiKeyChecksumMaterial(env: Pick<Env, "REMIT_API_KEY_SECRET" | "REMIT_ADMIN_TOKEN">): string | null {
+  return env.REMIT_API_KEY_SECRET || env.REMIT_ADMIN_TOKEN || null;
+}
+
+/** The checksum key of this deployment's API keys, to mint them (src/routes/principals.ts) and check them. */
+export function apiKeyChecksumKeyOf(env: Env): Promise<CryptoKey> {
+  const material = apiKeyChecksumMaterial(env);
+  if (!material) throw new Error("neither REMIT_API_KEY_SECRET nor REMIT_ADMIN_TOKEN is set: API keys cannot be minted");
+  return apiKeyChecksumKey(material);
+}
+
+/**
+ * Principal requests: the key names its principal; its checksum is checked here, so a
+ * key the service did not mint never reaches (nor creates) a Principal object; the
+ * principal's object then checks the secret's hash.
+ */
 export const principalAuth = createMiddleware<AppEnv>(async (c, next) => {
   const authorization = c.req.header("authorization") ?? "";
   const match = /^Bearer (\S+)$/.exec(authorization);
   const parsed = match ? parseApiKey(match[1]!) : null;
   if (!parsed)
     throw new RemitError(problem("unauthenticated", "send Authorization: Bearer <API key> (rmt_…)", undefined, { "WWW-Authenticate": 'Bearer realm="remit"' }));
+  const material = apiKeyChecksumMaterial(c.env);
+  if (!material || !(await hasValidChecksum(await apiKeyChecksumKey(material), parsed)))
+    throw new RemitError(problem("unauthenticated", "the API key is not valid", undefined, { "WWW-Authenticate": 'Bearer realm="remit"' }));
   c.set("keyProof", { keyId: parsed.keyId, secretHash: await hashSecret(parsed.secret) });
   c.set("principalId", parsed.principal);
   await next();

@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { adminAuth, principalAuth, principalOf, type AppEnv } from "../middleware/auth";
+import { adminAuth, apiKeyChecksumKeyOf, principalAuth, principalOf, type AppEnv } from "../middleware/auth";
 import { hashSecret, mintApiKey } from "../core/auth/api-keys";
 import { idempotencyOf, respond } from "../http";
 import { newId } from "../core/ids";
+import type { Env } from "../contract/env";
 import { ApiKeyRequest, EmptyRequest, IdParam, PrincipalRequest } from "../schemas";
 import { ApiKeyList, ApiKeyView, FreezeResult, NewApiKey, NewPrincipal } from "../contract/wire/principal";
 import { ADMIN_SECURITY, body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
@@ -11,9 +12,9 @@ export const principals = new OpenAPIHono<AppEnv>();
 
 const DEFAULT_MAX_SESSION_SECONDS = 24 * 3600;
 
-async function newKey(principal: string) {
+async function newKey(env: Env, principal: string) {
   const keyId = newId("key");
-  const { key, secret } = mintApiKey(principal, keyId);
+  const { key, secret } = await mintApiKey(await apiKeyChecksumKeyOf(env), principal, keyId);
   return { key, keyId, secretHash: await hashSecret(secret), keyPrefix: key.slice(0, 12) };
 }
 
@@ -34,7 +35,7 @@ const create = createRoute({
 principals.openapi(create, async (c) => {
   const input = c.req.valid("json");
   const id = newId("prn");
-  const k = await newKey(id);
+  const k = await newKey(c.env, id);
   const outcome = await principalOf(c.env, id).create({
     id,
     name: input.name,
@@ -60,7 +61,7 @@ const createKey = createRoute({
 
 principals.openapi(createKey, async (c) => {
   const input = c.req.valid("json");
-  const k = await newKey(c.var.principalId);
+  const k = await newKey(c.env, c.var.principalId);
   const result = await principalOf(c.env, c.var.principalId).createApiKey(c.var.keyProof, await idempotencyOf(c), {
     label: input.label ?? null,
     ...k,

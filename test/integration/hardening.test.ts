@@ -3,11 +3,15 @@
  * each reproduced as it was attacked and held closed.
  */
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createProof } from "../../sdk/src/dpop";
 import { generateAgentKey } from "../../sdk/src/keys";
+import worker from "../../src/index";
+import { API_KEY_CHECKSUM_LENGTH, apiKeyChecksumKey, hasValidChecksum, mintApiKey, parseApiKey } from "../../src/core/auth/api-keys";
+import { newId, randomToken } from "../../src/core/ids";
 import { treeKey } from "../../src/core/tree-ids";
+import { apiKeyChecksumMaterial } from "../../src/middleware/auth";
 import { hook } from "../support/webhooks";
 import { ADMIN_TOKEN, BASE, agentCall, call, createPrincipal, delegate, grant, inHours, problemName, type Agent } from "../support/harness";
 
@@ -593,4 +597,147 @@ describe("hardening: tree size", () => {
     const again = await call("POST", `/v1/sessions/${root.session.id}/revoke`, { headers: bearer(p.apiKey), body: {} });
     expect(again.json.revoked).toBe(0);
   }, 180_000);
+});
+
+/** How many objects of a namespace have storage (miniflare lists those with a SQLite file). */
+const stored = async (ns: DurableObjectNamespace) => (await listDurableObjectIds(ns)).length;
+/** `n` characters of Crockford base32, the alphabet of keys and ids. */
+const base32 = (n: number) => randomToken(n).slice(0, n);
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+describe("hardening: unauthenticated requests create no stored objects (finding 6)", () => {
+  it("refuses 20 random well-formed API keys, and no Principal object comes to exist", async () => {
+    await createPrincipal(); // the namespace has objects before, as in production
+    const before = await stored(env.PRINCIPAL);
+    for (let i = 0; i < 20; i++) {
+      // Half in the shape of keys minted before the checksum (refused: pre-1.0, none is deployed), half in the current shape.
+      const last = i % 2 === 0 ? base32(52) : base32(52 + API_KEY_CHECKSUM_LENGTH);
+      const r = await call("GET", "/v1/api-keys", { headers: bearer(`rmt_${base32(26)}_${base32(26)}_${last}`) });
+      expect(r.status, r.text).toBe(401);
+      expect(problemName(r)).toBe("unauthenticated");
+    }
+    expect(await stored(env.PRINCIPAL)).toBe(before);
+  });
+
+  it("refuses a real key whose checksum is wrong at the edge: the Principal namespace is never touched", async () => {
+    const p = await createPrincipal();
+    const forged = p.apiKey.slice(0, -1) + (p.apiKey.endsWith("a") ? "b" : "a");
+    const touched: string[] = [];
+    const trap = new Proxy(env.PRINCIPAL, {
+      get(target, prop) {
+        touched.push(String(prop));
+        return Reflect.get(target, prop).bind(target);
+      },
+    });
+    const before = await stored(env.PRINCIPAL);
+    const res = await worker.fetch(new Request(`${BASE}/v1/api-keys`, { headers: bearer(forged) }), { ...env, PRINCIPAL: trap }, createExecutionContext());
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { type: string }).type).toMatch(/\/problems\/unauthenticated$/);
+    expect(touched).toEqual([]);
+    expect(await stored(env.PRINCIPAL)).toBe(before);
+    // The same request with the real key goes through.
+    const real = await worker.fetch(new Request(`${BASE}/v1/api-keys`, { headers: bearer(p.apiKey) }), { ...env, PRINCIPAL: trap }, createExecutionContext());
+    expect(real.status).toBe(200);
+    expect(touched).toContain("get");
+  });
+
+  it("keys the checksum by REMIT_API_KEY_SECRET, else by the operator token (rotating it then invalidates every key), else refuses every key", async () => {
+    expect(apiKeyChecksumMaterial({ REMIT_API_KEY_SECRET: "s", REMIT_ADMIN_TOKEN: "t" })).toBe("s");
+    expect(apiKeyChecksumMaterial({ REMIT_ADMIN_TOKEN: "t" })).toBe("t");
+    expect(apiKeyChecksumMaterial({ REMIT_API_KEY_SECRET: "", REMIT_ADMIN_TOKEN: "" })).toBeNull();
+    const minted = await mintApiKey(await apiKeyChecksumKey("t"), newId("prn"), newId("key"));
+    const parsed = parseApiKey(minted.key)!;
+    expect(await hasValidChecksum(await apiKeyChecksumKey("t"), parsed)).toBe(true);
+    expect(await hasValidChecksum(await apiKeyChecksumKey("t2"), parsed)).toBe(false);
+  });
+
+  // Locally (workerd), merely starting an object gives it a .sqlite file, so listDurableObjectIds
+  // cannot tell a read from a write once an object is reached; that nothing was written shows as no tables.
+  it("a Principal or SessionTree object without storage answers reads without writing anything (no tables afterwards)", async () => {
+    const tablesOf = (stub: DurableObjectStub) =>
+      runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray());
+    const principalId = newId("prn");
+    const principal = env.PRINCIPAL.get(env.PRINCIPAL.idFromName(principalId));
+    const proof = { keyId: newId("key"), secretHash: "00".repeat(32) };
+    // A key the service minted (its checksum is good) for a principal that was never created reaches the object.
+    const { key } = await mintApiKey(await apiKeyChecksumKey("test-api-key-checksum-secret"), principalId, proof.keyId);
+    const r = await call("GET", "/v1/api-keys", { headers: bearer(key) });
+    expect(r.status, r.text).toBe(401);
+    expect(problemName(r)).toBe("unauthenticated");
+    expect(await principal.authenticate(proof)).toMatchObject({ ok: false, problem: { name: "unauthenticated" } });
+    expect((await principal.listApiKeys(proof)).outcome).toMatchObject({ ok: false, problem: { name: "unauthenticated" } });
+    expect((await principal.getSession(proof, newId("ses"))).outcome).toMatchObject({ ok: false, problem: { name: "unauthenticated" } });
+    expect(await principal.webhookJob(newId("dlv"))).toBeNull();
+    expect(await principal.webhookDeadLettered(newId("dlv"))).toBeNull();
+    expect(await principal.emitEvent("principal.frozen", { frozen_at: new Date().toISOString() })).toMatchObject({ ok: false, problem: { name: "not-found" } });
+    expect(await tablesOf(principal)).toEqual([]);
+
+    const tree = env.SESSION_TREE.get(env.SESSION_TREE.idFromName(base32(13)));
+    const [ses, rcp] = [newId("ses"), newId("rcp")];
+    expect(await tree.getSession("prn_x", ses)).toMatchObject({ ok: false, problem: { name: "not-found" } });
+    expect(await tree.getTree("prn_x", ses)).toMatchObject({ ok: false, problem: { name: "not-found" } });
+    expect(await tree.listReceipts("prn_x", ses, { limit: 10 })).toMatchObject({ ok: false, problem: { name: "not-found" } });
+    expect(await tree.receipt({ principal: "prn_x" }, rcp)).toMatchObject({ ok: false, problem: { name: "not-found" } });
+    expect(await tree.receiptInOutbox({ principal: "prn_x" }, rcp)).toMatchObject({ ok: false, problem: { name: "not-found" } });
+    expect(await tree.revoke("prn_x", ses)).toMatchObject({ ok: false, problem: { name: "not-found" } });
+    expect(await tablesOf(tree)).toEqual([]);
+  });
+
+  it("a principal's reads of sessions and receipts outside its own trees are 404 and reach no tree object", async () => {
+    const p = await createPrincipal();
+    const other = await createPrincipal("Other");
+    const mine = await grant(p.apiKey);
+    const theirs = await grant(other.apiKey);
+    const before = await stored(env.SESSION_TREE);
+    const [ses, rcp] = [newId("ses"), newId("rcp")];
+    for (const path of [
+      `/v1/sessions/${ses}`,
+      `/v1/sessions/${ses}/tree`,
+      `/v1/sessions/${ses}/receipts`,
+      `/v1/receipts/${rcp}`,
+      `/v1/receipts/${rcp}/proof`,
+      `/v1/sessions/${theirs.session.id}`,
+      `/v1/sessions/${theirs.session.id}/tree`,
+    ]) {
+      const r = await call("GET", path, { headers: bearer(p.apiKey) });
+      expect(r.status, `${path}: ${r.text}`).toBe(404);
+      expect(problemName(r)).toBe("not-found");
+    }
+    const revoke = await call("POST", `/v1/sessions/${ses}/revoke`, { headers: bearer(p.apiKey), body: {} });
+    expect(revoke.status, revoke.text).toBe(404);
+    expect(await stored(env.SESSION_TREE)).toBe(before);
+    // The principal's own session still reads.
+    const own = await call("GET", `/v1/sessions/${mine.session.id}`, { headers: bearer(p.apiKey) });
+    expect(own.status, own.text).toBe(200);
+    expect(own.json.id).toBe(mine.session.id);
+  });
+});
+
+describe("hardening: each freeze and unfreeze answers the state it left (finding 7b)", () => {
+  it("20 concurrent freeze/unfreeze pairs: freeze answers frozen, unfreeze unfrozen, and the principal and its trees agree afterwards", async () => {
+    const p = await createPrincipal();
+    const agents = [await grant(p.apiKey), await grant(p.apiKey), await grant(p.apiKey)];
+    for (let round = 0; round < 20; round++) {
+      const [freeze, unfreeze] = await Promise.all([
+        call("POST", "/v1/freeze", { headers: { ...bearer(p.apiKey), "idempotency-key": `freeze-${round}` }, body: {} }),
+        call("POST", "/v1/unfreeze", { headers: { ...bearer(p.apiKey), "idempotency-key": `unfreeze-${round}` }, body: {} }),
+      ]);
+      expect(freeze.status, freeze.text).toBe(200);
+      expect(unfreeze.status, unfreeze.text).toBe(200);
+      expect(freeze.json.frozen, `round ${round}: freeze`).toBe(true);
+      expect(unfreeze.json.frozen, `round ${round}: unfreeze`).toBe(false);
+      // Whichever was serialized last holds everywhere: the principal (a grant) and every tree (an agent's next request).
+      const granted = await call("POST", "/v1/sessions", {
+        headers: bearer(p.apiKey),
+        body: { agent_jwk: generateAgentKey().publicJwk, scopes: ["http:GET:api.example.com/*"], expires_at: inHours(1) },
+      });
+      const principal = granted.status === 201 ? "live" : problemName(granted);
+      expect(["live", "principal-frozen"]).toContain(principal);
+      const views = await Promise.all(agents.map((a) => agentCall(a, "GET", "/v1/session")));
+      expect(
+        views.map((v) => (v.status === 200 ? "live" : problemName(v))),
+        `round ${round}: the principal is ${principal}`,
+      ).toEqual(agents.map(() => principal));
+    }
+  });
 });
