@@ -36,6 +36,8 @@ import {
 /** Four signing keys, A to D: 32-byte Ed25519 seeds, base64url. */
 const SEEDS = Array.from({ length: 4 }, () => randomBytes(32).toString("base64url"));
 const ADMIN_TOKEN = `dev_${randomBytes(24).toString("base64url")}`;
+// Fixed across eras: the API keys minted in the first era carry a checksum keyed by it.
+const API_KEY_SECRET = randomBytes(32).toString("base64url");
 
 let chain: Chain;
 let persistDir: string;
@@ -49,7 +51,7 @@ async function startEra(era: number): Promise<TestStack> {
   await worker?.stop();
   worker = null;
   const devVars = join(persistDir, `era-${era}.vars`);
-  const lines = [`REMIT_ADMIN_TOKEN=${ADMIN_TOKEN}`, "REMIT_ENV=development", `REMIT_SIGNING_KEY=${SEEDS[era]}`];
+  const lines = [`REMIT_ADMIN_TOKEN=${ADMIN_TOKEN}`, `REMIT_API_KEY_SECRET=${API_KEY_SECRET}`, "REMIT_ENV=development", `REMIT_SIGNING_KEY=${SEEDS[era]}`];
   if (era > 0) lines.push(`REMIT_SIGNING_KEY_PREVIOUS=${SEEDS[era - 1]}`);
   await writeFile(devVars, `${lines.join("\n")}\n`, { mode: 0o600 });
   worker = await startWorker(persistDir, chain, {}, { devVarsPath: devVars });

@@ -77,6 +77,7 @@ describe("deploy.yml", () => {
       "ANCHOR_PRIVATE_KEY",
       "ANCHOR_RPC_URL",
       "REMIT_ADMIN_TOKEN",
+      "REMIT_API_KEY_SECRET",
       "REMIT_SIGNING_KEY",
       "REMIT_SIGNING_KEY_PREVIOUS",
     ]);
