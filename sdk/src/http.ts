@@ -25,6 +25,11 @@ export interface ClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Sent as `User-Agent` where the runtime allows it. */
   userAgent?: string;
+  /**
+   * Decimals of assets beyond ISO 4217 (`{ USDC: 6 }`), for amounts written in major
+   * units (`"12.50USDC"`); the service publishes its table at `GET /v1/assets`.
+   */
+  assetDecimals?: Readonly<Record<string, number>>;
 }
 
 export interface RetryInfo {
