@@ -124,7 +124,7 @@ export class HttpClient {
         text = await response.text();
       } catch (error) {
         if (spec.signal?.aborted) throw spec.signal.reason ?? error;
-        if (attempt >= maxRetries) throw new RemitNetworkError(`${spec.method} ${spec.path}: ${describe(error)}`, { cause: error, attempts: attempt + 1 });
+        if (attempt >= maxRetries) throw new RemitNetworkError(`${spec.method} ${url}: ${describe(error)}`, { cause: error, attempts: attempt + 1 });
         await this.pause(spec, attempt, this.backoff(attempt), { error, ...(idempotencyKey ? { idempotencyKey } : {}) });
         continue;
       }
