@@ -133,7 +133,7 @@ try {
     `  eval "$(npm run -s remit -- grant --agent-key "$REMIT_AGENT_KEY" --scope 'http:GET:api.example.com/*' --budget USD:50.00/day --expires 2h --export)"`,
     "  npm run -s remit -- authorize http:GET:api.example.com/v1/quotes --amount 12.50USD",
     "",
-    "(the README's \"Five minutes with Remit\" has the whole walk-through)",
+    '(the README\'s "Five minutes with Remit" has the whole walk-through)',
     "",
     "The five-minute walk-through (grant, authorize, delegate, revoke, verify on chain):",
     "",

@@ -60,7 +60,7 @@ export interface AgentFlags {
 /** The session token: `--token` (or `@file`), else REMIT_TOKEN. */
 export async function tokenFrom(o: AgentFlags): Promise<string> {
   let token = o.token ?? proc.env.REMIT_TOKEN;
-  if (!token) throw new UsageError("no session token: pass --token, or set REMIT_TOKEN (eval \"$(remit grant … --export)\" does)");
+  if (!token) throw new UsageError('no session token: pass --token, or set REMIT_TOKEN (eval "$(remit grant … --export)" does)');
   if (token.startsWith("@")) {
     try {
       token = (await fs.readFile(token.slice(1), "utf8")).trim();
@@ -75,7 +75,7 @@ export async function tokenFrom(o: AgentFlags): Promise<string> {
 export async function agentFrom(g: GlobalOptions, o: AgentFlags): Promise<{ agent: RemitAgent; table: DecimalsTable }> {
   const token = await tokenFrom(o);
   const keyFile = o.key ?? proc.env.REMIT_AGENT_KEY;
-  if (!keyFile) throw new UsageError("no agent key: pass --key <file>, or set REMIT_AGENT_KEY (eval \"$(remit keygen --export)\" does)");
+  if (!keyFile) throw new UsageError('no agent key: pass --key <file>, or set REMIT_AGENT_KEY (eval "$(remit keygen --export)" does)');
   const key = await readPrivateKey(keyFile, "--key");
   const baseUrl = await serviceUrl(g);
   const table = await decimalsTable(baseUrl);

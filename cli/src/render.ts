@@ -117,7 +117,13 @@ export function renderReceiptList(list: SignedReceipt[], table: DecimalsTable = 
   if (list.length === 0) return "no receipts yet";
   return list
     .map(({ receipt: x }) =>
-      [x.id, `${x.kind}${x.reason ? ` (${x.reason})` : ""}`.padEnd(18), (x.amount !== null && x.asset ? money(x.asset, x.amount, table) : "—").padStart(12), x.scope ?? "", x.at]
+      [
+        x.id,
+        `${x.kind}${x.reason ? ` (${x.reason})` : ""}`.padEnd(18),
+        (x.amount !== null && x.asset ? money(x.asset, x.amount, table) : "—").padStart(12),
+        x.scope ?? "",
+        x.at,
+      ]
         .join("  ")
         .trimEnd(),
     )

@@ -73,6 +73,9 @@ describe("response bodies match the served OpenAPI document", () => {
   it("every route, every 2xx", { timeout: 60_000 }, async () => {
     conforms("GET", "/healthz", await call("GET", "/healthz"), 200);
     conforms("GET", "/.well-known/jwks.json", await call("GET", "/.well-known/jwks.json"), 200);
+    const assets = JSON.parse(conforms("GET", "/v1/assets", await call("GET", "/v1/assets"), 200).text) as { data: unknown[] };
+    expect(assets.data).toContainEqual({ asset: "USD", decimals: 2, symbol: "$" });
+    expect(assets.data).toContainEqual({ asset: "USDC", decimals: 6 });
 
     // Principal and API keys.
     const made = conforms(

@@ -37,7 +37,8 @@ export function registerSettle(program: Command): void {
           out.result(`${o.until} is anchored in period ${proof.anchor?.period} (tx ${proof.anchor?.tx})`, { receipt: o.until, anchor: proof.anchor, run });
           return;
         }
-        if (Date.now() > deadline) throw new UsageError(`${o.until} was not anchored within ${o.timeout ?? 60} s (stage: ${proof.stage ?? proof.status}; last run: ${run.action})`);
+        if (Date.now() > deadline)
+          throw new UsageError(`${o.until} was not anchored within ${o.timeout ?? 60} s (stage: ${proof.stage ?? proof.status}; last run: ${run.action})`);
         await new Promise((r) => setTimeout(r, 500));
       }
     });

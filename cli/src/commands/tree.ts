@@ -7,7 +7,7 @@ import { renderTree, TREE_LEGEND } from "../render";
 export function registerTree(program: Command): void {
   program
     .command("tree")
-    .description("a session and everything delegated beneath it, with budget bars (█ spent, ▒ held, ░ remaining); a session\'s figures include its descendants\'")
+    .description("a session and everything delegated beneath it, with budget bars (█ spent, ▒ held, ░ remaining); a session's figures include its descendants'")
     .argument("<id>", "session id, ses_…")
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
