@@ -356,7 +356,7 @@ describe("remit", () => {
     expect(await mode(path.join(dir, "retry.jwk"))).toBe(0o600);
   });
 
-  it("receipt verify without an RPC URL says where it looks; a dead RPC is named", async () => {
+  it("receipt verify without an RPC URL says where it looks", async () => {
     const none = await remit(["receipt", "verify", "rcp_00000000000000000000000000"]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(".dev/chain.json");
