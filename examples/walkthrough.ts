@@ -6,7 +6,7 @@
  *   npm run walkthrough  (another)
  */
 import { readFile } from "node:fs/promises";
-import { BudgetExceededError, RemitOperator, RemitPrincipal, SessionRevokedError, generateAgentKey, verifyReceipt } from "@remit/sdk";
+import { BudgetExceededError, formatMoney, RemitOperator, RemitPrincipal, SessionRevokedError, generateAgentKey, verifyReceipt } from "@remit/sdk";
 
 const stack = JSON.parse(await readFile(new URL("../.dev/stack.json", import.meta.url), "utf8")) as {
   url: string;
@@ -23,37 +23,37 @@ const { session, agent } = await principal.grant({
   agentKey: generateAgentKey(),
   scopes: ["http:GET:api.example.com/*"],
   expiresIn: 2 * 3600,
-  limits: { budgets: [{ asset: "USD", amount: "5000", period: "day" }], calls: 100, rate: { requests: 10, per_seconds: 1 } },
+  limits: { budgets: [{ amount: "50.00USD", period: "day" }], calls: 100, rate: { requests: 10, per_seconds: 1 } },
   maxDepth: 2,
   label: "walkthrough",
 });
 console.log(`   session ${session.id}, token bound to the agent's key (cnf.jkt ${session.agent_jkt.slice(0, 12)}…)`);
 
 step(2, "The agent authorizes a call that costs 12.50 USD; a signed receipt comes back.");
-const first = await agent!.authorize("http:GET:api.example.com/v1/quotes", { amount: { asset: "USD", value: "1250" } });
-console.log(`   receipt ${first.receipt.receipt.id}, ${first.session.counters.budgets[0]!.remaining} USD cents left today`);
+const first = await agent.authorize("http:GET:api.example.com/v1/quotes", { amount: "12.50USD" });
+console.log(`   receipt ${first.receipt.receipt.id}, ${formatMoney("USD", first.session.counters.budgets[0]!.remaining)} left today`);
 
 step(3, "It delegates a narrower slice (one path, 5.00 USD a day) to a sub-agent.");
-const { agent: child, session: childSession } = await agent!.delegate({
+const { agent: child, session: childSession } = await agent.delegate({
   scopes: ["http:GET:api.example.com/v1/*"],
-  limits: { budgets: [{ asset: "USD", amount: "500", period: "day" }], calls: 10, rate: { requests: 2, per_seconds: 1 } },
+  limits: { budgets: [{ amount: "5.00USD", period: "day" }], calls: 10, rate: { requests: 2, per_seconds: 1 } },
 });
-await child!.authorize("http:GET:api.example.com/v1/news", { amount: { asset: "USD", value: "300" } });
+await child.authorize("http:GET:api.example.com/v1/news", { amount: "3.00USD" });
 try {
-  await child!.authorize("http:GET:api.example.com/v1/news", { amount: { asset: "USD", value: "300" } });
+  await child.authorize("http:GET:api.example.com/v1/news", { amount: "3.00USD" });
 } catch (e) {
   if (!(e instanceof BudgetExceededError)) throw e;
-  console.log(`   the sub-agent's second spend is refused: ${e.detail}`);
+  console.log(`   the sub-agent's second spend is refused: ${formatMoney(e.asset ?? "USD", e.remaining ?? "0")} remains of its budget`);
 }
 
-step(4, "The principal looks at the tree, then revokes the root: the sub-agent stops at once.");
+step(4, "The principal looks at the tree (a parent's figures include its descendants'), then revokes the root: the sub-agent stops at once.");
 const tree = await principal.tree(session.id);
 for (const s of [tree.session, ...tree.descendants])
-  console.log(`   ${"  ".repeat(s.depth)}${s.id} ${s.status}, spent ${s.counters.budgets.map((b) => `${b.spent} ${b.asset}`).join(", ")}`);
+  console.log(`   ${"  ".repeat(s.depth)}${s.id} ${s.status}, spent ${s.counters.budgets.map((b) => formatMoney(b.asset, b.spent)).join(", ")}`);
 const { revoked } = await principal.revoke(session.id);
 console.log(`   revoked ${revoked} sessions`);
 try {
-  await child!.authorize("http:GET:api.example.com/v1/news");
+  await child.authorize("http:GET:api.example.com/v1/news");
 } catch (e) {
   if (!(e instanceof SessionRevokedError)) throw e;
   console.log(`   ${childSession.id}: ${e.title}`);

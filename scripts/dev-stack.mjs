@@ -190,7 +190,7 @@ function killGroup(child, signal) {
 }
 
 /** True when nothing listens on HOST:port. */
-function portFree(port) {
+export function portFree(port) {
   return new Promise((ok) => {
     const server = createServer();
     server.unref();
@@ -216,6 +216,7 @@ async function healthy(url) {
  *   persistDir?: string,      // keep worker state (and the chain) here; default: wrangler's own .wrangler/state
  *   ephemeral?: boolean,      // without persistDir: worker state in a fresh temporary directory, removed by stop()
  *   withChain?: boolean,      // default true: anvil + RemitAnchor, ANCHOR_* vars
+ *   chainPort?: number,       // anvil's port; default a free one (npm start asks for 8545 when it is free)
  *   quiet?: boolean,          // keep wrangler's and anvil's output to ourselves (shown if start fails)
  *   vars?: Record<string, string>, // more `--var`s for the worker
  *   devVarsPath?: string,     // default: .dev.vars beside wrangler.toml
@@ -242,7 +243,7 @@ export async function startStack(options = {}) {
 
   let chain = null;
   try {
-    chain = withChain ? await startChain({ dataDir: keptDir ? join(keptDir, "anvil") : undefined, log }) : null;
+    chain = withChain ? await startChain({ dataDir: keptDir ? join(keptDir, "anvil") : undefined, port: options.chainPort, log }) : null;
   } catch (err) {
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
     throw err;

@@ -7,12 +7,16 @@
 //   npm start -- --no-chain   without anvil (no anchoring)
 //   PORT=9000 npm start       another port (default 8787)
 //   ANCHOR_TICK_SECONDS=10    how often the settlement cron runs locally (default 30; 0: never)
+//   ANVIL_PORT=8546           the chain's port (default 8545 when it is free, else a free one)
+//
+// Where things are goes to .dev/stack.json and .dev/chain.json (the chain's RPC URL:
+// `remit receipt verify` finds it there).
 //
 // Ctrl-C stops wrangler and anvil.
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, startStack } from "./dev-stack.mjs";
+import { ROOT, portFree, startStack } from "./dev-stack.mjs";
 
 const argv = process.argv.slice(2);
 const fresh = argv.includes("--fresh");
@@ -66,7 +70,18 @@ process.on("SIGTERM", () => void shutdown(0));
 
 try {
   console.error(`starting ${withChain ? "anvil, then " : ""}wrangler dev on 127.0.0.1:${port} (state in ${persistDir})…`);
-  stack = await startStack({ port, persistDir, withChain, quiet, ...(withChain && tickSeconds > 0 ? { tickEveryMs: tickSeconds * 1000 } : {}) });
+  const wanted = Number(process.env.ANVIL_PORT ?? 8545);
+  // The well-known port when it is free, so `--rpc-url http://127.0.0.1:8545` just works; else any.
+  const chainPort = withChain && (await portFree(wanted)) ? wanted : undefined;
+  if (withChain && chainPort === undefined) console.error(`port ${wanted} is taken: anvil gets a free port (see .dev/chain.json)`);
+  stack = await startStack({
+    port,
+    persistDir,
+    withChain,
+    quiet,
+    ...(chainPort ? { chainPort } : {}),
+    ...(withChain && tickSeconds > 0 ? { tickEveryMs: tickSeconds * 1000 } : {}),
+  });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
   await shutdown(1);
@@ -81,6 +96,13 @@ try {
     await mkdir(join(ROOT, ".dev"), { recursive: true });
     await writeFile(join(ROOT, ".dev", "stack.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
   });
+  const chainFile = join(ROOT, ".dev", "chain.json");
+  if (stack.chain) {
+    const chain = { rpc_url: stack.chain.rpcUrl, contract: stack.chain.contract, chain_id: stack.chain.chainId };
+    await writeFile(chainFile, JSON.stringify(chain, null, 2) + "\n");
+  } else {
+    await rm(chainFile, { force: true });
+  }
   const sq = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
   const lines = [
     "",
@@ -107,8 +129,11 @@ try {
     "Or with the CLI:",
     "",
     `  npm run -s remit -- login --url ${url} --api-key ${demo.api_key}`,
-    "  npm run -s remit -- keygen --out agent.jwk",
-    "  npm run -s remit -- grant --agent-key agent.jwk --scope 'http:GET:api.example.com/*' --budget USD:5000/day --expires 2h",
+    '  eval "$(npm run -s remit -- keygen --export)"',
+    `  eval "$(npm run -s remit -- grant --agent-key "$REMIT_AGENT_KEY" --scope 'http:GET:api.example.com/*' --budget USD:50.00/day --expires 2h --export)"`,
+    "  npm run -s remit -- authorize http:GET:api.example.com/v1/quotes --amount 12.50USD",
+    "",
+    '(the README\'s "Five minutes with Remit" has the whole walk-through)',
     "",
     "The five-minute walk-through (grant, authorize, delegate, revoke, verify on chain):",
     "",

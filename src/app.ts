@@ -7,6 +7,7 @@ import { problem, problemResponse, RemitError } from "./core/errors";
 import { baseUrl } from "./http";
 import { requestLog } from "./middleware/request-log";
 import { agent } from "./routes/agent";
+import { assets } from "./routes/assets";
 import { docsPage } from "./routes/docs";
 import { fieldErrors } from "./routes/common";
 import { holds } from "./routes/holds";
@@ -43,6 +44,7 @@ export function createApp() {
     }),
   );
   app.route("/", meta);
+  app.route("/", assets);
   app.route("/", principals);
   app.route("/", sessions);
   app.route("/", agent);

@@ -3,9 +3,9 @@
  * checks, and a private key only ever written 0600.
  */
 import type { AgentKey } from "@remit/sdk/keys";
-import { loadAgentKey } from "@remit/sdk/keys";
+import { jwkThumbprint, loadAgentKey } from "@remit/sdk/keys";
 import type { PublicJwk } from "@remit/sdk";
-import { errnoCode, fs } from "./node";
+import { errnoCode, fs, path } from "./node";
 import { UsageError } from "./parse";
 
 /** A JWK given inline (`{…}`) or as a file. */
@@ -49,13 +49,31 @@ export async function readPrivateKey(value: string, flag: string): Promise<Agent
   return key;
 }
 
-/** Writes a private JWK to a new file, mode 0600. */
+/** Where private keys go when no `--out` is given: `.remit/keys/` under the working directory (git-ignored). */
+export const KEY_DIR = path.join(".remit", "keys");
+
+/** The default file of a new key: `.remit/keys/<name>-<first 8 of its thumbprint>.jwk`, never an existing one. */
+export async function defaultKeyFile(name: string, key: AgentKey): Promise<string> {
+  return path.join(KEY_DIR, `${name}-${(await jwkThumbprint(key.publicJwk)).slice(0, 8)}.jwk`);
+}
+
+/** Writes a private JWK to a new file, mode 0600 (its directory created 0700). */
 export async function writePrivateKey(file: string, key: AgentKey, force: boolean): Promise<void> {
   try {
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await fs.writeFile(file, JSON.stringify(key.privateJwk, null, 2) + "\n", { mode: 0o600, flag: force ? "w" : "wx" });
     await fs.chmod(file, 0o600);
   } catch (err) {
     if (errnoCode(err) === "EEXIST") throw new UsageError(`${file} exists; pass --force to overwrite it`);
     throw new UsageError(`cannot write ${file} (${errnoCode(err) ?? String(err)})`);
+  }
+}
+
+/** True when `value` is a JWK file (or inline JWK) with a private part. */
+export async function hasPrivatePart(value: string): Promise<boolean> {
+  try {
+    return typeof (await readJwk(value, "--agent-key")).d === "string";
+  } catch {
+    return false;
   }
 }

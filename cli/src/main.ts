@@ -13,7 +13,10 @@ import { registerKeygen } from "./commands/keygen";
 import { registerLogin } from "./commands/login";
 import { registerReceipt } from "./commands/receipt";
 import { registerRevoke } from "./commands/revoke";
+import { registerReceipts } from "./commands/receipts";
 import { registerSession } from "./commands/session";
+import { registerSettle } from "./commands/settle";
+import { registerSpend } from "./commands/spend";
 import { registerTree } from "./commands/tree";
 import { printError, printProblem } from "./errors";
 import { EXIT, type RunState } from "./exit";
@@ -36,8 +39,14 @@ Environment:
   REMIT_CONFIG    config file (default ~/.config/remit/config.json, written by remit login)
   REMIT_URL       service URL (overrides the config; --url overrides both)
   REMIT_API_KEY   principal API key (overrides the config; --api-key overrides both)
-  REMIT_TOKEN     session token for remit delegate (--token overrides it)
-  REMIT_RPC_URL   chain RPC endpoint for remit receipt verify (--rpc-url overrides it)
+  REMIT_TOKEN     the agent's session token for authorize, hold, capture, void, delegate (--token overrides it)
+  REMIT_AGENT_KEY the agent's private JWK file for the same (--key overrides it)
+  REMIT_RPC_URL   chain RPC endpoint for remit receipt verify (--rpc-url overrides it;
+                  without either, the local stack's .dev/chain.json written by npm start)
+  REMIT_ADMIN_TOKEN the operator token for remit settle (--admin-token overrides it)
+
+Amounts are major units with the asset (12.50USD, USD:50.00/day); --minor takes
+integer minor units (1250USD, USD:5000/day). Keys go to .remit/keys/ (0600) unless --out.
 `;
 
 export function buildProgram(state: RunState = { code: 0 }): Command {
@@ -58,12 +67,15 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerLogin(program);
   registerGrant(program);
   registerDelegate(program);
+  registerSpend(program);
   registerRevoke(program);
   registerFreeze(program);
   registerSession(program);
   registerTree(program);
+  registerReceipts(program);
   registerReceipt(program, state);
   registerAnchors(program);
+  registerSettle(program);
   return program;
 }
 

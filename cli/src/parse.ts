@@ -1,5 +1,6 @@
 /** Parsing of the CLI's compact notations: budgets, rates, times. Pure; throws UsageError. */
-import type { Budget, Period, RateLimit } from "@remit/sdk";
+import type { Budget, DecimalsTable, Period, RateLimit } from "@remit/sdk";
+import { parseMoney } from "@remit/sdk";
 
 /** Bad input on the command line: exit code 1. */
 export class UsageError extends Error {
@@ -25,12 +26,22 @@ const PERIODS: Record<string, Period | null> = {
   total: null,
 };
 
-/** `ASSET:AMOUNT[/period]`, e.g. `USD:5000/day`, `EUR:250` (for the session's life). */
-export function parseBudget(text: string): Budget {
-  const m = /^([A-Za-z][A-Za-z0-9_]{1,15}):([0-9][0-9_]*)(?:\/([A-Za-z]+))?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--budget "${text}": expected ASSET:AMOUNT[/period], e.g. USD:5000/day (amount in integer minor units)`);
-  const amount = m[2]!.replace(/_/g, "");
-  if (!/^(0|[1-9][0-9]*)$/.test(amount) || amount.length > 38) throw new UsageError(`--budget "${text}": the amount must be a whole number of minor units`);
+/**
+ * `ASSET:AMOUNT[/period]`, e.g. `USD:50.00/day`, `EUR:250` (for the session's life).
+ * The amount is in major units of the asset (`USD:50.00` is $50.00, 5000 cents); with
+ * `minor` it is integer minor units (`USD:5000/day`). More decimals than the asset has
+ * are refused, never rounded.
+ */
+export function parseBudget(text: string, minor = false, table: DecimalsTable = {}): Budget {
+  const m = /^([A-Za-z][A-Za-z0-9_]{1,15}):([0-9][0-9_,]*(?:\.[0-9]+)?)(?:\/([A-Za-z]+))?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--budget "${text}": expected ASSET:AMOUNT[/period], e.g. USD:50.00/day`);
+  let amount: string;
+  if (minor) {
+    amount = m[2]!.replace(/_/g, "");
+    if (!/^(0|[1-9][0-9]*)$/.test(amount) || amount.length > 38) throw new UsageError(`--budget "${text}": with --minor the amount is a whole number of minor units`);
+  } else {
+    amount = moneyValue(`${m[2]}${m[1]}`, `--budget "${text}"`, table).value;
+  }
   const periodText = m[3]?.toLowerCase();
   let period: Period | null = null;
   if (periodText !== undefined) {
@@ -38,6 +49,27 @@ export function parseBudget(text: string): Budget {
     period = PERIODS[periodText]!;
   }
   return { asset: m[1]!.toUpperCase(), amount, ...(period ? { period } : {}) };
+}
+
+/** `12.50USD` (major units) → `{ asset, value }` in minor units; UsageError naming `what` on bad input. */
+export function moneyValue(text: string, what: string, table: DecimalsTable = {}): { asset: string; value: string } {
+  try {
+    const m = parseMoney(text, table);
+    return { asset: m.asset, value: m.value.toString() };
+  } catch (err) {
+    throw new UsageError(`${what}: ${err instanceof Error ? err.message.replace(/^"[^"]*": /, "") : String(err)}`);
+  }
+}
+
+/**
+ * `--amount`: `12.50USD` in major units, or with `minor` integer minor units and the
+ * asset (`1250USD`, or `1250` when `asset` is known from elsewhere).
+ */
+export function parseAmountFlag(text: string, minor: boolean, table: DecimalsTable = {}): { asset: string; value: string } {
+  if (!minor) return moneyValue(text, `--amount "${text}"`, table);
+  const m = /^([0-9]+)\s*([A-Za-z][A-Za-z0-9_]{1,15})$/.exec(text.trim());
+  if (!m || !/^(0|[1-9][0-9]*)$/.test(m[1]!)) throw new UsageError(`--amount "${text}": with --minor, integer minor units and the asset, e.g. 1250USD`);
+  return { asset: m[2]!.toUpperCase(), value: m[1]! };
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86_400, w: 604_800 };

@@ -1,5 +1,6 @@
 /** Human output: sessions, trees with budget bars, receipts, anchors. Pure string building. */
-import type { Anchor, BudgetCounter, Session, SessionTree, SignedReceipt } from "@remit/sdk";
+import type { Anchor, BudgetCounter, DecimalsTable, Session, SessionTree, SignedReceipt } from "@remit/sdk";
+import { decimalsOf, formatMoney } from "@remit/sdk";
 import { relative } from "./parse";
 
 export const BAR_WIDTH = 24;
@@ -15,10 +16,19 @@ export function bar(b: Pick<BudgetCounter, "limit" | "spent" | "held">, width = 
   return "█".repeat(spent) + "▒".repeat(Math.max(0, held)) + "░".repeat(width - spent - Math.max(0, held));
 }
 
-export function budgetLine(b: BudgetCounter): string {
-  const name = `${b.asset}/${b.period ?? "life"}`.padEnd(12);
-  return `${name} ${bar(b)}  spent ${b.spent} · held ${b.held} · remaining ${b.remaining} of ${b.limit}`;
+/** Minor units of `asset` as a person reads them (`$15.50`), with the service's asset table. */
+export function money(asset: string, minor: string | bigint, table: DecimalsTable = {}): string {
+  return formatMoney(asset, minor, decimalsOf(asset, table));
 }
+
+export function budgetLine(b: BudgetCounter, table: DecimalsTable = {}): string {
+  const name = `${b.asset}/${b.period ?? "life"}`.padEnd(12);
+  const m = (v: string) => money(b.asset, v, table);
+  return `${name} ${bar(b)}  spent ${m(b.spent)} · held ${m(b.held)} · remaining ${m(b.remaining)} of ${m(b.limit)}`;
+}
+
+/** What `remit tree` prints under the tree: how to read it. */
+export const TREE_LEGEND = "█ spent  ▒ held  ░ remaining · a session's figures include everything delegated beneath it";
 
 /** The one-line summary of a session. */
 export function sessionHeadline(s: Session, now = Date.now()): string {
@@ -35,7 +45,7 @@ export function sessionHeadline(s: Session, now = Date.now()): string {
 }
 
 /** The tree drawn with box characters: one line per session, then a bar per budget. */
-export function renderTree(tree: Pick<SessionTree, "session" | "descendants">, now = Date.now()): string {
+export function renderTree(tree: Pick<SessionTree, "session" | "descendants">, now = Date.now(), table: DecimalsTable = {}): string {
   const all = [tree.session, ...tree.descendants];
   const children = new Map<string, Session[]>();
   for (const s of tree.descendants) {
@@ -48,7 +58,7 @@ export function renderTree(tree: Pick<SessionTree, "session" | "descendants">, n
     lines.push(`${lead}${connector}${sessionHeadline(s, now)}`);
     const kids = children.get(s.id) ?? [];
     const under = lead + continuation + (kids.length > 0 ? "│  " : "   ");
-    for (const b of s.counters.budgets) lines.push(`${under}${budgetLine(b)}`);
+    for (const b of s.counters.budgets) lines.push(`${under}${budgetLine(b, table)}`);
     kids.forEach((k, i) => {
       const last = i === kids.length - 1;
       visit(k, lead + continuation, last ? "└─ " : "├─ ", last ? "   " : "│  ");
@@ -66,7 +76,7 @@ export function renderTree(tree: Pick<SessionTree, "session" | "descendants">, n
   return lines.join("\n");
 }
 
-export function renderSession(s: Session, now = Date.now()): string {
+export function renderSession(s: Session, now = Date.now(), table: DecimalsTable = {}): string {
   const lines = [
     sessionHeadline(s, now),
     `  tree        ${s.tree}`,
@@ -82,11 +92,11 @@ export function renderSession(s: Session, now = Date.now()): string {
   const rate = s.counters.rate;
   if (rate) lines.push(`  rate        ${rate.requests} per ${rate.per_seconds} s, ${rate.remaining} available now`);
   if (s.counters.rate_limited) lines.push(`  rate-limited ${s.counters.rate_limited} times`);
-  for (const b of s.counters.budgets) lines.push(`  ${budgetLine(b)}`);
+  for (const b of s.counters.budgets) lines.push(`  ${budgetLine(b, table)}`);
   return lines.join("\n");
 }
 
-export function renderReceipt(r: SignedReceipt): string {
+export function renderReceipt(r: SignedReceipt, table: DecimalsTable = {}): string {
   const x = r.receipt;
   const lines = [
     `${x.id}  ${x.kind}${x.reason ? ` (${x.reason})` : ""}  ${x.at}`,
@@ -95,11 +105,29 @@ export function renderReceipt(r: SignedReceipt): string {
     `  principal   ${x.principal}`,
   ];
   if (x.scope) lines.push(`  scope       ${x.scope}`);
-  if (x.amount !== null) lines.push(`  amount      ${x.amount} ${x.asset ?? ""}`.trimEnd());
+  if (x.amount !== null) lines.push(`  amount      ${x.asset ? money(x.asset, x.amount, table) : x.amount}`);
   if (x.hold) lines.push(`  hold        ${x.hold}`);
   if (x.request_digest) lines.push(`  request     sha256 ${x.request_digest}`);
   lines.push(`  seq         ${x.seq} in tree ${x.tree}`, `  leaf hash   ${r.leaf_hash}`, `  signed by   ${x.kid}`);
   return lines.join("\n");
+}
+
+/** One line per receipt: id, kind, amount, scope, time. */
+export function renderReceiptList(list: SignedReceipt[], table: DecimalsTable = {}): string {
+  if (list.length === 0) return "no receipts yet";
+  return list
+    .map(({ receipt: x }) =>
+      [
+        x.id,
+        `${x.kind}${x.reason ? ` (${x.reason})` : ""}`.padEnd(18),
+        (x.amount !== null && x.asset ? money(x.asset, x.amount, table) : "—").padStart(12),
+        x.scope ?? "",
+        x.at,
+      ]
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function renderAnchors(anchors: Anchor[]): string {

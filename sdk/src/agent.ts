@@ -1,6 +1,6 @@
 import type { SessionClaims } from "../../src/core/auth/session-claims";
 import { b64urlDecode } from "../../src/core/encoding";
-import { amountString, boundsBody, enc, type Amount, type AmountValue, type SessionBounds } from "./common";
+import { amountString, boundsBody, enc, toAmount, type AmountValue, type MoneyInput, type SessionBounds } from "./common";
 import { createProof } from "./dpop";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import { generateAgentKey, loadAgentKey, type AgentKey } from "./keys";
@@ -19,7 +19,8 @@ export interface RemitAgentOptions extends ClientOptions {
 export type { SessionClaims };
 
 export interface AuthorizeOptions extends CallOptions {
-  amount?: Amount;
+  /** What the action spends: `{ asset: "USD", value: "1250" }` (minor units) or `"12.50USD"`. */
+  amount?: MoneyInput;
   /** Lowercase hex SHA-256 of the request the action is for; recorded in the receipt. */
   requestDigest?: string;
 }
@@ -35,13 +36,19 @@ export type DelegateOptions = SessionBounds &
   CallOptions & {
     /** The child's key pair; the result then carries a ready child agent. */
     key?: AgentKey;
-    /** Or only the child's public key (its holder keeps the private one). */
+    /** Or only the child's public key (its holder keeps the private one); the result then has no `agent`. */
+    agentJwk?: PublicJwk;
+    /** @deprecated the same as `agentJwk` (the wire's `agent_jwk`): use `agentJwk`. */
     publicJwk?: PublicJwk;
   };
 
+/** A delegation to a public key only: the child's holder has the private key, so there is no agent here. */
+export type DelegationToKey = SessionGrant & { agent?: undefined };
+
+/** A delegation whose child key is known here (given as `key`, or generated): it carries the ready child agent. */
 export interface Delegation extends SessionGrant {
-  /** The child as an agent, when its private key is known here (given as `key`, or generated). */
-  agent?: RemitAgent;
+  /** The child as an agent. */
+  agent: RemitAgent;
 }
 
 /**
@@ -92,28 +99,37 @@ export class RemitAgent {
     return this.http.request<T>({ method: "GET", path, auth: this.proofFor, ...call });
   }
 
-  /** Ask to do one action; on success it is counted, debited up the tree, and receipted. */
+  /**
+   * Ask to do one action; on success it is counted, debited up the tree, and receipted.
+   *
+   *     await agent.authorize("http:GET:api.example.com/v1/quotes", { amount: "2.50USD" });
+   *
+   * @throws BudgetExceededError, ScopeDeniedError, CallsExhaustedError, RateLimitedError… (a denial receipt is written)
+   */
   authorize(scope: string, options: AuthorizeOptions = {}): Promise<Authorization> {
     const { amount, requestDigest, ...call } = options;
     return this.post<Authorization>(
       "/v1/authorize",
       {
         scope,
-        ...(amount ? { amount: { asset: amount.asset, value: amountString(amount.value) } } : {}),
+        ...(amount !== undefined ? { amount: toAmount(amount, this.options.assetDecimals) } : {}),
         ...(requestDigest ? { request_digest: requestDigest } : {}),
       },
       call,
     );
   }
 
-  /** Reserve `amount` against every budget up the tree; capture or void it later. */
-  hold(scope: string, amount: Amount, options: HoldOptions = {}): Promise<Hold> {
+  /**
+   * Reserve `amount` (`{ asset, value }` in minor units, or `"12.50USD"`) against every
+   * budget up the tree; capture or void it later.
+   */
+  hold(scope: string, amount: MoneyInput, options: HoldOptions = {}): Promise<Hold> {
     const { expiresIn, requestDigest, ...call } = options;
     return this.post<Hold>(
       "/v1/holds",
       {
         scope,
-        amount: { asset: amount.asset, value: amountString(amount.value) },
+        amount: toAmount(amount, this.options.assetDecimals),
         ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}),
         ...(requestDigest ? { request_digest: requestDigest } : {}),
       },
@@ -121,9 +137,20 @@ export class RemitAgent {
     );
   }
 
-  /** Capture up to the held amount (all of it by default); the rest is released. */
-  capture(holdId: string, amount?: AmountValue, call: CallOptions = {}): Promise<SettledHold> {
-    return this.post<SettledHold>(`/v1/holds/${enc(holdId)}/capture`, amount === undefined ? {} : { amount: amountString(amount) }, call);
+  /**
+   * Capture up to the held amount (all of it by default); the rest is released.
+   * `amount` as everywhere: `{ asset, value }` or `"12.50USD"` (its asset must be the
+   * hold's, which the service checks against the hold). A bare number, bigint or
+   * digit string is minor units, as before.
+   */
+  capture(holdId: string, amount?: MoneyInput | AmountValue, call: CallOptions = {}): Promise<SettledHold> {
+    const value =
+      amount === undefined
+        ? undefined
+        : typeof amount === "object" || (typeof amount === "string" && !/^[0-9]+$/.test(amount))
+          ? toAmount(amount, this.options.assetDecimals).value
+          : amountString(amount);
+    return this.post<SettledHold>(`/v1/holds/${enc(holdId)}/capture`, value === undefined ? {} : { amount: value }, call);
   }
 
   /** Release a hold (allowed even after revocation). */
@@ -133,15 +160,21 @@ export class RemitAgent {
 
   /**
    * Delegate a narrower child session to another key. Omitted bounds are inherited;
-   * anything wider is refused (`DelegationWidensError`). Without `key` or `publicJwk`
-   * a key pair is generated and the result carries the ready child agent.
+   * anything wider is refused (`DelegationWidensError`). Without `key` or `agentJwk`
+   * a key pair is generated; with a `key` (or generated) the result's `agent` is the
+   * ready child agent (typed as always present), with `agentJwk` there is none.
    */
-  async delegate(options: DelegateOptions): Promise<Delegation> {
-    const { key: given, publicJwk, idempotencyKey, signal, ...bounds } = options;
-    if (given && publicJwk) throw new TypeError("give key or publicJwk, not both");
+  delegate(options: DelegateOptions & { agentJwk: PublicJwk }): Promise<DelegationToKey>;
+  delegate(options: DelegateOptions & { publicJwk: PublicJwk }): Promise<DelegationToKey>;
+  delegate(options: DelegateOptions & { agentJwk?: undefined; publicJwk?: undefined }): Promise<Delegation>;
+  delegate(options: DelegateOptions): Promise<Delegation | DelegationToKey>;
+  async delegate(options: DelegateOptions): Promise<Delegation | DelegationToKey> {
+    const { key: given, agentJwk, publicJwk: legacy, idempotencyKey, signal, ...bounds } = options;
+    const publicJwk = agentJwk ?? legacy;
+    if (given && publicJwk) throw new TypeError("give key or agentJwk, not both");
     const key = given ?? (publicJwk ? undefined : generateAgentKey());
     const jwk = key?.publicJwk ?? publicJwk!;
-    const grant = await this.post<SessionGrant>("/v1/delegations", boundsBody(jwk, bounds), {
+    const grant = await this.post<SessionGrant>("/v1/delegations", boundsBody(jwk, bounds, this.options.assetDecimals), {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(signal ? { signal } : {}),
     });

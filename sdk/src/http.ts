@@ -25,6 +25,11 @@ export interface ClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Sent as `User-Agent` where the runtime allows it. */
   userAgent?: string;
+  /**
+   * Decimals of assets beyond ISO 4217 (`{ USDC: 6 }`), for amounts written in major
+   * units (`"12.50USDC"`); the service publishes its table at `GET /v1/assets`.
+   */
+  assetDecimals?: Readonly<Record<string, number>>;
 }
 
 export interface RetryInfo {
@@ -119,7 +124,7 @@ export class HttpClient {
         text = await response.text();
       } catch (error) {
         if (spec.signal?.aborted) throw spec.signal.reason ?? error;
-        if (attempt >= maxRetries) throw new RemitNetworkError(`${spec.method} ${spec.path}: ${describe(error)}`, { cause: error, attempts: attempt + 1 });
+        if (attempt >= maxRetries) throw new RemitNetworkError(`${spec.method} ${url}: ${describe(error)}`, { cause: error, attempts: attempt + 1 });
         await this.pause(spec, attempt, this.backoff(attempt), { error, ...(idempotencyKey ? { idempotencyKey } : {}) });
         continue;
       }

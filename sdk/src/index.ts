@@ -7,14 +7,15 @@
  * Runs wherever there is fetch and WebCrypto (Node ≥ 22, browsers, Workers).
  */
 export { RemitAgent } from "./agent";
-export type { AuthorizeOptions, Delegation, DelegateOptions, HoldOptions, RemitAgentOptions, SessionClaims } from "./agent";
+export type { AuthorizeOptions, Delegation, DelegationToKey, DelegateOptions, HoldOptions, RemitAgentOptions, SessionClaims } from "./agent";
 export { RemitPrincipal } from "./principal";
-export type { DeliveryListOptions, Grant, GrantOptions, RemitPrincipalOptions, WebhookEndpointInput, WebhookEndpointPatch } from "./principal";
+export type { DeliveryListOptions, Grant, GrantToKey, GrantOptions, RemitPrincipalOptions, WebhookEndpointInput, WebhookEndpointPatch } from "./principal";
 export { RemitClient } from "./public";
+export type { AssetInfo } from "./public";
 export { RemitOperator } from "./operator";
 export type { NewPrincipal, RemitOperatorOptions, SettlementRun } from "./operator";
-export { amountString, rfc3339 } from "./common";
-export type { Amount, AmountValue, SessionBounds, TimeInput } from "./common";
+export { amountString, decimalsOf, formatMoney, ISO_4217_EXPONENTS, parseAssetDecimals, parseMoney, rfc3339, toAmount } from "./common";
+export type { Amount, AmountValue, BudgetInput, DecimalsTable, LimitsInput, MoneyInput, SessionBounds, TimeInput } from "./common";
 export { DEFAULTS as RETRY_DEFAULTS } from "./http";
 export type { CallOptions, ClientOptions, FetchLike, RetryInfo } from "./http";
 export { generateAgentKey, loadAgentKey, agentKeyFromSeed, jwkThumbprint } from "./keys";

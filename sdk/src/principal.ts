@@ -3,6 +3,7 @@ import { boundsBody, enc, type SessionBounds } from "./common";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { AgentKey } from "./keys";
 import { RemitClient } from "./public";
+import type { AssetInfo } from "./public";
 import type {
   Anchor,
   ApiKey,
@@ -29,14 +30,18 @@ export interface RemitPrincipalOptions extends ClientOptions {
 
 export type GrantOptions = SessionBounds &
   CallOptions & {
-    /** The agent's public key. */
+    /** The agent's public key (the wire's `agent_jwk`): the agent keeps its private key, the result has no `agent`. */
     agentJwk?: PublicJwk;
-    /** Or the agent's key pair (when the principal runs the agent): the result then carries a ready agent. */
+    /** Or the agent's key pair (when the principal runs the agent): the result then carries a ready `agent`. */
     agentKey?: AgentKey;
   };
 
+/** A grant to a public key only. */
+export type GrantToKey = SessionGrant & { agent?: undefined };
+
+/** A grant made with the agent's key pair (`agentKey`): it carries the ready agent. */
 export interface Grant extends SessionGrant {
-  agent?: RemitAgent;
+  agent: RemitAgent;
 }
 
 export interface WebhookEndpointInput {
@@ -93,12 +98,20 @@ export class RemitPrincipal {
 
   // ---------------------------------------------------------------- sessions
 
-  /** Grant a root session to an agent key. `expiresAt` (or `expiresIn`) is required. */
-  async grant(options: GrantOptions): Promise<Grant> {
+  /**
+   * Grant a root session to an agent key. `expiresAt` (or `expiresIn`) is required.
+   * Budgets may be written `{ amount: "50.00USD", period: "day" }`.
+   * With `agentKey` the result's `agent` is ready to use (typed as present); with
+   * `agentJwk` only, there is none.
+   */
+  grant(options: GrantOptions & { agentKey: AgentKey }): Promise<Grant>;
+  grant(options: GrantOptions & { agentJwk: PublicJwk; agentKey?: undefined }): Promise<GrantToKey>;
+  grant(options: GrantOptions): Promise<Grant | GrantToKey>;
+  async grant(options: GrantOptions): Promise<Grant | GrantToKey> {
     const { agentJwk, agentKey, idempotencyKey, signal, ...bounds } = options;
     if (!agentJwk && !agentKey) throw new TypeError("agentJwk (or agentKey) is required");
     if (bounds.expiresAt === undefined && bounds.expiresIn === undefined) throw new TypeError("expiresAt (or expiresIn) is required");
-    const grant = await this.send<SessionGrant>("POST", "/v1/sessions", boundsBody(agentJwk ?? agentKey!.publicJwk, bounds), {
+    const grant = await this.send<SessionGrant>("POST", "/v1/sessions", boundsBody(agentJwk ?? agentKey!.publicJwk, bounds, this.options.assetDecimals), {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(signal ? { signal } : {}),
     });
@@ -142,6 +155,17 @@ export class RemitPrincipal {
       descendants.push(...page.descendants);
     }
     return { session: session!, descendants, has_more: false, next_cursor: null };
+  }
+
+  /** A session's receipts (spends, captures, voids, denials), oldest first, a page at a time. */
+  receipts(sessionId: string, options: { limit?: number; startingAfter?: string } & CallOptions = {}): Promise<Page<SignedReceipt>> {
+    const { limit, startingAfter, ...call } = options;
+    return this.get<Page<SignedReceipt>>(`/v1/sessions/${enc(sessionId)}/receipts`, { ...call, query: { limit, starting_after: startingAfter } });
+  }
+
+  /** The asset table of the service: decimals (and symbols) to read minor units with. */
+  assets(call?: CallOptions): Promise<AssetInfo[]> {
+    return this.public.assets(call);
   }
 
   /** Revoke a session and every descendant; from its return nothing under them succeeds. */

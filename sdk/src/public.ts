@@ -2,6 +2,15 @@ import { enc } from "./common";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { Anchor, Jwks, Page } from "./types";
 
+/** One asset of the service's table (`GET /v1/assets`). */
+export interface AssetInfo {
+  asset: string;
+  /** 10^decimals minor units make one major unit. */
+  decimals: number;
+  /** Written before the number (`$`), when the asset has one. */
+  symbol?: string;
+}
+
 /** The service's public surface: no credentials. */
 export class RemitClient {
   private readonly http: HttpClient;
@@ -27,6 +36,11 @@ export class RemitClient {
 
   anchor(period: number | string, call?: CallOptions): Promise<Anchor> {
     return this.http.request<Anchor>({ method: "GET", path: `/v1/anchors/${enc(String(period))}`, ...call });
+  }
+
+  /** The asset table: decimals (and symbols) of ISO 4217 currencies and the configured assets. */
+  async assets(call?: CallOptions): Promise<AssetInfo[]> {
+    return (await this.http.request<Page<AssetInfo>>({ method: "GET", path: "/v1/assets", ...call })).data;
   }
 
   async healthy(call?: CallOptions): Promise<boolean> {

@@ -33,6 +33,8 @@ export interface Env extends SettlementVars {
   REMIT_BASE_URL?: string;
   /** Accepted DPoP `iat` skew, seconds (default 60). */
   DPOP_IAT_WINDOW_SECONDS?: string;
+  /** Decimals of assets beyond ISO 4217, `USDC:6,ETH:18` (src/core/policy/money.ts; served at GET /v1/assets). */
+  ASSET_DECIMALS?: string;
   /** `development` allows http:// loopback webhook targets. */
   REMIT_ENV?: string;
   /** Webhook deliveries, one message each (queue `remit-webhooks`). */

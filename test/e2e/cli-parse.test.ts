@@ -7,7 +7,7 @@ import { BudgetExceededError, errorFromProblem, parseRetryAfter, RemitError, pro
 import { amountString } from "@remit/sdk";
 import type { Session } from "@remit/sdk";
 
-describe("--budget", () => {
+describe("--budget --minor (integer minor units)", () => {
   it.each([
     ["USD:5000/day", { asset: "USD", amount: "5000", period: "day" }],
     ["usd:5_000/daily", { asset: "USD", amount: "5000", period: "day" }],
@@ -16,9 +16,27 @@ describe("--budget", () => {
     ["USDC:1/hour", { asset: "USDC", amount: "1", period: "hour" }],
     ["GBP:0/week", { asset: "GBP", amount: "0", period: "week" }],
     ["JPY:10/month", { asset: "JPY", amount: "10", period: "month" }],
-  ])("%s", (text, expected) => expect(parseBudget(text)).toEqual(expected));
+  ])("%s", (text, expected) => expect(parseBudget(text, true)).toEqual(expected));
 
   it.each(["USD", "USD:", "USD:12.50", "USD:-1", "USD:5/fortnight", "USD:5/constructor", "5:USD", "USD:007", "U:5"])("refuses %s", (text) =>
+    expect(() => parseBudget(text, true)).toThrow(UsageError),
+  );
+});
+
+describe("--budget (major units, the default)", () => {
+  it.each([
+    ["USD:50.00/day", { asset: "USD", amount: "5000", period: "day" }],
+    ["USD:50/day", { asset: "USD", amount: "5000", period: "day" }],
+    ["usd:1,000.5/daily", { asset: "USD", amount: "100050", period: "day" }],
+    ["JPY:1550/month", { asset: "JPY", amount: "1550", period: "month" }],
+    ["KWD:1.234", { asset: "KWD", amount: "1234" }],
+    ["GPU_SECONDS:90", { asset: "GPU_SECONDS", amount: "90" }],
+  ])("%s", (text, expected) => expect(parseBudget(text)).toEqual(expected));
+
+  it("takes a configured asset's decimals", () =>
+    expect(parseBudget("USDC:12.5/hour", false, { USDC: 6 })).toEqual({ asset: "USDC", amount: "12500000", period: "hour" }));
+
+  it.each(["USD:12.505", "JPY:1.5", "GPU_SECONDS:1.5", "USD:-1", "USD:1,00", "USD:5/fortnight"])("refuses %s", (text) =>
     expect(() => parseBudget(text)).toThrow(UsageError),
   );
 });
@@ -91,13 +109,13 @@ describe("drawing", () => {
     const half = "█".repeat(12) + "░".repeat(12);
     expect(text.split("\n")).toEqual([
       "ses_a  active  expires in 2h",
-      `│  USD/life     ${half}  spent 50 · held 0 · remaining 50 of 100`,
+      `│  USD/life     ${half}  spent $0.50 · held $0.00 · remaining $0.50 of $1.00`,
       "├─ ses_b  active  expires in 2h",
-      `│  │  USD/life     ${half}  spent 50 · held 0 · remaining 50 of 100`,
+      `│  │  USD/life     ${half}  spent $0.50 · held $0.00 · remaining $0.50 of $1.00`,
       "│  └─ ses_c  active  expires in 2h",
-      `│        USD/life     ${half}  spent 50 · held 0 · remaining 50 of 100`,
+      `│        USD/life     ${half}  spent $0.50 · held $0.00 · remaining $0.50 of $1.00`,
       "└─ ses_d  active  expires in 2h",
-      `      USD/life     ${half}  spent 50 · held 0 · remaining 50 of 100`,
+      `      USD/life     ${half}  spent $0.50 · held $0.00 · remaining $0.50 of $1.00`,
     ]);
   });
 });
@@ -184,5 +202,69 @@ describe("SDK plumbing", () => {
     const err = await down.request({ method: "GET", path: "/healthz" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemitNetworkError);
     expect(attempts).toBe(5);
+  });
+});
+
+describe("SDK surface", () => {
+  it("has a typed error class for every problem type the service can send", async () => {
+    const { PROBLEMS } = await import("../../src/core/errors");
+    const sdk = await import("@remit/sdk");
+    for (const name of Object.keys(PROBLEMS)) {
+      const Class = sdk.PROBLEM_CLASSES[name];
+      expect(Class, name).toBeDefined();
+      expect(Class!.code).toBe(name);
+      const err = sdk.errorFromProblem({ type: `https://x/problems/${name}`, title: "t", status: 400, detail: "d" });
+      expect(err).toBeInstanceOf(Class!);
+      expect(err.code).toBe(name);
+    }
+    expect(Object.keys(sdk.PROBLEM_CLASSES).sort()).toEqual(Object.keys(PROBLEMS).sort());
+  });
+
+  it('takes amounts as { asset, value } or "12.50USD" alike, and refuses what it cannot read exactly', async () => {
+    const { toAmount } = await import("@remit/sdk");
+    expect(toAmount("12.50USD")).toEqual({ asset: "USD", value: "1250" });
+    expect(toAmount({ asset: "USD", value: 1250 })).toEqual({ asset: "USD", value: "1250" });
+    expect(toAmount("1.5USDC", { USDC: 6 })).toEqual({ asset: "USDC", value: "1500000" });
+    expect(() => toAmount("12.505USD")).toThrow(RangeError);
+    expect(() => toAmount({ asset: "USD", value: "12.50" })).toThrow(RangeError);
+  });
+
+  it('capture sends minor units for { asset, value }, "12.50USD" and the old bare value', async () => {
+    const { RemitAgent, generateAgentKey } = await import("@remit/sdk");
+    const bodies: unknown[] = [];
+    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return new Response(JSON.stringify({ hold: {}, receipt: {} }), { status: 200, headers: { "content-type": "application/json" } });
+    };
+    const token = `e30.${btoa(JSON.stringify({ sub: "ses_x" })).replace(/=+$/, "")}.sig`;
+    const agent = new RemitAgent({ baseUrl: "http://remit.test", token, key: generateAgentKey(), fetch });
+    await agent.capture("hld_1", { asset: "USD", value: "300" });
+    await agent.capture("hld_1", "3.00USD");
+    await agent.capture("hld_1", 300);
+    await agent.capture("hld_1", "300");
+    await agent.capture("hld_1");
+    expect(bodies).toEqual([{ amount: "300" }, { amount: "300" }, { amount: "300" }, { amount: "300" }, {}]);
+  });
+
+  it("budgets may be written in major units", async () => {
+    const { boundsBody } = await import("../../sdk/src/common");
+    const body = boundsBody(
+      { kty: "OKP", crv: "Ed25519", x: "x" },
+      {
+        scopes: ["a:b:c"],
+        limits: {
+          budgets: [
+            { amount: "50.00USD", period: "day" },
+            { asset: "EUR", amount: "900" },
+          ],
+        },
+      },
+    );
+    expect(body.limits).toEqual({
+      budgets: [
+        { asset: "USD", amount: "5000", period: "day" },
+        { asset: "EUR", amount: "900" },
+      ],
+    });
   });
 });

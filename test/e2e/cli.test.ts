@@ -80,7 +80,7 @@ describe("remit", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/--expires/);
 
-    const badBudget = await remit(["grant", "--agent-key", "x.jwk", "--scope", "a:b:c", "--expires", "1h", "--budget", "USD:12.50/day"]);
+    const badBudget = await remit(["grant", "--agent-key", "x.jwk", "--scope", "a:b:c", "--expires", "1h", "--budget", "USD:12.505/day"]);
     expect(badBudget.code).toBe(1);
     expect(badBudget.stderr).toContain("--budget");
 
@@ -145,9 +145,9 @@ describe("remit", () => {
       "--scope",
       "http:POST:api.example.com/v1/orders",
       "--budget",
-      "USD:5000/day",
+      "USD:50.00/day",
       "--budget",
-      "EUR:900",
+      "EUR:9.00",
       "--rate",
       "10/s",
       "--calls",
@@ -203,10 +203,10 @@ describe("remit", () => {
       "--scope",
       "http:GET:api.example.com/v1/*",
       "--budget",
-      "USD:1000/day",
+      "USD:10.00/day",
       // A child must set every limit its parent has, as narrow or narrower.
       "--budget",
-      "EUR:100",
+      "EUR:1.00",
       "--calls",
       "10",
       "--rate",
@@ -230,11 +230,11 @@ describe("remit", () => {
     expect(lines[0]).toMatch(new RegExp(`^${root.id}  "researcher"  active  calls 3/100  rate 10/1s  expires in 1h 59m`));
     expect(tree.stdout).toMatch(new RegExp(`└─ ${child.json.session.id}  "sub-agent"  active`));
     // Root: 1750 of 5000 spent, 1000 held → 8 █, 5 ▒, 11 ░ (24 cells).
-    expect(tree.stdout).toContain(`USD/day      ${"█".repeat(8)}${"▒".repeat(5)}${"░".repeat(11)}  spent 1750 · held 1000 · remaining 2250 of 5000`);
-    expect(tree.stdout).toContain(`EUR/life     ${"░".repeat(24)}  spent 0 · held 0 · remaining 900 of 900`);
+    expect(tree.stdout).toContain(`USD/day      ${"█".repeat(8)}${"▒".repeat(5)}${"░".repeat(11)}  spent $17.50 · held $10.00 · remaining $22.50 of $50.00`);
+    expect(tree.stdout).toContain(`EUR/life     ${"░".repeat(24)}  spent €0.00 · held €0.00 · remaining €9.00 of €9.00`);
     expect(tree.stdout).toMatch(new RegExp(`└─ ${child.json.session.id}  "sub-agent"  active  calls 1/10  rate 5/1s`));
     // Child: 250 of 1000.
-    expect(tree.stdout).toContain(`${"█".repeat(6)}${"░".repeat(18)}  spent 250 · held 0 · remaining 750 of 1000`);
+    expect(tree.stdout).toContain(`${"█".repeat(6)}${"░".repeat(18)}  spent $2.50 · held $0.00 · remaining $7.50 of $10.00`);
     expect(lines.some((l) => l.startsWith("│  USD/day"))).toBe(true);
     expect(lines.some((l) => l.startsWith("      USD/day"))).toBe(true);
 
@@ -251,7 +251,7 @@ describe("remit", () => {
     const receipt = await remit(["receipt", "get", spent.receipt.receipt.id]);
     expect(receipt.code, receipt.stderr).toBe(0);
     expect(receipt.stdout).toContain(`${spent.receipt.receipt.id}  authorize`);
-    expect(receipt.stdout).toContain("amount      250 USD");
+    expect(receipt.stdout).toContain("amount      $2.50");
 
     const revoked = await remit(["--json", "revoke", root.id]);
     expect(revoked.code, revoked.stderr).toBe(0);
@@ -297,10 +297,76 @@ describe("remit", () => {
     expect(thawed.json.frozen).toBe(false);
   });
 
+  it("keygen without --out writes into .remit/keys/ (0600); --export prints the path as a shell export", async () => {
+    const r = await remit(["--json", "keygen"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.private_key_file).toMatch(/^\.remit\/keys\/agent-[\w-]{8}\.jwk$/);
+    expect(await mode(path.join(dir, r.json.private_key_file))).toBe(0o600);
+    const e = await remit(["keygen", "--export"]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/^export REMIT_AGENT_KEY='\.remit\/keys\/agent-[\w-]{8}\.jwk'\n$/);
+  });
+
+  it("an agent authorizes, holds, captures and voids from REMIT_TOKEN + REMIT_AGENT_KEY; a refused delegate leaves no key file", async () => {
+    const grant = await remit(["grant", "--agent-key", "agent.jwk", "--scope", "http:GET:api.example.com/*", "--budget", "USD:20.00/day", "--expires", "1h", "--export"]);
+    expect(grant.code, grant.stderr).toBe(0);
+    const env = Object.fromEntries([...grant.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1]!, m[2]!])) as Record<string, string>;
+    expect(Object.keys(env).sort()).toEqual(["REMIT_AGENT_KEY", "REMIT_SESSION", "REMIT_TOKEN"]);
+    expect(env.REMIT_AGENT_KEY).toBe("agent.jwk");
+
+    const spent = await remit(["authorize", "http:GET:api.example.com/v1/q", "--amount", "12.50USD"], env);
+    expect(spent.code, spent.stderr).toBe(0);
+    expect(spent.stdout).toMatch(/^rcp_[0-9a-z]{26}\n$/);
+    expect(spent.stderr).toContain("for $12.50");
+    const minor = await remit(["--json", "authorize", "http:GET:api.example.com/v1/q", "--amount", "50USD", "--minor"], env);
+    expect(minor.code, minor.stderr).toBe(0);
+    expect(minor.json.receipt.receipt).toMatchObject({ asset: "USD", amount: "50" });
+    const tooPrecise = await remit(["authorize", "http:GET:api.example.com/v1/q", "--amount", "1.005USD"], env);
+    expect(tooPrecise.code).toBe(1);
+    expect(tooPrecise.stderr).toContain("USD has only 2 decimals");
+
+    const hold = await remit(["hold", "http:GET:api.example.com/v1/o", "--amount", "5.00USD"], env);
+    expect(hold.code, hold.stderr).toBe(0);
+    const holdId = hold.stdout.trim();
+    expect(holdId).toMatch(/^hld_[0-9a-z]{26}$/);
+    const captured = await remit(["--json", "capture", holdId, "--amount", "3.00USD"], env);
+    expect(captured.code, captured.stderr).toBe(0);
+    expect(captured.json.receipt.receipt).toMatchObject({ kind: "capture", amount: "300" });
+    const hold2 = (await remit(["hold", "http:GET:api.example.com/v1/o", "--amount", "1.00USD"], env)).stdout.trim();
+    const voided = await remit(["void", hold2], env);
+    expect(voided.code, voided.stderr).toBe(0);
+    expect(voided.stdout).toMatch(/^rcp_/);
+
+    const listed = await remit(["receipts", env.REMIT_SESSION!]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain("$12.50");
+    expect(listed.stdout).toContain(spent.stdout.trim());
+
+    const over = await remit(["authorize", "http:GET:api.example.com/v1/q", "--amount", "10.00USD"], env);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain("The budget would be exceeded");
+
+    // Wider than the parent: refused, and the child's key file is not written, so the retry can use the same name.
+    const widen = await remit(["delegate", "--scope", "http:*:api.example.com/*", "--budget", "USD:1.00/day", "--out", "retry.jwk"], env);
+    expect(widen.code).toBe(2);
+    await expect(fs.stat(path.join(dir, "retry.jwk"))).rejects.toThrow();
+    const retry = await remit(["delegate", "--scope", "http:GET:api.example.com/v1/*", "--budget", "USD:1.00/day", "--out", "retry.jwk", "--export"], env);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(retry.stdout).toContain("export REMIT_AGENT_KEY='retry.jwk'");
+    expect(await mode(path.join(dir, "retry.jwk"))).toBe(0o600);
+  });
+
+  it("receipt verify without an RPC URL says where it looks", async () => {
+    const none = await remit(["receipt", "verify", "rcp_00000000000000000000000000"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(".dev/chain.json");
+  });
+
   it("network errors exit 3", async () => {
     const port = await freePort();
     const r = await remit(["--url", `http://127.0.0.1:${port}`, "session", "ses_00000000000000000000000000"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/cannot reach the service/);
+    expect(r.stderr).toContain(`http://127.0.0.1:${port}/v1/sessions/`);
   });
 });

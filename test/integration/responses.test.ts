@@ -74,6 +74,9 @@ describe("response bodies match the served OpenAPI document", () => {
     conforms("GET", "/healthz", await call("GET", "/healthz"), 200);
     conforms("GET", "/.well-known/jwks.json", await call("GET", "/.well-known/jwks.json"), 200);
     conforms("GET", "/.well-known/receipt-keys.json", await call("GET", "/.well-known/receipt-keys.json"), 200);
+    const assets = JSON.parse(conforms("GET", "/v1/assets", await call("GET", "/v1/assets"), 200).text) as { data: unknown[] };
+    expect(assets.data).toContainEqual({ asset: "USD", decimals: 2, symbol: "$" });
+    expect(assets.data).toContainEqual({ asset: "USDC", decimals: 6 });
 
     // Principal and API keys.
     const made = conforms(

@@ -1,6 +1,6 @@
 /** `remit receipt get`: a signed receipt as the service keeps it, for reading or passing on. */
 import type { Command } from "commander";
-import { globals, principalFrom } from "../globals";
+import { decimalsTable, globals, principalFrom } from "../globals";
 import { Output } from "../output";
 import { renderReceipt } from "../render";
 
@@ -11,7 +11,8 @@ export function registerReceiptGet(receipt: Command): void {
     .argument("<id>", "receipt id, rcp_…")
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
-      const r = await (await principalFrom(g)).receipt(id);
-      new Output(!!g.json).result(renderReceipt(r), r);
+      const principal = await principalFrom(g);
+      const r = await principal.receipt(id);
+      new Output(!!g.json).result(renderReceipt(r, await decimalsTable(principal.baseUrl)), r);
     });
 }

@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { EXIT, type RunState } from "../exit";
 import { globals, principalFrom } from "../globals";
+import { localChain } from "../local";
 import { proc } from "../node";
 import { Output } from "../output";
 import { UsageError } from "../parse";
@@ -15,13 +16,13 @@ export function registerReceiptVerify(receipt: Command, state: RunState): void {
     .command("verify")
     .description("verify a receipt offline: signature, Merkle inclusion, and the root anchored on chain")
     .argument("<id>", "receipt id, rcp_…")
-    .option("--rpc-url <url>", "JSON-RPC endpoint of the anchor chain (default REMIT_RPC_URL)")
+    .option("--rpc-url <url>", "JSON-RPC endpoint of the anchor chain (default REMIT_RPC_URL, else the local stack's .dev/chain.json)")
     .option("--contract <address>", "the RemitAnchor contract (default: as the proof names it)")
     .action(async (id: string, o: { rpcUrl?: string; contract?: string }, cmd: Command) => {
       const g = globals(cmd);
       const out = new Output(!!g.json);
-      const rpcUrl = o.rpcUrl ?? proc.env.REMIT_RPC_URL;
-      if (!rpcUrl) throw new UsageError("--rpc-url is required (or set REMIT_RPC_URL)");
+      const rpcUrl = o.rpcUrl ?? proc.env.REMIT_RPC_URL ?? (await localChain())?.rpc_url;
+      if (!rpcUrl) throw new UsageError("no chain RPC URL: pass --rpc-url, set REMIT_RPC_URL, or run where `npm start` wrote .dev/chain.json");
       const principal = await principalFrom(g);
       // The proof answer carries the signed receipt too; ask for the receipt itself all the same
       // (the same call a third party would make).
@@ -40,14 +41,17 @@ export function registerReceiptVerify(receipt: Command, state: RunState): void {
         result = await verifyReceipt(signed, proof, { baseUrl: principal.baseUrl, rpcUrl, ...(o.contract ? { contract: o.contract } : {}) });
       } catch (err) {
         if (err instanceof TypeError) throw new UsageError(err.message);
-        throw err;
+        throw new Error(`chain ${rpcUrl}: ${err instanceof Error ? err.message : String(err)}`);
       }
+      // The chain's own errors do not say which endpoint they were about.
+      if (result.reason && /^chain\b/i.test(result.reason) && !result.reason.includes(rpcUrl)) result = { ...result, reason: `${result.reason} (RPC ${rpcUrl})` };
       const mark = (b: boolean) => (b ? "✓" : "✗");
       const lines = [
-        `${id} ${result.ok ? "verifies" : "does NOT verify"}`,
+        `${id} ${result.ok ? "verifies" : "does NOT verify"} against ${rpcUrl}`,
         ...Object.entries(result.checks).map(([k, v]) => `  ${mark(v)} ${k}`),
         ...(result.reason ? [`  ${result.reason}`] : []),
       ];
+      lines.push(`verified ${result.ok}`);
       out.result(lines.join("\n"), result);
       if (!result.ok) state.code = EXIT.UNVERIFIED;
     });

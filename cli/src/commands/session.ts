@@ -1,6 +1,6 @@
 /** `remit session`: one session and how much of its authority is used, for a principal watching it. */
 import type { Command } from "commander";
-import { globals, principalFrom } from "../globals";
+import { decimalsTable, globals, principalFrom } from "../globals";
 import { Output } from "../output";
 import { renderSession } from "../render";
 
@@ -11,7 +11,8 @@ export function registerSession(program: Command): void {
     .argument("<id>", "session id, ses_…")
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
-      const s = await (await principalFrom(g)).session(id);
-      new Output(!!g.json).result(renderSession(s), s);
+      const principal = await principalFrom(g);
+      const s = await principal.session(id);
+      new Output(!!g.json).result(renderSession(s, Date.now(), await decimalsTable(principal.baseUrl)), s);
     });
 }

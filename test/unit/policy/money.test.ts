@@ -1,0 +1,72 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { assetTable, decimalsOf, formatMoney, ISO_4217_EXPONENTS, parseAssetDecimals, parseMoney } from "../../../src/core/policy/money";
+import { MAX_AMOUNT } from "../../../src/core/policy/amounts";
+
+describe("formatMoney", () => {
+  it("writes major units with the currency", () => {
+    expect(formatMoney("USD", 1550n, 2)).toBe("$15.50");
+    expect(formatMoney("USD", "5")).toBe("$0.05");
+    expect(formatMoney("JPY", 1550n)).toBe("¥1,550");
+    expect(formatMoney("EUR", 123456789n)).toBe("€1,234,567.89");
+    expect(formatMoney("KWD", 1234n)).toBe("1.234 KWD");
+    expect(formatMoney("USDC", 12_500_000n, 6)).toBe("12.500000 USDC");
+    expect(formatMoney("GPU_SECONDS", 1550n)).toBe("1,550 GPU_SECONDS");
+    expect(formatMoney("USD", 0n)).toBe("$0.00");
+  });
+
+  it("knows the ISO 4217 exponents", () => {
+    expect(ISO_4217_EXPONENTS).toMatchObject({ USD: 2, EUR: 2, GBP: 2, JPY: 0, KWD: 3 });
+    expect(decimalsOf("USDC")).toBeUndefined();
+    expect(decimalsOf("USDC", { USDC: 6 })).toBe(6);
+  });
+});
+
+describe("parseMoney", () => {
+  it("reads what people type", () => {
+    expect(parseMoney("12.50USD")).toEqual({ asset: "USD", value: 1250n });
+    expect(parseMoney("12.5 usd")).toEqual({ asset: "USD", value: 1250n });
+    expect(parseMoney("USD 12")).toEqual({ asset: "USD", value: 1200n });
+    expect(parseMoney("$15.50")).toEqual({ asset: "USD", value: 1550n });
+    expect(parseMoney("¥1,550")).toEqual({ asset: "JPY", value: 1550n });
+    expect(parseMoney("12.5USDC", { USDC: 6 })).toEqual({ asset: "USDC", value: 12_500_000n });
+    expect(parseMoney("90GPU_SECONDS")).toEqual({ asset: "GPU_SECONDS", value: 90n });
+  });
+
+  it.each([
+    ["1.005USD", /only 2 decimals/],
+    ["1.5JPY", /no decimals/],
+    ["1.5USDC", /not known/],
+    ["-1USD", /not an amount/],
+    ["12.50", /not an amount/],
+    ["1,00USD", /separator/],
+    ["1e3 USD", /not an amount/],
+  ])("refuses %s", (text, why) => expect(() => parseMoney(text)).toThrow(why));
+
+  it("round-trips: formatMoney then parseMoney gives the same minor units", () => {
+    const assets = fc.constantFrom(...Object.keys(ISO_4217_EXPONENTS), "USDC", "ETH");
+    const table = { USDC: 6, ETH: 18 };
+    fc.assert(
+      fc.property(assets, fc.bigInt({ min: 0n, max: MAX_AMOUNT }), (asset, value) => {
+        const text = formatMoney(asset, value, decimalsOf(asset, table));
+        expect(parseMoney(text, table)).toEqual({ asset, value });
+      }),
+    );
+  });
+});
+
+describe("ASSET_DECIMALS", () => {
+  it("parses the configured table and refuses a bad entry", () => {
+    expect(parseAssetDecimals("USDC:6, eth:18")).toEqual({ USDC: 6, ETH: 18 });
+    expect(parseAssetDecimals(undefined)).toEqual({});
+    expect(() => parseAssetDecimals("USDC=6")).toThrow(/USDC=6/);
+    expect(() => parseAssetDecimals("X1:99")).toThrow(/at most/);
+  });
+
+  it("the served table has ISO 4217 and the configured assets, symbols where there are", () => {
+    const t = assetTable({ USDC: 6 });
+    expect(t).toContainEqual({ asset: "USD", decimals: 2, symbol: "$" });
+    expect(t).toContainEqual({ asset: "USDC", decimals: 6 });
+    expect(t.map((a) => a.asset)).toEqual([...t.map((a) => a.asset)].sort());
+  });
+});
