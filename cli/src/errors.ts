@@ -11,7 +11,7 @@ export function printProblem(err: RemitError, json: boolean): void {
   const lines = [`error: ${err.title} (${err.code || err.type}, HTTP ${err.status})`];
   if (err.detail) lines.push(`  ${err.detail}`);
   for (const f of err.errors) lines.push(`  - ${f.field}: ${f.message} [${f.rule}]`);
-  // The service's detail speaks minor units; say what remains as a person reads it.
+  // What remains and where, from the exact fields (the detail says it in words too).
   const asset = err.member<string>("asset");
   const remaining = err.member<string>("remaining");
   if (err.code === "budget-exceeded" && typeof asset === "string" && typeof remaining === "string" && /^[0-9]+$/.test(remaining))

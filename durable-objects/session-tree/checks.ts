@@ -3,6 +3,7 @@
  * the session and every ancestor (a child can never do what a parent cannot). A refusal
  * of authority is receipted; a malformed request is not.
  */
+import { decimalsOf, formatMoney } from "../../src/core/policy/money";
 import { problem, refused, type Outcome } from "../../src/core/errors";
 import { formatAmount } from "../../src/core/policy/amounts";
 import { checkDebit, rollover, type BudgetCounter } from "../../src/core/policy/budgets";
@@ -38,11 +39,13 @@ export function checkAction(tree: Tree, ctx: DecisionContext, scope: string, amo
   const verdict = checkDebit(counters, BigInt(amount.value));
   if (!verdict.ok) {
     const c = verdict.counter as BudgetCounter & { session: string };
+    // Words in major units for people; the exact minor-unit fields stand beside them.
+    const money = (minor: bigint | string) => formatMoney(amount.asset, minor, decimalsOf(amount.asset, tree.decimals));
     return deny(
       tree,
       ctx,
       "budget-exceeded",
-      `${amount.value} ${amount.asset} would exceed the ${c.period ?? "lifetime"} budget of session ${c.session}: ${formatAmount(verdict.remaining)} remains`,
+      `${money(amount.value)} would exceed the ${c.period ?? "lifetime"} budget of session ${c.session}: ${money(verdict.remaining)} remains`,
       {
         ...withScope,
         session: c.session,

@@ -26,6 +26,7 @@ import { revokeSubtree } from "./revoke";
 import { hasTreeTables, migrateTree } from "./schema";
 import { readSubtreePage } from "./store";
 import { TreeHandle } from "./tree-handle";
+import { parseAssetDecimals } from "../../src/core/policy/money";
 import { viewSession, type SessionView } from "./views";
 export type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
 
@@ -39,6 +40,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.tree = new TreeHandle(ctx.storage);
+    this.tree.decimals = parseAssetDecimals(env.ASSET_DECIMALS);
     this.caps = treeCaps(env);
     ctx.blockConcurrencyWhile(async () => {
       if (hasTreeTables(this.tree.sql)) this.store();

@@ -12,6 +12,7 @@ export class TreeHandle implements Tree {
   readonly sql: SqlStorage;
   /** Set while the object blocks concurrency at start, before any call. */
   key!: ServiceKey;
+  decimals: Readonly<Record<string, number>> = {};
   private cachedTree: string | null = null;
   private cachedPrincipal: string | null = null;
   private frozenFlag: boolean | null = null;

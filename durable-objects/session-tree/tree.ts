@@ -13,6 +13,8 @@ export interface Tree {
   readonly id: string;
   /** The principal that owns the tree (fixed once the root exists). */
   readonly principal: string;
+  /** Decimals of configured assets (ASSET_DECIMALS), so refusals speak in major units. */
+  readonly decimals: Readonly<Record<string, number>>;
   /** The principal's kill switch. */
   readonly frozen: boolean;
   /** Runs `fn` as one synchronous SQLite transaction: a decision commits whole or not at all. */
