@@ -1,3 +1,4 @@
+/** The agent's client: introspection, authorizations, holds, delegation and receipts, each call DPoP-signed with the agent's key. */
 import type { SessionClaims } from "../../src/core/auth/session-claims";
 import { b64urlDecode } from "../../src/core/encoding";
 import { amountString, boundsBody, enc, toAmount, type AmountValue, type MoneyInput, type SessionBounds } from "./common";

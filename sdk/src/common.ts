@@ -1,3 +1,4 @@
+/** Amount and time helpers shared by the SDK's clients: what an amount or a moment may be written as, and how it goes on the wire. */
 import { decimalsOf, formatMoney, ISO_4217_EXPONENTS, parseAssetDecimals, parseMoney, type DecimalsTable } from "../../src/core/policy/money";
 import type { Budget, Limits, Period, PublicJwk } from "./types";
 

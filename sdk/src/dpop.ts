@@ -1,3 +1,4 @@
+/** DPoP proofs (RFC 9449) as agents send them: one fresh proof per request, signed Ed25519, bound to the token by `ath`. */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { b64urlEncode, utf8 } from "../../src/core/encoding";
 import type { AgentKey } from "./keys";

@@ -1,3 +1,4 @@
+/** Agent key pairs: generate, load from a JWK file, derive from a seed, and the RFC 7638 thumbprint the service binds tokens to. */
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { thumbprint } from "../../src/core/auth/jwk";

@@ -1,3 +1,4 @@
+/** The operator's client: bootstrap principals and drive settlement with the operator token. */
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { Anchor, Principal } from "./types";
 

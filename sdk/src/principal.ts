@@ -1,3 +1,4 @@
+/** The principal's client: grants, trees, revocation, freeze, receipts, API keys and webhook endpoints, with an API key. */
 import { RemitAgent } from "./agent";
 import { boundsBody, enc, type SessionBounds } from "./common";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";

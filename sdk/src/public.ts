@@ -1,3 +1,4 @@
+/** The unauthenticated client: anchors, keys and assets, which anyone may read. */
 import { enc } from "./common";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { Anchor, Jwks, Page } from "./types";

@@ -1,3 +1,4 @@
+/** The worker's bindings, vars and secrets, typed through the objects' RPC interfaces. */
 import type { SettlementVars } from "../core/settlement-config";
 import type { WebhookMessage } from "../core/webhooks/queue";
 import type { LedgerRpc, PrincipalRpc, SessionTreeRpc, SettlementRpc } from "./rpc";

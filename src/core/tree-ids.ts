@@ -1,3 +1,4 @@
+/** Ids inside a tree carry the tree's key, so any id routes to its object without an index. */
 import { newId, randomToken, type IdPrefix } from "./ids";
 
 /**

@@ -1,3 +1,4 @@
+/** The edge's authentication: agents (token + DPoP), principals (API key with its checksum) and the operator, before any object is touched. */
 import { createMiddleware } from "hono/factory";
 import type { AgentCall } from "../contract/session-tree";
 import type { KeyProof } from "../contract/principal";

@@ -1,3 +1,4 @@
+/** Agent routes: introspection, delegation and authorization, each one call into the tree. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { ChildRequest } from "../contract/session-tree";
 import { agentAuth, treeOf, type AppEnv } from "../middleware/auth";

@@ -1,3 +1,4 @@
+/** What every route shares: JSON bodies, problem responses in the OpenAPI document, and zod issues as named field errors. */
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../middleware/auth";

@@ -1,3 +1,4 @@
+/** Hold routes: reserve, capture and void, each one call into the tree. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { agentAuth, treeOf, type AppEnv } from "../middleware/auth";
 import { idempotencyOf, respond } from "../http";

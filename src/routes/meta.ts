@@ -1,3 +1,4 @@
+/** Public routes about the service itself: keys, health and the problem pages. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../middleware/auth";
 import { jwks, receiptKeyInputs, receiptKeySet, serviceKeys } from "../core/auth/service-keys";

@@ -1,3 +1,4 @@
+/** Operator and principal account routes: principals, API keys, freeze and unfreeze. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { adminAuth, apiKeyChecksumKeyOf, principalAuth, principalOf, type AppEnv } from "../middleware/auth";
 import { hashSecret, mintApiKey } from "../core/auth/api-keys";

@@ -1,3 +1,4 @@
+/** Receipt routes: one receipt, for its principal or an agent of its tree. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";

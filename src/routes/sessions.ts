@@ -1,3 +1,4 @@
+/** Principal session routes: grant, read, the tree view and revocation. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { NewSession } from "../contract/session-tree";
 import { principalAuth, principalOf, type AppEnv } from "../middleware/auth";

@@ -1,3 +1,4 @@
+/** Settlement routes: receipt proofs, anchors, and the operator's settle and status. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { adminAuth, agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";

@@ -1,3 +1,4 @@
+/** Webhook endpoint routes: create, read, update, delete, rotate the secret, deliveries and redelivery. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { principalAuth, principalOf, type AppEnv } from "../middleware/auth";
 import type { Env } from "../contract/env";

@@ -1,3 +1,4 @@
+/** API keys: their format, minting with a keyed checksum, parsing and hashing; pure, so the edge refuses a forged key before any object. */
 import { hex, sha256, timingSafeEqual, utf8 } from "../encoding";
 import { base32, randomToken } from "../ids";
 

@@ -1,3 +1,4 @@
+/** DPoP proof verification (RFC 9449 §4.3) and the challenge header: every check that needs no state. */
 import { createHash } from "node:crypto";
 import { b64urlDecode, utf8 } from "../encoding";
 import { problem, RemitError } from "../errors";

@@ -1,3 +1,4 @@
+/** Ed25519 public JWKs of agents: validation, RFC 7638 thumbprints and imported verification keys, memoized. */
 import { b64urlDecode, b64urlEncode, sha256, utf8 } from "../encoding";
 
 /** An agent's public key: Ed25519 only. */

@@ -1,3 +1,4 @@
+/** The service's signing keys: loaded from secrets, native Ed25519 signing, the JWKS and the receipt-key set. */
 import { Buffer } from "node:buffer";
 import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import * as ed from "@noble/ed25519";

@@ -1,3 +1,4 @@
+/** Session tokens: issued synchronously inside a tree's transaction, verified at the edge with a bounded memo. */
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import { problem, RemitError } from "../errors";
 import { b64urlEncode, utf8 } from "../encoding";
