@@ -7,7 +7,7 @@
  * tokens), status, allowed/refused, the problem name of a refusal, the principal or session id
  * the auth middleware established (ids, not credentials), and latency. No header is logged
  * (Authorization and DPoP hold tokens and proofs), no body, no query string, no key or token.
- * test/e2e/log-secrets.test.ts holds a real stack to that; test/node/request-log.test.ts the fields.
+ * test/e2e/log-secrets.test.ts holds a real stack to that; test/unit/middleware/request-log.test.ts the fields.
  *
  * REMIT_REQUEST_LOG = "off" silences it (the workers test project does, to keep its output readable).
  */
