@@ -237,8 +237,8 @@ describe("errors: a failed tool costs nothing", () => {
     expect(m.decision).toBe("refused");
     expect(m.code).toBe("budget-exceeded");
     expect(m.type).toMatch(/\/problems\/budget-exceeded$/);
-    expect(textOf(res)).toMatch(/USD/);
-    expect(textOf(res)).toMatch(/4/);
+    // Budget 4 (minor units), price 5: the problem's words, in dollars.
+    expect(textOf(res)).toMatch(/\$0\.05 would exceed .*: \$0\.04 remains/);
     expect(m.receipt).toMatch(/^rcp_/);
     expect((await small.granted.principal.receipt(m.receipt)).receipt.kind).toBe("denial");
     expect(upstreamCalls(small.upstreamLog)).toEqual([]);
