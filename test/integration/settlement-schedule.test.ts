@@ -52,9 +52,23 @@ describe("the settlement schedule", () => {
     expect((await proofOf(p.apiKey, first[0]!)).json.stage).toBe("ledger");
 
     // The batch is neither full nor LEDGER_BATCH_SECONDS old: the cron seals it itself.
+    const logs = vi.spyOn(console, "log");
     const one = await cron();
     expect(one).toMatchObject({ trigger: "cron", action: "anchored", sealed: 1, anchor: { period: 1, count: 2 } });
     expect(chain.broadcasts).toHaveLength(1);
+    // One JSON line per step, without the RPC URL or the key.
+    const lines = logs.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith('{"msg":"settlement"'));
+    logs.mockRestore();
+    const steps = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(steps.map((l) => l.step)).toEqual(["seal", "open", "signed", "sent", "anchored", "finalize"]);
+    expect(steps[0]).toMatchObject({ level: "info", trigger: "cron", step: "seal", count: 1 });
+    expect(steps[1]).toMatchObject({ step: "open", period: 1, count: 2, lag_s: 0 });
+    expect(steps[5]).toMatchObject({ step: "finalize", period: 1, tx: chain.broadcasts[0], nonce: 0, gas_used: "50000", confirmations: 1 });
+    for (const l of steps)
+      expect(Object.keys(l)).toEqual(
+        expect.arrayContaining(["msg", "level", "trigger", "step", "period", "count", "tx", "nonce", "gas_used", "confirmations", "lag_s", "duration_ms"]),
+      );
+    expect(lines.join("\n")).not.toMatch(/fake-chain|11111111/);
 
     // Later in the same interval: new receipts wait, nothing is sent.
     vi.setSystemTime(start + 20_000);
