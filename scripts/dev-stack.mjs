@@ -209,6 +209,14 @@ async function healthy(url) {
   }
 }
 
+/** A var of wrangler.toml's top-level [vars] (the local worker's), or undefined. */
+async function wranglerVar(name) {
+  const text = await readFile(join(ROOT, "wrangler.toml"), "utf8").catch(() => "");
+  const top = text.split(/^\[env\./m)[0] ?? "";
+  const m = new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, "m").exec(top);
+  return m ? m[1] : undefined;
+}
+
 /**
  * Starts the stack and resolves once GET /healthz answers 200.
  * @param {{
@@ -221,7 +229,9 @@ async function healthy(url) {
  *   vars?: Record<string, string>, // more `--var`s for the worker
  *   devVarsPath?: string,     // default: .dev.vars beside wrangler.toml
  *   timeoutMs?: number,       // how long to wait for /healthz; default 90 s
- *   tickEveryMs?: number,     // run the worker's scheduled() handler (the settlement cron) this often
+ *   tickEveryMs?: number,     // run the worker's scheduled() handler (the settlement cron) at most this far apart;
+ *                             // ticks fall on the boundaries of SETTLEMENT_INTERVAL_SECONDS (the vars, else
+ *                             // wrangler.toml's), where a run may open a period, as the cron does in production
  *   onOutput?: (line: string) => void, // every line wrangler prints, as it comes (`output` keeps only the last 200)
  * }} [options]
  * @returns {Promise<{ url: string, port: number, adminToken: string, vars: Record<string, string>,
@@ -374,7 +384,9 @@ export async function startStack(options = {}) {
     }
     if (options.tickEveryMs) {
       let busy = false;
-      ticker = setInterval(async () => {
+      const intervalMs = (Number(vars.SETTLEMENT_INTERVAL_SECONDS ?? (await wranglerVar("SETTLEMENT_INTERVAL_SECONDS"))) || 30) * 1000;
+      const everyMs = Math.min(options.tickEveryMs, intervalMs);
+      const tick = async () => {
         if (busy || stopped) return;
         busy = true;
         try {
@@ -388,8 +400,19 @@ export async function startStack(options = {}) {
         } finally {
           busy = false;
         }
-      }, options.tickEveryMs);
-      ticker.unref?.();
+      };
+      // First tick on the next boundary (+250 ms, so the slot has turned), then every `everyMs`.
+      const first = setTimeout(
+        () => {
+          if (stopped) return;
+          void tick();
+          ticker = setInterval(tick, everyMs);
+          ticker.unref?.();
+        },
+        everyMs - (Date.now() % everyMs) + 250,
+      );
+      first.unref?.();
+      ticker = first;
     }
     return {
       url,

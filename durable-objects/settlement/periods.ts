@@ -62,6 +62,7 @@ export async function openPeriod(state: SettlementState, contract: string): Prom
     for (const [shard, next] of cursors)
       sql.exec("INSERT INTO cursors (shard, next_batch) VALUES (?, ?) ON CONFLICT DO UPDATE SET next_batch = excluded.next_batch", shard, next);
     setMeta(sql, "last_period", String(period));
+    setMeta(sql, "opened_at", String(now));
     state.trees.set(period, tree);
     return periodRow(sql, period)!;
   });
@@ -99,16 +100,17 @@ export async function reassign(state: SettlementState, client: AnchorClient, row
 
 /** Asks every shard to seal what waits (the operator's settle); a shard that does not answer is skipped. */
 export async function sealShards(state: SettlementState): Promise<number> {
-  let sealed = 0;
   const shards = shardCount(state.sql, state.env);
-  await Promise.all(
+  // Summed after the fact: `sealed += await …` would read the total before the await and lose counts.
+  const counts = await Promise.all(
     Array.from({ length: shards }, async (_, s) => {
       try {
-        sealed += (await ledgerStub(state.env, s).seal(s)).sealed.length;
+        return (await ledgerStub(state.env, s).seal(s)).sealed.length;
       } catch (err) {
         console.error(`settlement: ledger shard ${s} did not seal`, err);
+        return 0;
       }
     }),
   );
-  return sealed;
+  return counts.reduce((a, b) => a + b, 0);
 }

@@ -281,12 +281,19 @@ function result(record: AnchorRecord, action: StepAction, waitMs: number, detail
 export async function settle(
   client: AnchorClient,
   record: AnchorRecord,
-  options: SettleOptions & { persist: (record: AnchorRecord) => Promise<void> | void; maxSteps?: number },
+  options: SettleOptions & {
+    persist: (record: AnchorRecord) => Promise<void> | void;
+    maxSteps?: number;
+    /** Told of every step and how long it took (for the settlement log). */
+    onStep?: (step: StepResult, durationMs: number) => void;
+  },
 ): Promise<StepResult> {
   let current = record;
   let last: StepResult | null = null;
   for (let i = 0; i < (options.maxSteps ?? 8); i++) {
+    const started = Date.now();
     last = await settleStep(client, current, options);
+    options.onStep?.(last, Date.now() - started);
     if (last.record !== current) await options.persist(last.record);
     current = last.record;
     const progressing = last.action === "signed" || last.action === "sent" || (last.action === "waiting" && last.waitMs === 0);

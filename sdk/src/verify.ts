@@ -47,19 +47,79 @@ export interface VerifyReceiptOptions {
   /** The RemitAnchor contract; taken from the proof (or its response's anchor) when absent. */
   contract?: string;
   fetch?: FetchLike;
+  /**
+   * Wait for anchoring: poll `GET /v1/receipts/{id}/proof` until the receipt is anchored or
+   * `timeoutMs` passes, then verify. A receipt verifies by its signature alone from the moment it
+   * is returned (`verifyReceiptSignature`); waiting is only for the on-chain part.
+   */
+  wait?: WaitForAnchor;
+}
+
+export interface WaitForAnchor {
+  timeoutMs: number;
+  /** Between polls; default 2 s. */
+  everyMs?: number;
+  /** Told of the stage on each poll (outbox, ledger, sealed, anchoring, anchored), with `expected_by` and `overdue`. */
+  onStage?: (proof: ReceiptProofResponse) => void;
+  /** How to read the proof: your own call (e.g. `principal.receiptProof(id)`), or `apiKey` with `baseUrl`. */
+  proof?: () => Promise<ReceiptProofResponse>;
+  /** A principal API key (or agent credentials via `proof`) for `${baseUrl}/v1/receipts/{id}/proof`. */
+  apiKey?: string;
+}
+
+/** `wait` ran out before the receipt was anchored. Its signature still verifies on its own (`verifyReceiptSignature`). */
+export class NotAnchoredYetError extends Error {
+  constructor(
+    readonly stage: string,
+    readonly expectedBy: string | null,
+    readonly overdue: boolean,
+  ) {
+    super(
+      `the receipt is not anchored yet (stage ${stage}${expectedBy ? `, expected by ${expectedBy}${overdue ? ", overdue" : ""}` : ""}); ` +
+        "its signature verifies on its own now (verifyReceiptSignature)",
+    );
+    this.name = "NotAnchoredYetError";
+  }
+}
+
+/** Polls the proof until anchored (resolving with it) or `timeoutMs` (throwing NotAnchoredYetError). */
+export async function waitForAnchor(id: string, wait: WaitForAnchor, options: Pick<VerifyReceiptOptions, "baseUrl" | "fetch"> = {}): Promise<ReceiptProofResponse> {
+  const read = wait.proof ?? proofReader(id, wait.apiKey, options);
+  const deadline = Date.now() + wait.timeoutMs;
+  for (;;) {
+    const proof = await read();
+    wait.onStage?.(proof);
+    if (proof.status === "anchored" && proof.proof) return proof;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new NotAnchoredYetError(proof.stage, proof.expected_by, proof.overdue);
+    await new Promise((r) => setTimeout(r, Math.min(wait.everyMs ?? 2_000, left)));
+  }
+}
+
+function proofReader(id: string, apiKey: string | undefined, options: Pick<VerifyReceiptOptions, "baseUrl" | "fetch">): () => Promise<ReceiptProofResponse> {
+  if (!apiKey || !options.baseUrl) throw new TypeError("wait needs proof(), or apiKey with baseUrl");
+  const url = `${options.baseUrl.replace(/\/+$/, "")}/v1/receipts/${encodeURIComponent(id)}/proof`;
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  return async () => {
+    const res = await fetchImpl(url, { headers: { accept: "application/json", authorization: `Bearer ${apiKey}` } });
+    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+    return (await res.json()) as ReceiptProofResponse;
+  };
 }
 
 /**
  * Verifies signature, leaf hash, batch inclusion, period inclusion and the on-chain
  * root. `proof` is the bare inclusion proof or the whole `GET /v1/receipts/{id}/proof`
  * answer (the contract then comes with it). Resolves with `ok` and each check; never throws for a receipt that fails a
- * check (only for missing inputs).
+ * check (only for missing inputs). With `wait`, a proof not anchored yet is polled for first
+ * (NotAnchoredYetError on timeout; the signature alone verifies meanwhile).
  */
 export async function verifyReceipt(
   signed: SignedReceipt,
   proof: ReceiptProof | AnchoredProof | ReceiptProofResponse,
   options: VerifyReceiptOptions,
 ): Promise<VerifyResult> {
+  if (options.wait && !unpack(proof, options.contract).inclusion) proof = await waitForAnchor(signed.receipt.id, options.wait, options);
   const { inclusion, contract } = unpack(proof, options.contract);
   if (!inclusion) throw new TypeError("the receipt has no inclusion proof yet (not anchored)");
   if (!contract) throw new TypeError("the anchor contract is unknown: pass options.contract");

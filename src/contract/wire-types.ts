@@ -251,9 +251,15 @@ export interface ReceiptProofView {
   receipt: SignedReceiptView;
   /** The ledger shard of the receipt's tree (null before its first drain). */
   shard: number | null;
+  /** When its ledger shard took it from the tree's outbox (null while in the outbox). */
+  received_at: string | null;
   batch: BatchView | null;
   anchor: AnchorView | null;
   proof: AnchoredProof | null;
+  /** Until anchored: when it should be anchored, from the schedule (see the route's description); null once anchored. */
+  expected_by: string | null;
+  /** Not anchored and past `expected_by`. */
+  overdue: boolean;
 }
 
 export type RunTrigger = "cron" | "admin" | "alarm";
@@ -315,7 +321,8 @@ export type EventType =
   | "principal.frozen"
   | "principal.unfrozen"
   | "settlement.anchored"
-  | "settlement.failed";
+  | "settlement.failed"
+  | "settlement.delayed";
 
 /** What an endpoint subscribes to: some event types, or every one (`["*"]`). */
 export type EventSelection = EventType[] | ["*"];
@@ -355,6 +362,7 @@ export interface EventDataMap {
   "principal.unfrozen": { unfrozen_at: string };
   "settlement.anchored": { period: string; root: string; count: number; tx_hash: string; chain_id: number; contract: string };
   "settlement.failed": { period: string; reason: string };
+  "settlement.delayed": { period: string; late_seconds: number; expected_by: string; stage: "new" | "signed" | "sent" | "mined" | "conflict" | "failed" };
 }
 
 /** An event as delivered: `{ id, type, created_at, principal, data }`. Distributes over `T`. */

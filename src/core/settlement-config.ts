@@ -12,6 +12,9 @@
  *   ANCHOR_CHAIN_ID        optional; asked of the node when absent
  *   ANCHOR_CONFIRMATIONS   blocks (including the anchoring one) before a period counts   default 1
  *   ANCHOR_REPLACE_AFTER_SECONDS  replace a transaction still pending after this long  default 180
+ *   SETTLEMENT_INTERVAL_SECONDS   a scheduled run opens at most one period per interval  default 300
+ *                          (wall-clock slots of this length; the cron and the local tick may fire
+ *                          more often, a run opens a period only in a slot that has none yet)
  */
 import type { Address, Hex } from "viem";
 
@@ -39,6 +42,7 @@ export interface SettlementVars {
   ANCHOR_CHAIN_ID?: string;
   ANCHOR_CONFIRMATIONS?: string;
   ANCHOR_REPLACE_AFTER_SECONDS?: string;
+  SETTLEMENT_INTERVAL_SECONDS?: string;
 }
 
 export const DEFAULT_SHARDS = 4;
@@ -65,6 +69,56 @@ export function ledgerSettings(env: SettlementVars): LedgerSettings {
     batchSeconds: intVar(env.LEDGER_BATCH_SECONDS, DEFAULT_BATCH_SECONDS, 0, 24 * 3600),
     drainPaused: env.LEDGER_DRAIN_PAUSED === "1" || env.LEDGER_DRAIN_PAUSED === "true",
   };
+}
+
+export const DEFAULT_INTERVAL_SECONDS = 300;
+/** Confirmations after the first: how long a block is assumed to take, for `expected_by` (Ethereum's 12 s; Base's 2 s is faster). */
+export const BLOCK_ALLOWANCE_SECONDS = 12;
+/** Signing, broadcasting and mining the anchoring transaction, for `expected_by`. */
+export const ANCHOR_ALLOWANCE_SECONDS = 10;
+
+export interface ScheduleSettings {
+  /** SETTLEMENT_INTERVAL_SECONDS: one period (one anchor transaction) per slot of this length. */
+  intervalSeconds: number;
+  batchSeconds: number;
+  confirmations: number;
+}
+
+export function scheduleSettings(env: SettlementVars): ScheduleSettings {
+  return {
+    intervalSeconds: intVar(env.SETTLEMENT_INTERVAL_SECONDS, DEFAULT_INTERVAL_SECONDS, 1, 24 * 3600),
+    batchSeconds: ledgerSettings(env).batchSeconds,
+    confirmations: intVar(env.ANCHOR_CONFIRMATIONS, 1, 1, 1000),
+  };
+}
+
+/** The slot a time falls in: a scheduled run opens a period only in a slot later than the last period's. */
+export function slotOf(at: number, intervalSeconds: number): number {
+  return Math.floor(at / (intervalSeconds * 1000));
+}
+
+/** The first slot boundary strictly after `at` (ms): when the next scheduled run may open a period. */
+export function nextOpening(at: number, intervalSeconds: number): number {
+  return (slotOf(at, intervalSeconds) + 1) * intervalSeconds * 1000;
+}
+
+/** From a period's opening to its anchor counting: the transaction plus the blocks after the first, ms. */
+export function confirmationAllowanceMs(confirmations: number): number {
+  return (ANCHOR_ALLOWANCE_SECONDS + BLOCK_ALLOWANCE_SECONDS * Math.max(0, confirmations - 1)) * 1000;
+}
+
+/**
+ * When a receipt should be anchored, from the schedule (ms since epoch):
+ * - in a period already: the period's opening + the confirmation allowance;
+ * - otherwise: the first slot boundary after it reached the ledger (a scheduled run seals what
+ *   the shards hold when it opens a period), or after `at` + 1 s while it is still in its
+ *   tree's outbox (the outbox coalesces drains for up to a second), + the allowance.
+ */
+export function expectedBy(schedule: ScheduleSettings, where: { at: number; receivedAt?: number | null; periodOpenedAt?: number | null }): number {
+  const allowance = confirmationAllowanceMs(schedule.confirmations);
+  if (where.periodOpenedAt != null) return where.periodOpenedAt + allowance;
+  const inLedger = where.receivedAt ?? where.at + 1_000;
+  return nextOpening(inLedger, schedule.intervalSeconds) + allowance;
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;

@@ -7,31 +7,58 @@
  *   settlement  the batch's period: batch index, period size, inclusion path, period root, anchor
  *
  * Once the period is anchored, `proof` is a `ReceiptProof` (src/core/receipts/period.ts)
- * plus where it is anchored — exactly what `verifyReceiptOffline` takes.
+ * plus where it is anchored — exactly what `verifyReceiptOffline` takes. Until then it
+ * carries `expected_by` (src/core/settlement-config.ts `expectedBy`) and `overdue`.
  */
 import type { Env } from "../contract/env";
 import type { ReceiptInOutbox } from "../contract/settlement";
 import { ledgerStub, settlementStub } from "../contract/stubs";
 import type { ReceiptProofView } from "../contract/wire/settlement";
+import { expectedBy, scheduleSettings } from "../core/settlement-config";
 
 export async function proveReceipt(env: Env, located: ReceiptInOutbox): Promise<ReceiptProofView> {
+  const view = await locateReceipt(env, located);
+  return withSchedule(env, view, Date.now());
+}
+
+/** Adds `expected_by` and `overdue` to a view not yet anchored. */
+function withSchedule(env: Env, located: Located, now: number): ReceiptProofView {
+  const { received_at_ms: receivedAt, ...view } = located;
+  if (view.status === "anchored") return { ...view, expected_by: null, overdue: false };
+  const at = Date.parse(view.receipt.receipt.at);
+  const due = expectedBy(scheduleSettings(env), {
+    at,
+    receivedAt: receivedAt ?? null,
+    periodOpenedAt: view.anchor ? Date.parse(view.anchor.created_at) : null,
+  });
+  return { ...view, expected_by: new Date(due).toISOString(), overdue: now > due };
+}
+
+type Located = ReceiptProofView & { received_at_ms?: number };
+
+async function locateReceipt(env: Env, located: ReceiptInOutbox): Promise<Located> {
   const { signed } = located;
-  const view: ReceiptProofView = {
+  const view: Located = {
     object: "receipt_proof",
     id: signed.receipt.id,
     status: "pending",
     stage: "outbox",
     receipt: signed,
     shard: located.shard,
+    received_at: null,
     batch: null,
     anchor: null,
     proof: null,
+    expected_by: null,
+    overdue: false,
   };
   if (!located.shipped || located.shard === null) return view;
   const shard = located.shard;
   const at = await ledgerStub(env, shard).locate(shard, signed.receipt.id);
   if (!at) return view;
   view.stage = "ledger";
+  view.received_at_ms = at.received_at;
+  view.received_at = new Date(at.received_at).toISOString();
   if (!at.batch) return view;
   const b = at.batch;
   view.stage = "sealed";

@@ -241,6 +241,19 @@ describe("remit receipt verify", () => {
     expect(usage.code).toBe(1);
     expect(usage.stderr).toContain("--rpc-url");
   });
+
+  it("--wait shows the stage and a countdown to expected_by, then exits 4 if the period is not anchored in time", async () => {
+    // Against the service itself (its proof route computes expected_by), not the proxy above.
+    const remit = (args: string[]) => remitDirect(args, apiKey);
+    const r = await remit(["receipt", "verify", signed[0]!.receipt.id, "--rpc-url", stack().chain!.rpcUrl, "--wait", "2"]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      new RegExp(`${signed[0]!.receipt.id}: (outbox|ledger|sealed|anchoring), (expected in \\d+ s|overdue by \\d+ s) \\(its signature already verifies on its own\\)`),
+    );
+    expect(r.stdout).toMatch(/not anchored yet \(stage: \w+, expected by \S+\); its signature verifies on its own meanwhile/);
+    const json = await remit(["--json", "receipt", "verify", signed[0]!.receipt.id, "--rpc-url", stack().chain!.rpcUrl, "--wait", "1"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, reason: "not anchored yet", expected_by: expect.any(String), overdue: expect.any(Boolean) });
+  });
 });
 
 describe("through the service's own settlement", () => {

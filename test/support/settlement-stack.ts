@@ -71,6 +71,8 @@ export function startWorker(persistDir: string, chain: Chain, vars: Record<strin
       LEDGER_SHARDS: "4",
       LEDGER_BATCH_SIZE: "32",
       LEDGER_BATCH_SECONDS: "1",
+      // The tests drive runs themselves (operator settle, scheduled()): a cron run may open a period every second.
+      SETTLEMENT_INTERVAL_SECONDS: "1",
       ...vars,
     },
   });

@@ -18,7 +18,8 @@ export function registerReceiptVerify(receipt: Command, state: RunState): void {
     .argument("<id>", "receipt id, rcp_…")
     .option("--rpc-url <url>", "JSON-RPC endpoint of the anchor chain (default REMIT_RPC_URL, else the local stack's .dev/chain.json)")
     .option("--contract <address>", "the RemitAnchor contract (default: as the proof names it)")
-    .action(async (id: string, o: { rpcUrl?: string; contract?: string }, cmd: Command) => {
+    .option("--wait [seconds]", "wait for anchoring (default up to 600 s), showing the stage and a countdown to expected_by")
+    .action(async (id: string, o: { rpcUrl?: string; contract?: string; wait?: string | boolean }, cmd: Command) => {
       const g = globals(cmd);
       const out = new Output(!!g.json);
       const rpcUrl = o.rpcUrl ?? proc.env.REMIT_RPC_URL ?? (await localChain())?.rpc_url;
@@ -26,10 +27,35 @@ export function registerReceiptVerify(receipt: Command, state: RunState): void {
       const principal = await principalFrom(g);
       // The proof answer carries the signed receipt too; ask for the receipt itself all the same
       // (the same call a third party would make).
-      const [signed, proof] = await Promise.all([principal.receipt(id), principal.receiptProof(id)]);
+      const [signed, first] = await Promise.all([principal.receipt(id), principal.receiptProof(id)]);
+      let proof = first;
+      if (!proof?.proof && o.wait !== undefined && o.wait !== false) {
+        const { waitForAnchor, NotAnchoredYetError } = await import("@remit/sdk/verify");
+        const seconds = o.wait === true ? 600 : Number(o.wait);
+        if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError("--wait takes a number of seconds");
+        const show = (p: typeof proof) => {
+          const left = p?.expected_by ? Math.round((Date.parse(p.expected_by) - Date.now()) / 1000) : null;
+          const when = left === null ? "" : left >= 0 ? `, expected in ${left} s` : `, overdue by ${-left} s`;
+          proc.stderr.write(`\r${id}: ${p?.stage ?? "pending"}${when} (its signature already verifies on its own)   `);
+        };
+        try {
+          proof = await waitForAnchor(id, { timeoutMs: seconds * 1000, onStage: show, proof: () => principal.receiptProof(id) });
+          proc.stderr.write("\n");
+        } catch (err) {
+          proc.stderr.write("\n");
+          if (!(err instanceof NotAnchoredYetError)) throw err;
+        }
+      }
       if (!proof?.proof) {
         const stage = proof?.stage ?? "pending";
-        out.result(`${id} is not anchored yet (stage: ${stage})`, { ok: false, reason: "not anchored yet", stage });
+        const expected = proof?.expected_by ? `, expected by ${proof.expected_by}${proof.overdue ? ", overdue" : ""}` : "";
+        out.result(`${id} is not anchored yet (stage: ${stage}${expected}); its signature verifies on its own meanwhile`, {
+          ok: false,
+          reason: "not anchored yet",
+          stage,
+          expected_by: proof?.expected_by ?? null,
+          overdue: proof?.overdue ?? false,
+        });
         state.code = EXIT.UNVERIFIED;
         return;
       }

@@ -77,9 +77,15 @@ export const ReceiptProofView = z
     stage: ProofStage,
     receipt: SignedReceiptView,
     shard: z.number().int().nullable().openapi({ description: "The ledger shard of the receipt's tree (null before its first drain)" }),
+    received_at: z.string().nullable().openapi({ description: "When its ledger shard took it from the tree's outbox (null while in the outbox)" }),
     batch: BatchView.nullable(),
     anchor: AnchorView.nullable(),
     proof: AnchoredProof.nullable(),
+    expected_by: z.string().nullable().openapi({
+      description:
+        "Until anchored: when the receipt should be anchored, from the schedule (null once anchored). In a period already: the period's opening + the confirmation allowance; otherwise the first settlement-interval boundary (SETTLEMENT_INTERVAL_SECONDS, wall-clock slots) after the receipt reached its ledger shard (or after `at` + 1 s while still in the outbox) + the allowance. Allowance: 10 s + 12 s per confirmation after the first (ANCHOR_CONFIRMATIONS). The receipt verifies by its signature alone from the moment it is returned.",
+    }),
+    overdue: z.boolean().openapi({ description: "Not anchored and past `expected_by`" }),
   })
   .openapi("ReceiptProof");
 

@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   "principal.unfrozen",
   "settlement.anchored",
   "settlement.failed",
+  "settlement.delayed",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -34,6 +35,8 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   "principal.unfrozen": "The principal's sessions may act again.",
   "settlement.anchored": "A settlement period's Merkle root was written on chain and confirmed.",
   "settlement.failed": "Anchoring a settlement period failed; `reason` says why.",
+  "settlement.delayed":
+    "A settlement period is still not anchored more than one settlement interval after its `expected_by`; `stage` says where it waits. Once per period.",
 };
 
 export function isEventType(value: unknown): value is EventType {
@@ -121,6 +124,12 @@ export const eventDataSchemas = {
     contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   }),
   "settlement.failed": z.object({ period: settlementPeriod, reason: z.string().min(1).max(1024) }),
+  "settlement.delayed": z.object({
+    period: settlementPeriod,
+    late_seconds: z.int().min(0),
+    expected_by: timestamp,
+    stage: z.enum(["new", "signed", "sent", "mined", "conflict", "failed"]),
+  }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType = EventType> = z.infer<(typeof eventDataSchemas)[T]>;
@@ -152,6 +161,7 @@ export const eventSchemas = {
   "principal.unfrozen": envelope("principal.unfrozen"),
   "settlement.anchored": envelope("settlement.anchored"),
   "settlement.failed": envelope("settlement.failed"),
+  "settlement.delayed": envelope("settlement.delayed"),
 } as const satisfies { [T in EventType]: z.ZodType };
 
 /** Any event, discriminated by `type`. */

@@ -47,4 +47,5 @@ export const SAMPLE_DATA: { [T in EventType]: EventData<T> } = {
     contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
   },
   "settlement.failed": { period: "2026-11-17T10", reason: "rpc unavailable" },
+  "settlement.delayed": { period: "3", late_seconds: 420, expected_by: "2026-11-17T10:05:10.000Z", stage: "sent" },
 };
