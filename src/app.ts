@@ -7,6 +7,7 @@ import { problem, problemResponse, RemitError } from "./core/errors";
 import { baseUrl } from "./http";
 import { requestLog } from "./middleware/request-log";
 import { agent } from "./routes/agent";
+import { approvals } from "./routes/approvals";
 import { docsPage } from "./routes/docs";
 import { fieldErrors } from "./routes/common";
 import { holds } from "./routes/holds";
@@ -47,6 +48,7 @@ export function createApp() {
   app.route("/", sessions);
   app.route("/", agent);
   app.route("/", holds);
+  app.route("/", approvals);
   app.route("/", receipts);
   app.route("/", settlement);
   app.route("/", webhooks);

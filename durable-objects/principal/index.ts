@@ -15,7 +15,9 @@ import type { SessionView } from "../../src/contract/views";
 import type { Outcome } from "../../src/core/errors";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
+import type { ApprovalPage, ApprovalStatus, ApprovalView } from "../../src/contract/wire/approvals";
 import * as apiKeys from "./api-keys";
+import * as approvals from "./approvals";
 import { setFrozen } from "./freeze";
 import { once } from "./idempotency";
 import { createPrincipal, principalRow } from "./profile";
@@ -32,7 +34,10 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => migrate(this.sql));
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql);
+      approvals.migrateRoles(this.sql);
+    });
     this.webhooks = new PrincipalWebhooks(ctx, env, () => principalRow(this.sql)?.id ?? null);
   }
 
@@ -52,7 +57,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   createApiKey(
     proof: KeyProof,
     idem: Idempotency | null,
-    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string },
+    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string; role?: ApiKeyView["role"] },
   ): Promise<PrincipalResult<ApiKeyView>> {
     return this.authenticated(proof, idem, () => apiKeys.createApiKey(this.sql, input));
   }
@@ -103,6 +108,26 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   /** The kill switch: returns once every tree has the flag, so nothing under the principal succeeds after it. */
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<PrincipalView & { trees: number }>> {
     return this.authenticated(proof, idem, () => setFrozen(this.sql, this.env, this.webhooks, frozen));
+  }
+
+  // ---------------------------------------------------------------- approvals (./approvals.ts)
+
+  listApprovals(proof: KeyProof, query: { status?: ApprovalStatus; limit: number; startingAfter?: string }): Promise<PrincipalResult<ApprovalPage>> {
+    return this.authenticated(proof, null, () => approvals.listApprovals(this.sql, this.env, this.id, query));
+  }
+
+  getApproval(proof: KeyProof, id: string): Promise<PrincipalResult<ApprovalView>> {
+    return this.authenticated(proof, null, () => approvals.getApproval(this.env, this.id, id));
+  }
+
+  /** A vote or a denial by the calling key (its id is the vote's name: one per key). */
+  decideApproval(
+    proof: KeyProof,
+    idem: Idempotency | null,
+    id: string,
+    decision: { verdict: "approve" | "deny"; text: string | null },
+  ): Promise<PrincipalResult<ApprovalView>> {
+    return this.authenticated(proof, idem, () => approvals.decideApproval(this.env, this.id, proof.keyId, id, decision));
   }
 
   // ---------------------------------------------------------------- webhooks (./webhooks.ts)
@@ -191,6 +216,9 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   private async authenticated<T>(proof: KeyProof, idem: Idempotency | null, fn: () => Outcome<T> | Promise<Outcome<T>>): Promise<PrincipalResult<T>> {
     const auth = this.authenticate(proof);
     if (!auth.ok) return { outcome: auth };
+    // Roles are enforced here and only here: the route said what it needs (src/core/auth/roles.ts).
+    const forbidden = approvals.roleRefusal(this.sql, proof);
+    if (forbidden) return { outcome: forbidden };
     return once(this.sql, idem, fn);
   }
 }

@@ -7,6 +7,7 @@ import { problem, RemitError } from "../core/errors";
 import { issuer } from "../http";
 import { treeKey } from "../core/tree-ids";
 import { hashSecret, parseApiKey } from "../core/auth/api-keys";
+import { needOfMethod, type Need } from "../core/auth/roles";
 import { dpopChallenge, invalidProof, verifyProof } from "../core/auth/dpop";
 import { serviceKeys } from "../core/auth/service-keys";
 import { verifySessionToken, type SessionClaims } from "../core/auth/session-token";
@@ -75,10 +76,17 @@ export const principalAuth = createMiddleware<AppEnv>(async (c, next) => {
   const parsed = match ? parseApiKey(match[1]!) : null;
   if (!parsed)
     throw new RemitError(problem("unauthenticated", "send Authorization: Bearer <API key> (rmt_…)", undefined, { "WWW-Authenticate": 'Bearer realm="remit"' }));
-  c.set("keyProof", { keyId: parsed.keyId, secretHash: await hashSecret(parsed.secret) });
+  c.set("keyProof", { keyId: parsed.keyId, secretHash: await hashSecret(parsed.secret), need: needOfMethod(c.req.method) });
   c.set("principalId", parsed.principal);
   await next();
 });
+
+/** After `principalAuth`: the route needs more (or less) of the key's role than its method says. */
+export const needs = (need: Need) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    c.set("keyProof", { ...c.var.keyProof, need });
+    await next();
+  });
 
 /** The operator's bootstrap token. */
 export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
