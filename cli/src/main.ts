@@ -6,6 +6,8 @@
 import { Command, CommanderError } from "commander";
 import { isRemitError, RemitNetworkError } from "@remit/sdk";
 import { registerAnchors } from "./commands/anchors";
+import { registerApiKeys } from "./commands/api-keys";
+import { registerApprovals } from "./commands/approvals";
 import { registerDelegate } from "./commands/delegate";
 import { registerFreeze } from "./commands/freeze";
 import { registerGrant } from "./commands/grant";
@@ -64,6 +66,8 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerTree(program);
   registerReceipt(program, state);
   registerAnchors(program);
+  registerApprovals(program);
+  registerApiKeys(program);
   return program;
 }
 
