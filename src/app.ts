@@ -8,6 +8,7 @@ import { baseUrl } from "./http";
 import { requestLog } from "./middleware/request-log";
 import { agent } from "./routes/agent";
 import { assets } from "./routes/assets";
+import { approvals } from "./routes/approvals";
 import { docsPage } from "./routes/docs";
 import { fieldErrors } from "./routes/common";
 import { holds } from "./routes/holds";
@@ -49,6 +50,7 @@ export function createApp() {
   app.route("/", sessions);
   app.route("/", agent);
   app.route("/", holds);
+  app.route("/", approvals);
   app.route("/", receipts);
   app.route("/", settlement);
   app.route("/", webhooks);

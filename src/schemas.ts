@@ -3,6 +3,7 @@ import { agentJwkProblem } from "./core/auth/jwk";
 import { parseAmount } from "./core/policy/amounts";
 import { parseScope } from "./core/policy/scopes";
 import { ABSOLUTE_MAX_SCOPES } from "./core/policy/caps";
+import { ROLES } from "./core/auth/roles";
 import { Asset, Limits } from "./contract/wire/limits";
 
 /**
@@ -122,7 +123,12 @@ export const PrincipalRequest = z
   })
   .openapi("PrincipalRequest");
 
-export const ApiKeyRequest = z.strictObject({ label: z.string().max(200).optional() }).openapi("ApiKeyRequest");
+export const ApiKeyRequest = z
+  .strictObject({
+    label: z.string().max(200).optional(),
+    role: z.enum(ROLES).optional().openapi({ description: "Default admin. approver: reads and decides approvals; read_only: reads" }),
+  })
+  .openapi("ApiKeyRequest");
 
 export const EmptyRequest = z.strictObject({}).openapi("EmptyRequest");
 

@@ -6,6 +6,8 @@
 import { Command, CommanderError } from "commander";
 import { isRemitError, RemitNetworkError } from "@remit/sdk";
 import { registerAnchors } from "./commands/anchors";
+import { registerApiKeys } from "./commands/api-keys";
+import { registerApprovals } from "./commands/approvals";
 import { registerDelegate } from "./commands/delegate";
 import { registerFreeze } from "./commands/freeze";
 import { registerGrant } from "./commands/grant";
@@ -76,6 +78,8 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerReceipt(program, state);
   registerAnchors(program);
   registerSettle(program);
+  registerApprovals(program);
+  registerApiKeys(program);
   return program;
 }
 

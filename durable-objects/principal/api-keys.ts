@@ -16,9 +16,20 @@ export function authenticate(sql: SqlStorage, proof: KeyProof): Outcome<Principa
   return ok(principalView(sql)!);
 }
 
-export function createApiKey(sql: SqlStorage, input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string }): Outcome<ApiKeyView> {
+export function createApiKey(
+  sql: SqlStorage,
+  input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string; role?: ApiKeyView["role"] },
+): Outcome<ApiKeyView> {
   const now = Date.now();
-  sql.exec("INSERT INTO api_keys (id, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?)", input.keyId, input.secretHash, input.keyPrefix, input.label, now);
+  sql.exec(
+    "INSERT INTO api_keys (id, hash, prefix, label, role, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    input.keyId,
+    input.secretHash,
+    input.keyPrefix,
+    input.label,
+    input.role ?? "admin",
+    now,
+  );
   return ok(keyView(sql, input.keyId)!);
 }
 
@@ -40,8 +51,8 @@ export function revokeApiKey(sql: SqlStorage, keyId: string): Outcome<ApiKeyView
 
 function keyView(sql: SqlStorage, id: string): ApiKeyView | null {
   const k = sql
-    .exec<{ id: string; prefix: string; label: string | null; created_at: number; revoked_at: number | null }>(
-      "SELECT id, prefix, label, created_at, revoked_at FROM api_keys WHERE id = ?",
+    .exec<{ id: string; prefix: string; label: string | null; role: ApiKeyView["role"]; created_at: number; revoked_at: number | null }>(
+      "SELECT id, prefix, label, role, created_at, revoked_at FROM api_keys WHERE id = ?",
       id,
     )
     .toArray()[0];
@@ -51,6 +62,7 @@ function keyView(sql: SqlStorage, id: string): ApiKeyView | null {
     object: "api_key",
     prefix: k.prefix,
     label: k.label,
+    role: k.role,
     created_at: new Date(k.created_at).toISOString(),
     revoked_at: k.revoked_at === null ? null : new Date(k.revoked_at).toISOString(),
   };

@@ -20,7 +20,9 @@ import type { SessionTreeView, TreePage } from "../../src/contract/wire/session"
 import { problem, refused, type Outcome } from "../../src/core/errors";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
+import type { ApprovalPage, ApprovalStatus, ApprovalView } from "../../src/contract/wire/approvals";
 import * as apiKeys from "./api-keys";
+import * as approvals from "./approvals";
 import { setFrozen } from "./freeze";
 import { once } from "./idempotency";
 import { createPrincipal, principalRow } from "./profile";
@@ -52,6 +54,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   private store(): PrincipalWebhooks {
     if (!this.stored) {
       migrate(this.sql);
+      approvals.migrateRoles(this.sql);
       this.stored = new PrincipalWebhooks(this.ctx, this.env, () => principalRow(this.sql)?.id ?? null);
     }
     return this.stored;
@@ -81,7 +84,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   createApiKey(
     proof: KeyProof,
     idem: Idempotency | null,
-    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string },
+    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string; role?: ApiKeyView["role"] },
   ): Promise<PrincipalResult<ApiKeyView>> {
     return this.authenticated(proof, idem, () => apiKeys.createApiKey(this.sql, input));
   }
@@ -145,6 +148,26 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   /** The kill switch: returns once every tree has the flag, so nothing under the principal succeeds after it. */
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<PrincipalView & { trees: number }>> {
     return this.authenticated(proof, idem, () => this.oneFreezeAtATime(() => setFrozen(this.sql, this.env, this.webhooks, frozen)));
+  }
+
+  // ---------------------------------------------------------------- approvals (./approvals.ts)
+
+  listApprovals(proof: KeyProof, query: { status?: ApprovalStatus; limit: number; startingAfter?: string }): Promise<PrincipalResult<ApprovalPage>> {
+    return this.authenticated(proof, null, () => approvals.listApprovals(this.sql, this.env, this.id, query));
+  }
+
+  getApproval(proof: KeyProof, id: string): Promise<PrincipalResult<ApprovalView>> {
+    return this.authenticated(proof, null, () => approvals.getApproval(this.env, this.id, id));
+  }
+
+  /** A vote or a denial by the calling key (its id is the vote's name: one per key). */
+  decideApproval(
+    proof: KeyProof,
+    idem: Idempotency | null,
+    id: string,
+    decision: { verdict: "approve" | "deny"; text: string | null },
+  ): Promise<PrincipalResult<ApprovalView>> {
+    return this.authenticated(proof, idem, () => approvals.decideApproval(this.env, this.id, proof.keyId, id, decision));
   }
 
   // ---------------------------------------------------------------- webhooks (./webhooks.ts)
@@ -254,6 +277,9 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   private async authenticated<T>(proof: KeyProof, idem: Idempotency | null, fn: () => Outcome<T> | Promise<Outcome<T>>): Promise<PrincipalResult<T>> {
     const auth = this.authenticate(proof);
     if (!auth.ok) return { outcome: auth };
+    // Roles are enforced here and only here: the route said what it needs (src/core/auth/roles.ts).
+    const forbidden = approvals.roleRefusal(this.sql, proof);
+    if (forbidden) return { outcome: forbidden };
     return once(this.sql, idem, fn);
   }
 }

@@ -3,6 +3,7 @@
  * holds expire, sessions announce their expiry, the replay cache and idempotency
  * records are swept, and the outboxes are due.
  */
+import { approvalsDueAt } from "./approvals";
 import { eventsDueAt, emitEvent } from "./event-outbox";
 import { expireDueHolds } from "./holds";
 import { IDEMPOTENCY_TTL_MS } from "./idempotency";
@@ -57,6 +58,8 @@ export function nextAlarmAt(sql: SqlStorage, now: number): number | null {
   const candidates: number[] = [];
   const hold = sql.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM holds WHERE status = 'open'").one().t;
   if (hold !== null) candidates.push(hold);
+  const approval = approvalsDueAt(sql);
+  if (approval !== null) candidates.push(approval);
   const jti = sql.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM jti").one().t;
   if (jti !== null) candidates.push(Math.max(jti, now + JTI_SWEEP_MS));
   const expiring = sql

@@ -5,10 +5,13 @@
  */
 import type { AuthorizeInput } from "../../src/contract/session-tree";
 import type { SessionView } from "../../src/contract/views";
+import type { PendingApproval } from "../../src/contract/wire/approvals";
 import { ok, type Outcome } from "../../src/core/errors";
+import { approvalNeeded } from "../../src/core/policy/approval";
 import { formatAmount } from "../../src/core/policy/amounts";
 import { debit } from "../../src/core/policy/budgets";
 import type { ChargedWindow, SignedReceipt } from "../../src/core/receipts/receipt";
+import { requestApproval } from "./approvals";
 import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows } from "./counters";
 import type { DecisionContext } from "./decision-context";
@@ -17,9 +20,18 @@ import { readSession } from "./store";
 import type { Tree } from "./tree";
 import { viewSession } from "./views";
 
-export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInput): Outcome<{ receipt: SignedReceipt; session: SessionView }> {
+export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInput): Outcome<{ receipt: SignedReceipt; session: SessionView } | PendingApproval> {
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
+  // Over a line of any level of the chain: the amount is reserved and the action waits (./approvals.ts).
+  const need = approvalNeeded(ctx.chain, input.scope, input.amount ? { asset: input.amount.asset, value: BigInt(input.amount.value) } : undefined);
+  if (need)
+    return requestApproval(tree, ctx, need, {
+      kind: "authorize",
+      scope: input.scope,
+      ...(input.amount ? { amount: input.amount } : {}),
+      ...(input.request_digest ? { requestDigest: input.request_digest } : {}),
+    });
   countCall(tree.sql, ctx.chain);
   let amount: string | null = null;
   let charged: ChargedWindow[] | undefined;

@@ -45,7 +45,8 @@ export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest
     ...request,
     notBefore: request.notBefore ?? Math.max(ctx.now, parent.notBefore),
     expiresAt: request.expiresAt ?? parent.expiresAt,
-    limits: request.limits ?? parent.limits,
+    // A child inherits its parent's approval unless it sets a (tighter) one of its own.
+    limits: request.limits ? { ...request.limits, ...(request.limits.approval || !parent.limits.approval ? {} : { approval: parent.limits.approval }) } : parent.limits,
     maxDepth: request.maxDepth ?? Math.max(0, parent.maxDepth - 1),
   };
   const verdict = attenuate(

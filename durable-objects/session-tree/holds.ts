@@ -4,11 +4,14 @@
  * it into spending, in the window it was made in, and leaves a receipt.
  */
 import type { HoldInput, HoldView } from "../../src/contract/session-tree";
+import type { PendingApproval } from "../../src/contract/wire/approvals";
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";
+import { approvalNeeded } from "../../src/core/policy/approval";
 import { formatAmount } from "../../src/core/policy/amounts";
 import { capture as captureCounter, release, reserve } from "../../src/core/policy/budgets";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { newIdIn } from "../../src/core/tree-ids";
+import { requestApproval } from "./approvals";
 import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows, settleHoldCounters, type HoldWindow } from "./counters";
 import type { DecisionContext } from "./decision-context";
@@ -41,11 +44,14 @@ export interface SettledHold {
 }
 
 /** Reserves the amount on every counter up the chain; the hold lasts no longer than the session. */
-export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): Outcome<HoldView> {
+export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): Outcome<HoldView | PendingApproval> {
   const requested = input.expiresInSeconds ?? DEFAULT_HOLD_SECONDS;
   const expiresAt = Math.min(ctx.now + requested * 1000, ctx.session.expiresAt);
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
+  // Over the line: reserved now, and the hold opens once approved (./approvals.ts).
+  const need = approvalNeeded(ctx.chain, input.scope, { asset: input.amount.asset, value: BigInt(input.amount.value) });
+  if (need) return requestApproval(tree, ctx, need, { kind: "hold", scope: input.scope, amount: input.amount, holdSeconds: requested });
   countCall(tree.sql, ctx.chain);
   const value = BigInt(input.amount.value);
   const windows = holdWindows(applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)));

@@ -16,6 +16,18 @@ import { ok, problem, refused, type Outcome } from "../../src/core/errors";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { listSessionReceipts, ownedSession, readableReceipt, readableReceiptInOutbox, type ReceiptReader } from "./access";
 import { runMaintenance } from "./alarm";
+import type { ApprovalStatus, ApprovalView, PendingApproval } from "../../src/contract/wire/approvals";
+import {
+  agentApproval,
+  approvalView,
+  cancelApproval,
+  cancelPendingApprovals,
+  decideApproval,
+  expireDueApprovals,
+  listApprovals,
+  migrateApprovals,
+  ownApproval,
+} from "./approvals";
 import { authorize } from "./authorize";
 import { agentDecision } from "./decide";
 import { drainEvents } from "./event-outbox";
@@ -24,7 +36,7 @@ import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
 import { drainReceipts } from "./receipt-outbox";
 import { revokeSubtree } from "./revoke";
 import { hasTreeTables, migrateTree } from "./schema";
-import { readSubtreePage } from "./store";
+import { getMeta, readSubtreePage } from "./store";
 import { TreeHandle } from "./tree-handle";
 import { parseAssetDecimals } from "../../src/core/policy/money";
 import { viewSession, type SessionView } from "./views";
@@ -50,7 +62,10 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** Creates (or brings up to date) the tables: on start for a stored tree, else on the first write. */
   private store(): void {
-    if (!this.stored) migrateTree(this.tree.sql);
+    if (!this.stored) {
+      migrateTree(this.tree.sql);
+      migrateApprovals(this.tree.sql);
+    }
     this.stored = true;
   }
 
@@ -110,7 +125,32 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   /** The principal's kill switch, fanned out to each of its trees. */
   setFrozen(frozen: boolean): void {
     this.store(); // a freeze can reach a tree its principal indexed before createRoot
-    this.tree.setFrozen(frozen);
+    // A freeze cancels every pending approval in the same transaction that sets the flag.
+    const now = Date.now();
+    this.tree.transaction(() => {
+      this.tree.setFrozen(frozen);
+      if (frozen && getMetaTree(this.tree)) cancelPendingApprovals(this.tree, null, "principal-frozen", now);
+    });
+    this.tree.scheduleAlarmSoon(now);
+  }
+
+  // ---------------------------------------------------------------- approvals (./approvals.ts)
+
+  approvalForPrincipal(principal: string, id: string): Outcome<ApprovalView> {
+    const row = ownApproval(this.tree, principal, id);
+    return row ? ok(approvalView(this.tree, row)) : refused(problem("not-found", `no approval ${id}`));
+  }
+
+  listApprovals(principal: string, query: { status?: ApprovalStatus; before?: { createdAt: number; id: string }; limit: number }): ApprovalView[] {
+    return listApprovals(this.tree, principal, query);
+  }
+
+  /** A vote or a denial by one of the principal's keys (the principal's object checked its role). */
+  decideApproval(principal: string, id: string, decision: { verdict: "approve" | "deny"; keyId: string; text: string | null }): Outcome<ApprovalView> {
+    const now = Date.now();
+    const out = this.tree.transaction(() => decideApproval(this.tree, principal, id, decision, now));
+    this.tree.scheduleAlarmSoon(now); // drains the events outbox
+    return out;
   }
 
   receipt(caller: ReceiptReader, id: string): Outcome<SignedReceipt> {
@@ -149,11 +189,11 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     return agentDecision(this.tree, call, { liveness: true }, (ctx) => delegate(this.tree, ctx, request, this.caps));
   }
 
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<{ receipt: SignedReceipt; session: SessionView }> {
+  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<{ receipt: SignedReceipt; session: SessionView } | PendingApproval> {
     return agentDecision(this.tree, call, { liveness: true }, (ctx) => authorize(this.tree, ctx, input));
   }
 
-  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView> {
+  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval> {
     return agentDecision(this.tree, call, { liveness: true }, (ctx) => placeHold(this.tree, ctx, input));
   }
 
@@ -166,15 +206,45 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     return agentDecision(this.tree, call, { liveness: false }, (ctx) => voidHold(this.tree, ctx, holdId));
   }
 
+  /** The agent's read of an approval it (or a session below it) asked for; allowed after revocation, to learn the outcome. */
+  approvalForAgent(call: AgentCall, id: string): AgentResult<ApprovalView> {
+    return agentDecision(this.tree, call, { liveness: false }, (ctx) => {
+      const row = agentApproval(this.tree, ctx.session.id, id);
+      return row ? ok(approvalView(this.tree, row)) : refused(problem("not-found", `no approval ${id}`));
+    });
+  }
+
+  /**
+   * The same read without a proof, for the edge's `?wait=N` loop after `approvalForAgent`
+   * authenticated the request: a plain read, no transaction held, nothing written.
+   */
+  approvalForSession(session: string, id: string): Outcome<ApprovalView> {
+    const row = agentApproval(this.tree, session, id);
+    return row ? ok(approvalView(this.tree, row)) : refused(problem("not-found", `no approval ${id}`));
+  }
+
+  /** Withdrawing only gives authority back, so it is allowed after revocation or freeze. */
+  cancelApproval(call: AgentCall, id: string): AgentResult<ApprovalView> {
+    return agentDecision(this.tree, call, { liveness: false }, (ctx) => cancelApproval(this.tree, ctx, id));
+  }
+
   // ---------------------------------------------------------------- time
 
   /** At-least-once: every step below is idempotent (expire what is due, drop what is stale). */
   override async alarm(): Promise<void> {
     if (!this.stored) return;
     const now = Date.now();
-    this.tree.transaction(() => runMaintenance(this.tree.sql, this.tree.key, now));
+    this.tree.transaction(() => {
+      runMaintenance(this.tree.sql, this.tree.key, now);
+      if (getMetaTree(this.tree)) expireDueApprovals(this.tree, now); // never approved by a timeout (./approvals.ts)
+    });
     await drainReceipts(this.tree.sql, this.env, now); // receipts outbox → ledger shard (./receipt-outbox.ts)
     await drainEvents(this.tree.sql, this.env, now); // events outbox → the principal's object (./event-outbox.ts)
     this.tree.scheduleAlarm();
   }
+}
+
+/** Whether the tree exists yet (a freeze can reach a tree indexed before its root is created). */
+function getMetaTree(tree: TreeHandle): boolean {
+  return getMeta(tree.sql, "tree") !== null;
 }

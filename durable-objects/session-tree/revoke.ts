@@ -5,6 +5,7 @@
  * is their count. The events go to the outbox, which drains them in batches on the alarm.
  */
 import { ok, type Outcome } from "../../src/core/errors";
+import { cancelPendingApprovals } from "./approvals";
 import { emitEvent } from "./event-outbox";
 import { revokeSubtreeRows } from "./store";
 import type { Tree } from "./tree";
@@ -13,5 +14,7 @@ export function revokeSubtree(tree: Tree, id: string, now: number): Outcome<{ re
   const revoked = revokeSubtreeRows(tree.sql, id, id, now);
   const at = new Date(now).toISOString();
   for (const session of revoked) emitEvent(tree.sql, "session.revoked", tree.principal, { session, tree: tree.id, revoked_root: id, revoked_at: at }, now);
+  // Their pending approvals end here, in the revocation's transaction: none can be approved afterwards.
+  cancelPendingApprovals(tree, revoked, "session-revoked", now);
   return ok({ revoked: revoked.length, session: id });
 }

@@ -1,6 +1,7 @@
 /** The agent's client: introspection, authorizations, holds, delegation and receipts, each call DPoP-signed with the agent's key. */
 import type { SessionClaims } from "../../src/core/auth/session-claims";
 import { b64urlDecode } from "../../src/core/encoding";
+import { ApprovalRequiredError, isPending, waitForApproval, type Approval, type ApprovalWait, type PendingApproval } from "./approvals";
 import { amountString, boundsBody, enc, toAmount, type AmountValue, type MoneyInput, type SessionBounds } from "./common";
 import { createProof } from "./dpop";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
@@ -24,6 +25,11 @@ export interface AuthorizeOptions extends CallOptions {
   amount?: MoneyInput;
   /** Lowercase hex SHA-256 of the request the action is for; recorded in the receipt. */
   requestDigest?: string;
+  /**
+   * Opt into approvals (./approvals.ts): `{ wait: true, timeoutMs }` resolves with the receipt once
+   * approved; `{}` returns the pending approval. Without it a `202` throws `ApprovalRequiredError`.
+   */
+  approval?: ApprovalWait;
 }
 
 export interface HoldOptions extends CallOptions {
@@ -107,9 +113,12 @@ export class RemitAgent {
    *
    * @throws BudgetExceededError, ScopeDeniedError, CallsExhaustedError, RateLimitedError… (a denial receipt is written)
    */
-  authorize(scope: string, options: AuthorizeOptions = {}): Promise<Authorization> {
-    const { amount, requestDigest, ...call } = options;
-    return this.post<Authorization>(
+  authorize(scope: string, options: AuthorizeOptions & { approval: { wait: true } }): Promise<Authorization>;
+  authorize(scope: string, options: AuthorizeOptions & { approval: ApprovalWait }): Promise<Authorization | PendingApproval>;
+  authorize(scope: string, options?: AuthorizeOptions): Promise<Authorization>;
+  async authorize(scope: string, options: AuthorizeOptions = {}): Promise<Authorization | PendingApproval> {
+    const { amount, requestDigest, approval, ...call } = options;
+    const answer = await this.post<Authorization | PendingApproval>(
       "/v1/authorize",
       {
         scope,
@@ -118,6 +127,22 @@ export class RemitAgent {
       },
       call,
     );
+    if (!isPending(answer)) return answer;
+    if (!approval) throw new ApprovalRequiredError("approval-required", answer.approval, `the action waits for approval ${answer.approval.id}`);
+    if (!approval.wait) return answer;
+    const done = await waitForApproval((wait) => this.approval(answer.approval.id, { wait }), answer.approval, approval.timeoutMs);
+    return { receipt: done.receipt!, session: await this.session() };
+  }
+
+  /** An approval this session (or one below it) asked for; `wait` long-polls up to that many seconds (≤ 25) for a change. */
+  approval(id: string, options: CallOptions & { wait?: number } = {}): Promise<Approval> {
+    const { wait, ...call } = options;
+    return this.http.request<Approval>({ method: "GET", path: `/v1/approvals/${enc(id)}`, auth: this.proofFor, ...(wait ? { query: { wait } } : {}), ...call });
+  }
+
+  /** Withdraw a pending approval: its reservation is released. */
+  cancelApproval(id: string, call: CallOptions = {}): Promise<Approval> {
+    return this.post<Approval>(`/v1/approvals/${enc(id)}/cancel`, {}, call);
   }
 
   /**

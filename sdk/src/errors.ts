@@ -141,6 +141,14 @@ export class IdempotencyInFlightError extends RemitError {
 export class HoldClosedError extends RemitError {
   static override readonly code = "hold-closed";
 }
+/** Approving, denying or canceling an approval that already ended (`status` says how). */
+export class ApprovalClosedError extends RemitError {
+  static override readonly code = "approval-closed";
+}
+/** This key has already approved; another key must give the next vote. */
+export class ApprovalAlreadyVotedError extends RemitError {
+  static override readonly code = "approval-already-voted";
+}
 export class PayloadTooLargeError extends RemitError {
   static override readonly code = "payload-too-large";
 }
@@ -205,6 +213,8 @@ export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.free
       MethodNotAllowedError,
       IdempotencyInFlightError,
       HoldClosedError,
+      ApprovalClosedError,
+      ApprovalAlreadyVotedError,
       PayloadTooLargeError,
       UnsupportedMediaTypeError,
       DelegationWidensError,

@@ -33,4 +33,13 @@ export type { HttpRequestDigestInput } from "./digest";
 export { verifyReceiptSignature } from "./receipt-signature";
 export type { KeySetLike, ReceiptSignatureOptions, ReceiptSignatureResult } from "./receipt-signature";
 export * from "./errors";
+export {
+  ApprovalCanceledError,
+  ApprovalDeniedError,
+  ApprovalEndedError,
+  ApprovalExpiredError,
+  ApprovalRequiredError,
+  ApprovalTimeoutError,
+} from "./approvals";
+export type { Approval, ApprovalStatus, ApprovalWait, PendingApproval } from "./approvals";
 export type * from "./types";

@@ -1,5 +1,6 @@
 /** The principal's client: grants, trees, revocation, freeze, receipts, API keys and webhook endpoints, with an API key. */
 import { RemitAgent } from "./agent";
+import type { Approval, ApprovalStatus } from "./approvals";
 import { boundsBody, enc, type SessionBounds } from "./common";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { AgentKey } from "./keys";
@@ -212,13 +213,34 @@ export class RemitPrincipal {
 
   readonly apiKeys = {
     /** A new key; its secret (`api_key`) is returned once. */
-    create: (options: { label?: string } & CallOptions = {}): Promise<NewApiKey> => {
-      const { label, ...call } = options;
-      return this.send<NewApiKey>("POST", "/v1/api-keys", label === undefined ? {} : { label }, call);
+    create: (options: { label?: string; role?: ApiKey["role"] } & CallOptions = {}): Promise<NewApiKey> => {
+      const { label, role, ...call } = options;
+      return this.send<NewApiKey>("POST", "/v1/api-keys", { ...(label === undefined ? {} : { label }), ...(role ? { role } : {}) }, call);
     },
     list: async (call?: CallOptions): Promise<ApiKey[]> => (await this.get<Page<ApiKey>>("/v1/api-keys", call)).data,
     revoke: (id: string, call?: CallOptions): Promise<ApiKey> =>
       this.http.request<ApiKey>({ method: "DELETE", path: `/v1/api-keys/${enc(id)}`, idempotent: true, auth: this.auth, ...call }),
+  };
+
+  // ---------------------------------------------------------------- approvals
+
+  readonly approvals = {
+    /** The queue, newest first (`status: "pending"` for what waits), a page at a time. */
+    list: (options: { status?: ApprovalStatus; limit?: number; startingAfter?: string } & CallOptions = {}): Promise<Page<Approval> & { has_more: boolean }> => {
+      const { status, limit, startingAfter, ...call } = options;
+      return this.get<Page<Approval> & { has_more: boolean }>("/v1/approvals", { ...call, query: { status, limit, starting_after: startingAfter } });
+    },
+    get: (id: string, call?: CallOptions): Promise<Approval> => this.get<Approval>(`/v1/approvals/${enc(id)}`, call),
+    /** One vote by this key; at the quorum the spend is committed and `receipt` carries it. */
+    approve: (id: string, options: { note?: string } & CallOptions = {}): Promise<Approval> => {
+      const { note, ...call } = options;
+      return this.send<Approval>("POST", `/v1/approvals/${enc(id)}/approve`, note === undefined ? {} : { note }, call);
+    },
+    /** Ends it: the reservation is released, with a denial receipt. */
+    deny: (id: string, options: { reason?: string } & CallOptions = {}): Promise<Approval> => {
+      const { reason, ...call } = options;
+      return this.send<Approval>("POST", `/v1/approvals/${enc(id)}/deny`, reason === undefined ? {} : { reason }, call);
+    },
   };
 
   // ---------------------------------------------------------------- webhooks

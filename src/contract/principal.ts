@@ -1,4 +1,5 @@
 /** What crosses the edge ↔ Principal RPC boundary: key proofs, idempotency, views. */
+import type { Need } from "../core/auth/roles";
 import type { Outcome } from "../core/errors";
 
 export type { ApiKeyView, PrincipalView } from "./wire-types";
@@ -7,6 +8,8 @@ export type { ApiKeyView, PrincipalView } from "./wire-types";
 export interface KeyProof {
   keyId: string;
   secretHash: string;
+  /** What the route needs of the key's role (src/core/auth/roles.ts); absent: `admin`. */
+  need?: Need;
 }
 
 export interface Idempotency {

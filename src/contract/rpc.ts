@@ -33,6 +33,7 @@ import type {
   ShardStats,
 } from "./wire-types";
 import type { TreePage } from "./wire/session";
+import type { ApprovalPage, ApprovalStatus, ApprovalView, PendingApproval } from "./wire/approvals";
 
 /**
  * The SessionTree object's RPC surface (durable-objects/session-tree/index.ts implements it).
@@ -51,10 +52,23 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox>;
   introspect(call: AgentCall): AgentResult<SessionView>;
   delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant>;
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<Authorization>;
-  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView>;
+  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<Authorization | PendingApproval>;
+  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval>;
   capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold>;
   void(call: AgentCall, holdId: string): AgentResult<SettledHold>;
+  approvalForPrincipal(principal: string, id: string): Outcome<ApprovalView>;
+  listApprovals(principal: string, query: { status?: ApprovalStatus; before?: { createdAt: number; id: string }; limit: number }): ApprovalView[];
+  decideApproval(principal: string, id: string, decision: ApprovalDecision): Outcome<ApprovalView>;
+  approvalForAgent(call: AgentCall, id: string): AgentResult<ApprovalView>;
+  approvalForSession(session: string, id: string): Outcome<ApprovalView>;
+  cancelApproval(call: AgentCall, id: string): AgentResult<ApprovalView>;
+}
+
+/** One key's vote on an approval: yes (with an optional note) or no (with an optional reason). */
+export interface ApprovalDecision {
+  verdict: "approve" | "deny";
+  keyId: string;
+  text: string | null;
 }
 
 /**
@@ -67,7 +81,7 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   createApiKey(
     proof: KeyProof,
     idem: Idempotency | null,
-    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string },
+    input: { label: string | null; secretHash: string; keyId: string; keyPrefix: string; role?: ApiKeyView["role"] },
   ): Promise<PrincipalResult<ApiKeyView>>;
   listApiKeys(proof: KeyProof): Promise<PrincipalResult<ApiKeyView[]>>;
   revokeApiKey(proof: KeyProof, idem: Idempotency | null, keyId: string): Promise<PrincipalResult<ApiKeyView>>;
@@ -79,6 +93,14 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;
   receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>>;
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<FreezeResult>>;
+  listApprovals(proof: KeyProof, query: { status?: ApprovalStatus; limit: number; startingAfter?: string }): Promise<PrincipalResult<ApprovalPage>>;
+  getApproval(proof: KeyProof, id: string): Promise<PrincipalResult<ApprovalView>>;
+  decideApproval(
+    proof: KeyProof,
+    idem: Idempotency | null,
+    id: string,
+    decision: { verdict: "approve" | "deny"; text: string | null },
+  ): Promise<PrincipalResult<ApprovalView>>;
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
   getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;

@@ -28,10 +28,25 @@ export interface RateLimit {
   per_seconds: number;
 }
 
+/** Amounts strictly greater than `amount` in `asset` need approval. */
+export interface ApprovalLine {
+  asset: string;
+  amount: string;
+}
+
+/** Actions over a line, or covered by `scopes`, wait for `approvers` people for up to `expires_in` seconds. */
+export interface ApprovalPolicy {
+  over: ApprovalLine[];
+  scopes?: string[] | undefined;
+  approvers?: number | undefined;
+  expires_in?: number | undefined;
+}
+
 export interface Limits {
   calls?: number | undefined;
   rate?: RateLimit | undefined;
   budgets?: Budget[] | undefined;
+  approval?: ApprovalPolicy | undefined;
 }
 
 // ---- meta -------------------------------------------------------------------
@@ -89,6 +104,8 @@ export interface ApiKeyView {
   object: "api_key";
   prefix: string;
   label: string | null;
+  /** admin: everything; approver: reads and decides approvals; read_only: reads. */
+  role: "admin" | "approver" | "read_only";
   created_at: string;
   revoked_at: string | null;
 }
@@ -322,7 +339,12 @@ export type EventType =
   | "principal.unfrozen"
   | "settlement.anchored"
   | "settlement.failed"
-  | "settlement.delayed";
+  | "settlement.delayed"
+  | "approval.requested"
+  | "approval.approved"
+  | "approval.denied"
+  | "approval.expired"
+  | "approval.canceled";
 
 /** What an endpoint subscribes to: some event types, or every one (`["*"]`). */
 export type EventSelection = EventType[] | ["*"];
@@ -358,6 +380,24 @@ export interface EventDataMap {
     window_start: string | null;
   };
   "hold.expired": { hold: string; session: string; tree: string; asset: string; amount: string; expired_at: string };
+  "approval.requested": {
+    approval: string;
+    session: string;
+    tree: string;
+    label: string | null;
+    path: string[];
+    kind: "authorize" | "hold";
+    scope: string;
+    asset: string | null;
+    amount: string | null;
+    approvers_needed: number;
+    expires_at: string;
+    remaining: { session: string; asset: string; period: "hour" | "day" | "week" | "month" | null; remaining: string }[];
+  };
+  "approval.approved": { approval: string; session: string; tree: string; decided_by: string[]; receipt: string | null; hold: string | null };
+  "approval.denied": { approval: string; session: string; tree: string; decided_by: string[]; reason: string | null; receipt: string };
+  "approval.expired": { approval: string; session: string; tree: string; expired_at: string; receipt: string };
+  "approval.canceled": { approval: string; session: string; tree: string; cause: "agent" | "session-revoked" | "principal-frozen"; receipt: string };
   "principal.frozen": { frozen_at: string };
   "principal.unfrozen": { unfrozen_at: string };
   "settlement.anchored": { period: string; root: string; count: number; tx_hash: string; chain_id: number; contract: string };
@@ -430,5 +470,42 @@ export interface DeliveryView {
 
 export interface DeliveryPage {
   data: DeliveryView[];
+  has_more: boolean;
+}
+
+// ---- approvals ------------------------------------------------------------------
+
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "canceled";
+
+export interface ApprovalView {
+  id: string;
+  object: "approval";
+  status: ApprovalStatus;
+  kind: "authorize" | "hold";
+  session: string;
+  tree: string;
+  label: string | null;
+  path: string[];
+  scope: string;
+  asset: string | null;
+  amount: string | null;
+  request_digest: string | null;
+  approvers_needed: number;
+  approved_by: string[];
+  expires_at: string;
+  created_at: string;
+  decided_at: string | null;
+  note: string | null;
+  reason: string | null;
+  receipt: SignedReceiptView | null;
+  hold: string | null;
+}
+
+export interface PendingApproval {
+  approval: ApprovalView;
+}
+
+export interface ApprovalPage {
+  data: ApprovalView[];
   has_more: boolean;
 }

@@ -21,6 +21,8 @@ export const PROBLEMS = {
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "idempotency-in-flight": { status: 409, title: "A request with this Idempotency-Key is in flight" },
   "hold-closed": { status: 409, title: "The hold is no longer open" },
+  "approval-closed": { status: 409, title: "The approval is no longer pending" },
+  "approval-already-voted": { status: 409, title: "This key has already approved" },
   "payload-too-large": { status: 413, title: "The request body is too large" },
   "unsupported-media-type": { status: 415, title: "The request body must be JSON" },
   "delegation-widens": { status: 422, title: "The delegation would widen authority" },

@@ -8,6 +8,7 @@ import { problem, RemitError } from "../core/errors";
 import { issuer } from "../http";
 import { treeKey } from "../core/tree-ids";
 import { apiKeyChecksumKey, hashSecret, hasValidChecksum, parseApiKey } from "../core/auth/api-keys";
+import { needOfMethod, type Need } from "../core/auth/roles";
 import { dpopChallenge, invalidProof, verifyProof } from "../core/auth/dpop";
 import { serviceKeys } from "../core/auth/service-keys";
 import { verifySessionToken, type SessionClaims } from "../core/auth/session-token";
@@ -99,10 +100,17 @@ export const principalAuth = createMiddleware<AppEnv>(async (c, next) => {
   const material = apiKeyChecksumMaterial(c.env);
   if (!material || !(await hasValidChecksum(await apiKeyChecksumKey(material), parsed)))
     throw new RemitError(problem("unauthenticated", "the API key is not valid", undefined, { "WWW-Authenticate": 'Bearer realm="remit"' }));
-  c.set("keyProof", { keyId: parsed.keyId, secretHash: await hashSecret(parsed.secret) });
+  c.set("keyProof", { keyId: parsed.keyId, secretHash: await hashSecret(parsed.secret), need: needOfMethod(c.req.method) });
   c.set("principalId", parsed.principal);
   await next();
 });
+
+/** After `principalAuth`: the route needs more (or less) of the key's role than its method says. */
+export const needs = (need: Need) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    c.set("keyProof", { ...c.var.keyProof, need });
+    await next();
+  });
 
 /** The operator's bootstrap token. */
 export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {

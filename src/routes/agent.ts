@@ -8,6 +8,8 @@ import type { Limits } from "../core/policy/attenuate";
 import { AuthorizeRequest, DelegateRequest } from "../schemas";
 import { Authorization, GrantResponse, SessionView } from "../contract/wire/session";
 import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, problems } from "./common";
+import { PendingApproval } from "../contract/wire/approvals";
+import { respondOrPending } from "./pending";
 
 export const agent = new OpenAPIHono<AppEnv>();
 
@@ -82,6 +84,7 @@ const authorize = createRoute({
   request: { headers: IdempotencyHeaders, body: body(AuthorizeRequest) },
   responses: {
     200: json(Authorization, "Allowed: the signed receipt and the session's counters after it"),
+    202: json(PendingApproval, "Over an approval line: the amount is reserved and the action waits (Location, Retry-After)"),
     ...problems(...AGENT_PROBLEMS, "scope-denied", "budget-exceeded", "calls-exhausted", "idempotency-key-reused"),
   },
 });
@@ -90,5 +93,5 @@ agent.openapi(authorize, async (c) => {
   const input = c.req.valid("json");
   const { claims, call } = c.var.agent;
   const idempotency = await idempotencyOf(c);
-  return respond(c, await treeOf(c.env, claims.tree).authorize({ ...call, ...(idempotency ? { idempotency } : {}) }, input), 200);
+  return respondOrPending(c, await treeOf(c.env, claims.tree).authorize({ ...call, ...(idempotency ? { idempotency } : {}) }, input), 200);
 });

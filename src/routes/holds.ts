@@ -6,6 +6,8 @@ import { CaptureRequest, EmptyRequest, HoldRequest, IdParam } from "../schemas";
 import { HoldView, SettledHold } from "../contract/wire/holds";
 import { AGENT_PROBLEMS } from "./agent";
 import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, problems } from "./common";
+import { PendingApproval } from "../contract/wire/approvals";
+import { respondOrPending } from "./pending";
 
 export const holds = new OpenAPIHono<AppEnv>();
 
@@ -19,6 +21,7 @@ const create = createRoute({
   request: { headers: IdempotencyHeaders, body: body(HoldRequest) },
   responses: {
     201: json(HoldView, "The open hold"),
+    202: json(PendingApproval, "Over an approval line: the amount is reserved and the hold opens once approved (Location, Retry-After)"),
     ...problems(...AGENT_PROBLEMS, "scope-denied", "budget-exceeded", "calls-exhausted", "idempotency-key-reused"),
   },
 });
@@ -36,7 +39,7 @@ holds.openapi(create, async (c) => {
       ...(input.request_digest ? { requestDigest: input.request_digest } : {}),
     },
   );
-  return respond(c, result, 201);
+  return respondOrPending(c, result, 201);
 });
 
 const capture = createRoute({

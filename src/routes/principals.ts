@@ -56,7 +56,7 @@ const createKey = createRoute({
   request: { headers: IdempotencyHeaders, body: { content: { "application/json": { schema: ApiKeyRequest } } } },
   responses: {
     201: json(NewApiKey, "The key (shown once)"),
-    ...problems("unauthenticated", "validation-failed", "idempotency-key-reused", "idempotency-in-flight"),
+    ...problems("unauthenticated", "forbidden", "validation-failed", "idempotency-key-reused", "idempotency-in-flight"),
   },
 });
 
@@ -65,6 +65,7 @@ principals.openapi(createKey, async (c) => {
   const k = await newKey(c.env, c.var.principalId);
   const result = await principalOf(c.env, c.var.principalId).createApiKey(c.var.keyProof, await idempotencyOf(c), {
     label: input.label ?? null,
+    ...(input.role ? { role: input.role } : {}),
     ...k,
   });
   // A replay cannot show the secret again: only the first answer carries it.

@@ -36,3 +36,20 @@ describe("the API description", () => {
     }
   });
 });
+
+describe("the API description: approvals", () => {
+  it("lists the approval routes, the 202 of a spend that waits, and the approval events", async () => {
+    const doc = (await call("GET", "/openapi.json")).json;
+    expect(Object.keys(doc.paths["/v1/approvals"])).toEqual(["get"]);
+    expect(Object.keys(doc.paths["/v1/approvals/{id}"])).toEqual(["get"]);
+    for (const verb of ["approve", "deny", "cancel"]) expect(doc.paths[`/v1/approvals/{id}/${verb}`]).toHaveProperty("post");
+    expect(doc.paths["/v1/authorize"].post.responses).toHaveProperty("202");
+    expect(doc.paths["/v1/holds"].post.responses).toHaveProperty("202");
+    expect(doc.paths["/v1/approvals/{id}/approve"].post.responses["409"].description).toMatch(/approval-closed/);
+    expect(doc.paths["/v1/approvals/{id}/approve"].post.responses["403"].description).toMatch(/forbidden/);
+    for (const type of ["approval.requested", "approval.approved", "approval.denied", "approval.expired", "approval.canceled"])
+      expect(doc.webhooks, type).toHaveProperty(type);
+    expect(doc.components.schemas.Receipt.properties).toHaveProperty("approval");
+    expect(doc.components.schemas.Limits.properties).toHaveProperty("approval");
+  });
+});

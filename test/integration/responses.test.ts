@@ -181,6 +181,31 @@ describe("response bodies match the served OpenAPI document", () => {
     expect(proof.json.proof).not.toBeNull();
     conforms("GET", "/v1/admin/settlement", await call("GET", "/v1/admin/settlement", { headers: admin }), 200);
 
+    // Approvals: a session with a line; spends and holds over it wait (202), the queue, a wait, decisions, a cancel.
+    const approverKey = generateAgentKey();
+    const gated = await call("POST", "/v1/sessions", {
+      headers: key,
+      body: {
+        agent_jwk: approverKey.publicJwk,
+        scopes: ["http:POST:payments.example.com/*"],
+        expires_at: inHours(1),
+        label: "gated",
+        limits: { budgets: [{ asset: "USD", amount: "100000" }], approval: { over: [{ asset: "USD", amount: "100" }], approvers: 1 } },
+      },
+    });
+    const payer = { key: approverKey, token: gated.json.token as string, session: gated.json.session };
+    const payBody = (value: string) => ({ scope: "http:POST:payments.example.com/charge", amount: { asset: "USD", value } });
+    const waiting = conforms("POST", "/v1/authorize", await agentCall(payer, "POST", "/v1/authorize", payBody("500")), 202);
+    const apr: string = waiting.json.approval.id;
+    const heldApproval = conforms("POST", "/v1/holds", await agentCall(payer, "POST", "/v1/holds", payBody("600")), 202);
+    const third = (await agentCall(payer, "POST", "/v1/authorize", payBody("700"))).json.approval.id;
+    conforms("GET", "/v1/approvals", await call("GET", "/v1/approvals?status=pending", { headers: key }), 200);
+    conforms("GET", "/v1/approvals/{id}", await call("GET", `/v1/approvals/${apr}`, { headers: key }), 200);
+    conforms("GET", "/v1/approvals/{id}", await agentCall(payer, "GET", `/v1/approvals/${apr}?wait=0`), 200);
+    conforms("POST", "/v1/approvals/{id}/approve", await call("POST", `/v1/approvals/${apr}/approve`, { headers: key, body: { note: "fine" } }), 200);
+    conforms("POST", "/v1/approvals/{id}/deny", await call("POST", `/v1/approvals/${heldApproval.json.approval.id}/deny`, { headers: key, body: {} }), 200);
+    conforms("POST", "/v1/approvals/{id}/cancel", await agentCall(payer, "POST", `/v1/approvals/${third}/cancel`, {}), 200);
+
     // Endings: revoke a subtree, freeze and unfreeze, delete the endpoint.
     const revoked = conforms("POST", "/v1/sessions/{id}/revoke", await call("POST", `/v1/sessions/${child.json.session.id}/revoke`, { headers: key, body: {} }), 200);
     expect(revoked.json.revoked).toBe(1);

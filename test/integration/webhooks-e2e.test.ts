@@ -49,7 +49,21 @@ async function everyEvent(p: { id: string; apiKey: string }): Promise<string[]> 
   });
   expect(anchored.ok).toBe(true);
   expect((await stub.emitEvent("settlement.failed", { period: "2026-11-17T11", reason: "rpc unavailable" })).ok).toBe(true);
-  return [short.session.id, a.session.id];
+  // approval.requested, .approved, .denied, .canceled; .expired when the short session's approval runs out
+  const gate = { budgets: [{ asset: "USD", amount: "1000" }], approval: { over: [{ asset: "USD", amount: "10" }] } };
+  const pay = { scope: "http:GET:api.example.com/v1/pay", amount: { asset: "USD", value: "20" } };
+  const gated = await grant(p.apiKey, { limits: gate });
+  const brief = await grant(p.apiKey, { limits: gate, expires_at: new Date(Date.now() + 2000).toISOString() });
+  const ids: string[] = [];
+  for (const agent of [gated, gated, gated, brief]) {
+    const r = await agentCall(agent, "POST", "/v1/authorize", pay);
+    expect(r.status, r.text).toBe(202);
+    ids.push(r.json.approval.id);
+  }
+  expect((await call("POST", `/v1/approvals/${ids[0]}/approve`, { headers: bearer(p.apiKey), body: {} })).status).toBe(200);
+  expect((await call("POST", `/v1/approvals/${ids[1]}/deny`, { headers: bearer(p.apiKey), body: {} })).status).toBe(200);
+  expect((await agentCall(gated, "POST", `/v1/approvals/${ids[2]}/cancel`, {})).status).toBe(200);
+  return [short.session.id, a.session.id, gated.session.id, brief.session.id];
 }
 
 describe("webhooks end to end, verified by a real receiver", () => {

@@ -6,6 +6,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Limits as CoreLimits } from "../../core/policy/attenuate";
 import { ASSET_PATTERN, parseAmount } from "../../core/policy/amounts";
+import { MAX_APPROVAL_SECONDS, MAX_APPROVERS, MIN_APPROVAL_SECONDS } from "../../core/policy/approval";
+import { parseScope } from "../../core/policy/scopes";
 import { PERIODS, type Period as CorePeriod } from "../../core/policy/periods";
 import type * as W from "../wire-types";
 import type { Assert, Equal, Same } from "./check";
@@ -41,11 +43,45 @@ export const RateLimitSchema = z
   })
   .openapi("RateLimit");
 
+export const ApprovalLine = z.strictObject({ asset: Asset, amount: Amount }).openapi("ApprovalLine", { description: "Amounts strictly greater than this need approval" });
+
+const ApprovalScope = z.string().superRefine((value, ctx) => {
+  const parsed = parseScope(value);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error.message, params: { rule: parsed.error.rule } });
+});
+
+export const ApprovalPolicy = z
+  .strictObject({
+    over: z.array(ApprovalLine).max(32),
+    scopes: z.array(ApprovalScope).max(64).optional(),
+    approvers: z.number().int().min(1).max(MAX_APPROVERS).optional().openapi({ description: "Distinct approving keys it takes; default 1" }),
+    expires_in: z
+      .number()
+      .int()
+      .min(MIN_APPROVAL_SECONDS)
+      .max(MAX_APPROVAL_SECONDS)
+      .optional()
+      .openapi({ description: "Seconds an approval waits before it expires (never a yes); default 600, capped at the session's end" }),
+  })
+  .superRefine((a, ctx) => {
+    if (a.over.length === 0 && (a.scopes ?? []).length === 0)
+      ctx.addIssue({ code: "custom", path: ["over"], message: "an approval needs a line (over) or scopes", params: { rule: "empty_approval" } });
+    const seen = new Set<string>();
+    a.over.forEach((l, i) => {
+      if (seen.has(l.asset)) ctx.addIssue({ code: "custom", path: ["over", i, "asset"], message: `a second line in ${l.asset}`, params: { rule: "duplicate_line" } });
+      seen.add(l.asset);
+    });
+  })
+  .openapi("ApprovalPolicy", {
+    description: "Actions whose amount is strictly over the line for its asset, or whose scope is covered by `scopes`, wait for `approvers` people",
+  });
+
 export const Limits = z
   .strictObject({
     calls: z.number().int().min(0).max(1_000_000_000).optional(),
     rate: RateLimitSchema.optional(),
     budgets: z.array(Budget).max(32).optional(),
+    approval: ApprovalPolicy.optional(),
   })
   .superRefine((limits, ctx) => {
     const seen = new Set<string>();

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import type * as W from "../wire-types";
 import type { Assert, Equal } from "./check";
+import { ROLES } from "../../core/auth/roles";
 
 export const PrincipalView = z
   .object({ id: z.string(), object: z.literal("principal"), name: z.string(), max_session_seconds: z.number(), frozen: z.boolean(), created_at: z.string() })
@@ -10,7 +11,15 @@ export const PrincipalView = z
 export const NewPrincipal = z.object({ principal: PrincipalView, api_key: z.string() }).openapi("NewPrincipal");
 
 export const ApiKeyView = z
-  .object({ id: z.string(), object: z.literal("api_key"), prefix: z.string(), label: z.string().nullable(), created_at: z.string(), revoked_at: z.string().nullable() })
+  .object({
+    id: z.string(),
+    object: z.literal("api_key"),
+    prefix: z.string(),
+    label: z.string().nullable(),
+    role: z.enum(ROLES).openapi({ description: "admin: everything; approver: reads and decides approvals; read_only: reads" }),
+    created_at: z.string(),
+    revoked_at: z.string().nullable(),
+  })
   .openapi("ApiKey");
 
 // An idempotent replay answers without the secret: it is shown once, on the first answer only.

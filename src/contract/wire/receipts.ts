@@ -13,6 +13,15 @@ export const ChargedWindow = z
   })
   .openapi("ChargedWindow", { description: "A periodic budget window a committed amount was charged to" });
 
+export const ReceiptApproval = z
+  .object({
+    id: z.string(),
+    decided_by: z.array(z.string()).openapi({ description: "API key ids that decided it, in vote order; empty for a timeout or a cancel" }),
+    decided_at: z.string(),
+    note: z.string().nullable().openapi({ description: "The approver's note, or the denial's reason" }),
+  })
+  .openapi("ReceiptApproval", { description: "The approval a receipt closes" });
+
 export const Receipt = z
   .object({
     v: z.literal(1),
@@ -31,6 +40,9 @@ export const Receipt = z
     charged_to: z.array(ChargedWindow).optional().openapi({
       description:
         "On receipts that commit an amount: each periodic budget window up the chain it was charged to — a spend's current window, a capture's the window its hold was made in. Absent on other receipts and on older ones.",
+    }),
+    approval: ReceiptApproval.optional().openapi({
+      description: "On receipts that close an approval (the approved spend, or its denial, expiry or cancel). Absent on other receipts and on older ones.",
     }),
     seq: z.number().int().openapi({ description: "Per tree" }),
     at: z.string(),

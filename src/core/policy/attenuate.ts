@@ -8,6 +8,7 @@
  * its parent has none.
  */
 import { parseAmount } from "./amounts";
+import { approvalWidenings, type ApprovalPolicy } from "./approval";
 import { isPeriod, type Period } from "./periods";
 import type { RateLimit } from "./rate";
 import { coveredByAny } from "./scopes";
@@ -24,6 +25,8 @@ export interface Limits {
   calls?: number;
   rate?: RateLimit;
   budgets?: BudgetLimit[];
+  /** Actions over this line wait for people (./approval.ts). */
+  approval?: ApprovalPolicy;
 }
 
 export interface Bounds {
@@ -48,7 +51,9 @@ export type WideningRule =
   | "amount_type"
   | "amount_format"
   | "amount_digits"
-  | "amount_positive";
+  | "amount_positive"
+  | "below_parent"
+  | "scope_not_kept";
 
 export interface Widening {
   /** Path of the child field, e.g. `scopes.2`, `limits.rate`, `limits.budgets.0.asset`. */
@@ -179,5 +184,6 @@ export function attenuate(parent: Bounds, child: Bounds): AttenuateResult {
   checkCalls(parent.limits, child.limits, widens);
   checkRate(parent.limits, child.limits, widens);
   checkBudgets(parent.limits, child.limits, widens);
+  widens.push(...approvalWidenings(parent.limits.approval, child.limits.approval));
   return widens.length === 0 ? { ok: true } : { ok: false, kind: "delegation-widens", widens };
 }

@@ -29,6 +29,18 @@ export interface ChargedWindow {
   window_start: string; // RFC 3339, ms, UTC
 }
 
+/**
+ * On a receipt that closes an approval: which approval, who decided it (the API key
+ * ids, in vote order; empty for a timeout or a cancel) and when, and the approver's
+ * note or the denial's reason.
+ */
+export interface ReceiptApproval {
+  id: string; // apr_…
+  decided_by: string[];
+  decided_at: string; // RFC 3339, ms, UTC
+  note: string | null;
+}
+
 export interface Receipt {
   v: 1;
   id: string; // rcp_…
@@ -49,6 +61,8 @@ export interface Receipt {
    * receipts signed before the member existed (which still parse and verify).
    */
   charged_to?: ChargedWindow[];
+  /** On receipts that close an approval (approved, denied, expired, canceled); absent on every other receipt and on older ones. */
+  approval?: ReceiptApproval;
   seq: number; // per tree
   at: string; // RFC 3339, ms, UTC
   kid: string;
@@ -73,7 +87,8 @@ export interface Ed25519PublicJwk {
 const KINDS: readonly string[] = ["authorize", "capture", "void", "denial"];
 const FIELDS = ["v", "id", "kind", "tree", "session", "path", "principal", "scope", "asset", "amount", "request_digest", "reason", "hold", "seq", "at", "kid"] as const;
 /** Members a receipt may omit; when present they are signed like the rest. */
-const OPTIONAL = ["charged_to"] as const;
+const OPTIONAL = ["charged_to", "approval"] as const;
+const APPROVAL_FIELDS = ["id", "decided_by", "decided_at", "note"] as const;
 const CHARGED_FIELDS = ["session", "asset", "period", "window_start"] as const;
 const PERIODS: readonly string[] = ["hour", "day", "week", "month"];
 const NULLABLE = ["scope", "asset", "amount", "request_digest", "reason", "hold"] as const;
@@ -102,7 +117,24 @@ export function receiptProblem(value: unknown): string | null {
   if (typeof r.at !== "string" || !AT.test(r.at) || Number.isNaN(Date.parse(r.at))) {
     return '"at" must be RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.sssZ)';
   }
-  if ("charged_to" in r) return chargedToProblem(r);
+  if ("charged_to" in r) {
+    const charged = chargedToProblem(r);
+    if (charged) return charged;
+  }
+  if ("approval" in r) return approvalProblem(r.approval);
+  return null;
+}
+
+function approvalProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return '"approval" must be an object';
+  const a = value as Record<string, unknown>;
+  for (const k of Object.keys(a)) if (!(APPROVAL_FIELDS as readonly string[]).includes(k)) return `unknown member "approval.${k}"`;
+  for (const k of APPROVAL_FIELDS) if (!(k in a)) return `missing member "approval.${k}"`;
+  if (typeof a.id !== "string" || !a.id.startsWith("apr_")) return '"approval.id" must be an apr_ id';
+  if (!Array.isArray(a.decided_by) || !a.decided_by.every((k) => typeof k === "string" && k !== "")) return '"approval.decided_by" must be an array of key ids';
+  if (typeof a.decided_at !== "string" || !AT.test(a.decided_at) || Number.isNaN(Date.parse(a.decided_at)))
+    return '"approval.decided_at" must be RFC 3339 UTC with milliseconds';
+  if (a.note !== null && typeof a.note !== "string") return '"approval.note" must be a string or null';
   return null;
 }
 

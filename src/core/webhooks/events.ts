@@ -14,6 +14,11 @@ export const EVENT_TYPES = [
   "session.expired",
   "budget.threshold",
   "hold.expired",
+  "approval.requested",
+  "approval.approved",
+  "approval.denied",
+  "approval.expired",
+  "approval.canceled",
   "principal.frozen",
   "principal.unfrozen",
   "settlement.anchored",
@@ -31,6 +36,11 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   "session.expired": "A session reached its `expires_at`.",
   "budget.threshold": "Spending plus holds crossed 50, 80 or 100 % of a budget in its current window.",
   "hold.expired": "A hold was neither captured nor voided in time and released itself.",
+  "approval.requested": "An action crossed a session's approval line and waits for people, its amount reserved up the tree.",
+  "approval.approved": "An approval reached its quorum: the spend was committed with its receipt.",
+  "approval.denied": "An approver denied an approval: the reservation was released.",
+  "approval.expired": "No one decided an approval in time: it expired (never a yes) and the reservation was released.",
+  "approval.canceled": "The agent withdrew an approval, or its session was revoked or the principal frozen: the reservation was released.",
   "principal.frozen": "The principal's kill switch was thrown: every session stopped.",
   "principal.unfrozen": "The principal's sessions may act again.",
   "settlement.anchored": "A settlement period's Merkle root was written on chain and confirmed.",
@@ -73,6 +83,8 @@ const sessionGrant = {
   expires_at: timestamp,
 };
 
+const approvalRef = { approval: id("apr"), session: id("ses"), tree: id("tre") };
+
 // ---- data schemas, one per event type --------------------------------------
 
 export const eventDataSchemas = {
@@ -113,6 +125,23 @@ export const eventDataSchemas = {
     amount,
     expired_at: timestamp,
   }),
+  "approval.requested": z.object({
+    ...approvalRef,
+    label: z.string().nullable(),
+    path: z.array(id("ses")),
+    kind: z.enum(["authorize", "hold"]),
+    scope: z.string(),
+    asset: asset.nullable(),
+    amount: amount.nullable(),
+    approvers_needed: z.int().min(1),
+    expires_at: timestamp,
+    /** What remains of each budget of the session's chain in the asset, after the reservation. */
+    remaining: z.array(z.object({ session: id("ses"), asset, period: z.enum(["hour", "day", "week", "month"]).nullable(), remaining: amount })),
+  }),
+  "approval.approved": z.object({ ...approvalRef, decided_by: z.array(z.string()), receipt: id("rcp").nullable(), hold: id("hld").nullable() }),
+  "approval.denied": z.object({ ...approvalRef, decided_by: z.array(z.string()), reason: z.string().nullable(), receipt: id("rcp") }),
+  "approval.expired": z.object({ ...approvalRef, expired_at: timestamp, receipt: id("rcp") }),
+  "approval.canceled": z.object({ ...approvalRef, cause: z.enum(["agent", "session-revoked", "principal-frozen"]), receipt: id("rcp") }),
   "principal.frozen": z.object({ frozen_at: timestamp }),
   "principal.unfrozen": z.object({ unfrozen_at: timestamp }),
   "settlement.anchored": z.object({
@@ -157,6 +186,11 @@ export const eventSchemas = {
   "session.expired": envelope("session.expired"),
   "budget.threshold": envelope("budget.threshold"),
   "hold.expired": envelope("hold.expired"),
+  "approval.requested": envelope("approval.requested"),
+  "approval.approved": envelope("approval.approved"),
+  "approval.denied": envelope("approval.denied"),
+  "approval.expired": envelope("approval.expired"),
+  "approval.canceled": envelope("approval.canceled"),
   "principal.frozen": envelope("principal.frozen"),
   "principal.unfrozen": envelope("principal.unfrozen"),
   "settlement.anchored": envelope("settlement.anchored"),

@@ -6,6 +6,7 @@ export const ISO = new Date(NOW).toISOString();
 export const PRN = newId("prn");
 const ses = newId("ses");
 const tre = newId("tre");
+const apr = newId("apr");
 const jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
 /** A valid `data` for every event type. */
@@ -36,6 +37,24 @@ export const SAMPLE_DATA: { [T in EventType]: EventData<T> } = {
     window_start: ISO,
   },
   "hold.expired": { hold: newId("hld"), session: ses, tree: tre, asset: "usd", amount: "250", expired_at: ISO },
+  "approval.requested": {
+    approval: apr,
+    session: ses,
+    tree: tre,
+    label: "buyer",
+    path: [ses],
+    kind: "authorize",
+    scope: "http:POST:payments.example.com/charge",
+    asset: "usd",
+    amount: "20000",
+    approvers_needed: 2,
+    expires_at: ISO,
+    remaining: [{ session: ses, asset: "usd", period: null, remaining: "80000" }],
+  },
+  "approval.approved": { approval: apr, session: ses, tree: tre, decided_by: [newId("key")], receipt: newId("rcp"), hold: null },
+  "approval.denied": { approval: apr, session: ses, tree: tre, decided_by: [newId("key")], reason: "too much", receipt: newId("rcp") },
+  "approval.expired": { approval: apr, session: ses, tree: tre, expired_at: ISO, receipt: newId("rcp") },
+  "approval.canceled": { approval: apr, session: ses, tree: tre, cause: "agent", receipt: newId("rcp") },
   "principal.frozen": { frozen_at: ISO },
   "principal.unfrozen": { unfrozen_at: ISO },
   "settlement.anchored": {
