@@ -37,7 +37,7 @@ async function everyEvent(p: { id: string; apiKey: string }): Promise<string[]> 
   // principal.frozen, principal.unfrozen
   await call("POST", "/v1/freeze", { headers: bearer(p.apiKey) });
   await call("POST", "/v1/unfreeze", { headers: bearer(p.apiKey) });
-  // settlement.anchored, settlement.failed: what the settlement engine hands each principal
+  // settlement.anchored, settlement.failed, settlement.delayed: what the settlement engine hands each principal
   const stub = principalStub(p.id) as any;
   const anchored = await stub.emitEvent("settlement.anchored", {
     period: "2026-11-17T10",
@@ -49,6 +49,9 @@ async function everyEvent(p: { id: string; apiKey: string }): Promise<string[]> 
   });
   expect(anchored.ok).toBe(true);
   expect((await stub.emitEvent("settlement.failed", { period: "2026-11-17T11", reason: "rpc unavailable" })).ok).toBe(true);
+  expect((await stub.emitEvent("settlement.delayed", { period: "2026-11-17T12", late_seconds: 320, expected_by: "2026-11-17T12:05:00.000Z", stage: "sent" })).ok).toBe(
+    true,
+  );
   // approval.requested, .approved, .denied, .canceled; .expired when the short session's approval runs out
   const gate = { budgets: [{ asset: "USD", amount: "1000" }], approval: { over: [{ asset: "USD", amount: "10" }] } };
   const pay = { scope: "http:GET:api.example.com/v1/pay", amount: { asset: "USD", value: "20" } };
