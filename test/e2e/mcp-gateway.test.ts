@@ -392,7 +392,7 @@ describe("remit-mcp --tools: Remit's own tools for agents", () => {
     const no = await call(tools, "remit_authorize", { scope: "http:GET:api.example.com/v1/items", amount: { asset: "USD", value: "400" } });
     expect(no.isError).toBe(true);
     expect(remit(no).code).toBe("budget-exceeded");
-    expect(textOf(no)).toMatch(/\$3\.00 would exceed/);
+    expect(textOf(no)).toMatch(/^\$4\.00 would exceed .*: \$3\.00 remains$/);
     const bad = await call(tools, "remit_authorize", { amount: { asset: "USD", value: "1" } });
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toContain("scope");
