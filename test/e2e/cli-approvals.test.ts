@@ -2,71 +2,14 @@
  * `remit approvals`, `remit approve`, `remit deny` and `remit api-keys create --role` as a
  * child process against the real worker.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fs, os, path } from "../../cli/src/node";
+import { describe, expect, it } from "vitest";
 import { generateAgentKey, RemitAgent, RemitPrincipal } from "@remit/sdk";
+import { useRemitCli } from "../support/remit-cli";
 import { useStack } from "../support/stack";
 
-interface ChildProcessModule {
-  spawn(
-    command: string,
-    args: string[],
-    options: { cwd?: string; env?: Record<string, string | undefined>; stdio?: unknown },
-  ): {
-    stdout: { on(event: "data", fn: (chunk: unknown) => void): void };
-    stderr: { on(event: "data", fn: (chunk: unknown) => void): void };
-    on(event: "close", fn: (code: number | null, signal: string | null) => void): void;
-    on(event: "error", fn: (err: Error) => void): void;
-  };
-}
-const childProcess = (await import("node:child_process" as string)) as ChildProcessModule;
-const nodeProcess = (globalThis as unknown as { process: { execPath: string; env: Record<string, string | undefined> } }).process;
-
-const ROOT = path.resolve(new URL("../..", (import.meta as unknown as { url: string }).url).pathname);
-const BIN = path.join(ROOT, "cli", "bin", "remit.mjs");
-
 const stack = useStack({ withChain: false });
-let dir = "";
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "remit-cli-"));
-});
-afterAll(async () => {
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-/** Runs `remit …` with its own config file and HOME; no REMIT_* from the outside leaks in. */
-function remit(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(nodeProcess.env).filter(([k]) => !k.startsWith("REMIT_")));
-  return new Promise((resolve, reject) => {
-    const child = childProcess.spawn(nodeProcess.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { ...clean, HOME: dir, REMIT_CONFIG: path.join(dir, "config.json"), NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += String(c)));
-    child.stderr.on("data", (c) => (stderr += String(c)));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        // human output
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+const cli = useRemitCli();
+const { remit } = cli;
 
 const PAY = "http:POST:payments.example.com/charge";
 

@@ -2,71 +2,15 @@
  * The `remit` binary as a child process against the real worker: stdout (--json),
  * stderr and exit codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fs, os, path } from "../../cli/src/node";
+import { describe, expect, it } from "vitest";
+import { fs, path } from "../../cli/src/node";
 import { RemitAgent, type AgentKey, loadAgentKey } from "@remit/sdk";
+import { useRemitCli } from "../support/remit-cli";
 import { freePort, useStack } from "../support/stack";
 
-interface ChildProcessModule {
-  spawn(
-    command: string,
-    args: string[],
-    options: { cwd?: string; env?: Record<string, string | undefined>; stdio?: unknown },
-  ): {
-    stdout: { on(event: "data", fn: (chunk: unknown) => void): void };
-    stderr: { on(event: "data", fn: (chunk: unknown) => void): void };
-    on(event: "close", fn: (code: number | null, signal: string | null) => void): void;
-    on(event: "error", fn: (err: Error) => void): void;
-  };
-}
-const childProcess = (await import("node:child_process" as string)) as ChildProcessModule;
-const nodeProcess = (globalThis as unknown as { process: { execPath: string; env: Record<string, string | undefined> } }).process;
-
-const ROOT = path.resolve(new URL("../..", (import.meta as unknown as { url: string }).url).pathname);
-const BIN = path.join(ROOT, "cli", "bin", "remit.mjs");
-
 const stack = useStack({ withChain: false });
-let dir = "";
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "remit-cli-"));
-});
-afterAll(async () => {
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-/** Runs `remit …` with its own config file and HOME; no REMIT_* from the outside leaks in. */
-function remit(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(nodeProcess.env).filter(([k]) => !k.startsWith("REMIT_")));
-  return new Promise((resolve, reject) => {
-    const child = childProcess.spawn(nodeProcess.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { ...clean, HOME: dir, REMIT_CONFIG: path.join(dir, "config.json"), NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += String(c)));
-    child.stderr.on("data", (c) => (stderr += String(c)));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        // human output
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+const cli = useRemitCli();
+const { remit } = cli;
 
 const mode = async (file: string) => (await fs.stat(file)).mode & 0o777;
 
@@ -103,7 +47,7 @@ describe("remit", () => {
     expect(r.json.public_jwk).toMatchObject({ kty: "OKP", crv: "Ed25519" });
     expect(r.json.public_jwk.d).toBeUndefined();
     expect(r.json.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const file = path.join(dir, "agent.jwk");
+    const file = path.join(cli.dir, "agent.jwk");
     expect(await mode(file)).toBe(0o600);
     const priv = JSON.parse(await fs.readFile(file, "utf8"));
     expect(priv.x).toBe(r.json.public_jwk.x);
@@ -128,7 +72,7 @@ describe("remit", () => {
     const good = await remit(["--json", "login", "--url", stack().url, "--api-key", p.apiKey]);
     expect(good.code, good.stderr).toBe(0);
     expect(good.json).toMatchObject({ url: stack().url, principal: p.id });
-    const config = path.join(dir, "config.json");
+    const config = path.join(cli.dir, "config.json");
     expect(await mode(config)).toBe(0o600);
     expect(JSON.parse(await fs.readFile(config, "utf8"))).toEqual({ url: stack().url, api_key: p.apiKey });
   });
@@ -186,7 +130,7 @@ describe("remit", () => {
     expect(humanGrant.stdout).toMatch(/^session ses_[0-9a-z]{26}\ntoken +ey[\w.-]+\n$/);
 
     // The agent spends and holds, so the bars have something to show.
-    const key: AgentKey = loadAgentKey(JSON.parse(await fs.readFile(path.join(dir, "agent.jwk"), "utf8")));
+    const key: AgentKey = loadAgentKey(JSON.parse(await fs.readFile(path.join(cli.dir, "agent.jwk"), "utf8")));
     const agent = new RemitAgent({ baseUrl: stack().url, token: grant.json.token, key });
     await agent.authorize("http:GET:api.example.com/v1/x", { amount: { asset: "USD", value: "1500" } });
     await agent.hold("http:POST:api.example.com/v1/orders", { asset: "USD", value: "1000" });
@@ -216,11 +160,11 @@ describe("remit", () => {
     ]);
     expect(child.code, child.stderr).toBe(0);
     expect(child.json.session).toMatchObject({ parent: root.id, depth: 1, label: "sub-agent" });
-    expect(await mode(path.join(dir, "child.jwk"))).toBe(0o600);
+    expect(await mode(path.join(cli.dir, "child.jwk"))).toBe(0o600);
     const childAgent = new RemitAgent({
       baseUrl: stack().url,
       token: child.json.token,
-      key: loadAgentKey(JSON.parse(await fs.readFile(path.join(dir, "child.jwk"), "utf8"))),
+      key: loadAgentKey(JSON.parse(await fs.readFile(path.join(cli.dir, "child.jwk"), "utf8"))),
     });
     const spent = await childAgent.authorize("http:GET:api.example.com/v1/y", { amount: { asset: "USD", value: "250" } });
 
@@ -301,7 +245,7 @@ describe("remit", () => {
     const r = await remit(["--json", "keygen"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.private_key_file).toMatch(/^\.remit\/keys\/agent-[\w-]{8}\.jwk$/);
-    expect(await mode(path.join(dir, r.json.private_key_file))).toBe(0o600);
+    expect(await mode(path.join(cli.dir, r.json.private_key_file))).toBe(0o600);
     const e = await remit(["keygen", "--export"]);
     expect(e.code, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/^export REMIT_AGENT_KEY='\.remit\/keys\/agent-[\w-]{8}\.jwk'\n$/);
@@ -349,11 +293,11 @@ describe("remit", () => {
     // Wider than the parent: refused, and the child's key file is not written, so the retry can use the same name.
     const widen = await remit(["delegate", "--scope", "http:*:api.example.com/*", "--budget", "USD:1.00/day", "--out", "retry.jwk"], env);
     expect(widen.code).toBe(2);
-    await expect(fs.stat(path.join(dir, "retry.jwk"))).rejects.toThrow();
+    await expect(fs.stat(path.join(cli.dir, "retry.jwk"))).rejects.toThrow();
     const retry = await remit(["delegate", "--scope", "http:GET:api.example.com/v1/*", "--budget", "USD:1.00/day", "--out", "retry.jwk", "--export"], env);
     expect(retry.code, retry.stderr).toBe(0);
     expect(retry.stdout).toContain("export REMIT_AGENT_KEY='retry.jwk'");
-    expect(await mode(path.join(dir, "retry.jwk"))).toBe(0o600);
+    expect(await mode(path.join(cli.dir, "retry.jwk"))).toBe(0o600);
   });
 
   it("receipt verify without an RPC URL says where it looks", async () => {
