@@ -36,8 +36,3 @@ export function refuseLifeless(tree: Tree, ctx: DecisionContext, why: Lifeless):
   if (why.receipted) return denyOncePerWindow(tree, ctx, why.name, why.detail, why.extra);
   return refused(problem(why.name, why.detail, why.extra));
 }
-
-export function checkLiveness(tree: Tree, ctx: DecisionContext): Outcome<never> | null {
-  const why = lifeless(tree, ctx);
-  return why ? refuseLifeless(tree, ctx, why) : null;
-}
