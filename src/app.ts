@@ -9,6 +9,7 @@ import { requestLog } from "./middleware/request-log";
 import { agent } from "./routes/agent";
 import { docsPage } from "./routes/docs";
 import { fieldErrors } from "./routes/common";
+import { governance } from "./routes/governance";
 import { holds } from "./routes/holds";
 import { meta } from "./routes/meta";
 import { principals } from "./routes/principals";
@@ -44,6 +45,7 @@ export function createApp() {
   );
   app.route("/", meta);
   app.route("/", principals);
+  app.route("/", governance); // before sessions: /v1/sessions/revoke is not a session id
   app.route("/", sessions);
   app.route("/", agent);
   app.route("/", holds);

@@ -12,6 +12,7 @@ import type { ChargedWindow, SignedReceipt } from "../../src/core/receipts/recei
 import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows } from "./counters";
 import type { DecisionContext } from "./decision-context";
+import { touchSession } from "./governance";
 import { receiptFor } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
@@ -21,6 +22,7 @@ export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInpu
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
   countCall(tree.sql, ctx.chain);
+  touchSession(tree.sql, ctx.session.id, ctx.now);
   let amount: string | null = null;
   let charged: ChargedWindow[] | undefined;
   if (input.amount) {

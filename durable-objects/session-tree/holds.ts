@@ -13,6 +13,7 @@ import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows, settleHoldCounters, type HoldWindow } from "./counters";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
+import { touchSession } from "./governance";
 import { receiptFor, writeReceipt } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
@@ -46,6 +47,7 @@ export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): O
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
   countCall(tree.sql, ctx.chain);
+  touchSession(tree.sql, ctx.session.id, ctx.now);
   const value = BigInt(input.amount.value);
   const windows = holdWindows(applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)));
   const id = newIdIn("hld", tree.id);

@@ -6,7 +6,9 @@
 import type { Outcome } from "../core/errors";
 import type { SignedReceipt } from "../core/receipts/receipt";
 import type { EventData, EventType } from "../core/webhooks/events";
+import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExposure } from "./governance";
 import type { Idempotency, KeyProof, PrincipalResult } from "./principal";
+import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "./wire/governance";
 import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
 import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
 import type { SessionView } from "./views";
@@ -39,6 +41,13 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   hold(call: AgentCall, input: HoldInput): AgentResult<HoldView>;
   capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold>;
   void(call: AgentCall, holdId: string): AgentResult<SettledHold>;
+  // Governance (durable-objects/session-tree/listing.ts, exposure-inputs.ts, session-switch.ts).
+  listSessions(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListedSession[];
+  listTreeReceipts(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[];
+  exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null;
+  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null };
+  setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView>;
+  revokeSelf(call: AgentCall): AgentResult<Revocation>;
 }
 
 /**
@@ -63,6 +72,12 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;
   receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>>;
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<FreezeResult>>;
+  // Governance (durable-objects/principal/listing.ts, exposure.ts): every tree asked at once.
+  listAllSessions(proof: KeyProof, filter: SessionFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<SessionList>>;
+  listAllReceipts(proof: KeyProof, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<ReceiptList>>;
+  exposure(proof: KeyProof): Promise<PrincipalResult<ExposureView>>;
+  revokeSessions(proof: KeyProof, idem: Idempotency | null, filter: SessionFilter, dryRun: boolean): Promise<PrincipalResult<BulkRevocation>>;
+  setSessionFrozen(proof: KeyProof, idem: Idempotency | null, id: string, frozen: boolean): Promise<PrincipalResult<SessionView>>;
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
   getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;

@@ -132,6 +132,17 @@ export function heldPart(openHeld: bigint, now: bigint): bigint {
   return min(openHeld, now);
 }
 
+/** The `n` entries reaching the most in each asset (ties: the smaller session id first), assets in order. */
+export function topByReach<T extends { asset: string; reach: string; session: string }>(items: readonly T[], n: number): T[] {
+  const byAsset = new Map<string, T[]>();
+  for (const h of items) (byAsset.get(h.asset) ?? byAsset.set(h.asset, []).get(h.asset)!).push(h);
+  const order = (a: T, b: T) => {
+    const d = BigInt(b.reach) - BigInt(a.reach);
+    return d > 0n ? 1 : d < 0n ? -1 : a.session < b.session ? -1 : a.session > b.session ? 1 : 0;
+  };
+  return [...byAsset.keys()].sort().flatMap((asset) => byAsset.get(asset)!.sort(order).slice(0, n));
+}
+
 /** ISO 8601 durations of days, hours, minutes, seconds (`P7D`, `PT1H`, `P1DT12H`), in ms; null when not one. */
 export function parseDuration(text: string): number | null {
   const m = /^P(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,8})M)?(?:(\d{1,9})S)?)?$/.exec(text);

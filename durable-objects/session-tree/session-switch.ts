@@ -1,0 +1,18 @@
+/** A session's own freeze switch, set by its principal: it and everything beneath it stop, apart from the principal's switch. */
+import { ok, problem, refused, type Outcome } from "../../src/core/errors";
+import type { SessionView } from "../../src/contract/views";
+import { ownedSession } from "./access";
+import { frozenSessions } from "./governance";
+import type { Tree } from "./tree";
+import { viewSession } from "./views";
+
+/** A session's own switch: on, it and everything beneath it are refused (`session-frozen`); off, they work again unless another switch holds them. */
+export function setSessionFrozen(tree: Tree, principal: string, id: string, frozen: boolean, now: number): Outcome<SessionView> {
+  const row = ownedSession(tree, principal, id);
+  if (!row) return refused(problem("not-found", `no session ${id}`));
+  tree.sql.exec("UPDATE sessions SET frozen = ? WHERE id = ?", frozen ? 1 : 0, id);
+  const set = frozenSessions(tree.sql);
+  if (frozen) set.add(id);
+  else set.delete(id);
+  return ok(viewSession(tree, row, now));
+}
