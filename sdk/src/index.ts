@@ -11,6 +11,8 @@ export type { AuthorizeOptions, Delegation, DelegateOptions, HoldOptions, RemitA
 export { RemitPrincipal } from "./principal";
 export type { DeliveryListOptions, Grant, GrantOptions, RemitPrincipalOptions, WebhookEndpointInput, WebhookEndpointPatch } from "./principal";
 export { RemitClient } from "./public";
+export { RemitGovernance, isoDuration, sessionFilterWire } from "./governance";
+export type { BulkRevocation, Exposure, PageOptions, ReceiptFilter, ReceiptList, SessionFilter, SessionList } from "./governance";
 export { RemitOperator } from "./operator";
 export type { NewPrincipal, RemitOperatorOptions, SettlementRun } from "./operator";
 export { amountString, rfc3339 } from "./common";
