@@ -13,6 +13,9 @@ import { registerKeygen } from "./commands/keygen";
 import { registerLogin } from "./commands/login";
 import { registerReceipt } from "./commands/receipt";
 import { registerRevoke } from "./commands/revoke";
+import { registerExposure } from "./commands/exposure";
+import { registerReceiptsList } from "./commands/receipts-list";
+import { registerSessions } from "./commands/sessions";
 import { registerSession } from "./commands/session";
 import { registerTree } from "./commands/tree";
 import { printError, printProblem } from "./errors";
@@ -62,7 +65,10 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerFreeze(program);
   registerSession(program);
   registerTree(program);
+  registerSessions(program);
+  registerExposure(program);
   registerReceipt(program, state);
+  registerReceiptsList(program);
   registerAnchors(program);
   return program;
 }
