@@ -123,7 +123,10 @@ for (const n of [Math.max(1, Math.round(TREES / 10)), TREES]) {
   say(`${n} trees, ${receipts} receipts (setup ${((performance.now() - g0) / 1000).toFixed(1)}s)`);
   const exposure = await get("/v1/exposure");
   if (exposure.trees.total !== n) throw new Error(`exposure counted ${exposure.trees.total} trees, not ${n}`);
-  results.push({ trees: n, receipts, rows: await measureAll(), exposure_now: exposure.assets[0]?.now });
+  const rows = await measureAll();
+  results.push({ trees: n, receipts, rows, exposure_now: exposure.assets[0]?.now });
+  // Printed as soon as measured, so a stage's figures survive a later stage being cut short.
+  for (const r of rows) say(`${n} trees: ${r.name}: median ${r.median.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`);
 }
 
 console.log(`\nGovernance at ${results.map((r) => `${r.trees} trees / ${r.receipts} receipts`).join(" and ")} (ms, sequential, ${SAMPLES} samples)\n`);
