@@ -11,6 +11,7 @@ import { assets } from "./routes/assets";
 import { approvals } from "./routes/approvals";
 import { docsPage } from "./routes/docs";
 import { fieldErrors } from "./routes/common";
+import { governance } from "./routes/governance";
 import { holds } from "./routes/holds";
 import { meta } from "./routes/meta";
 import { principals } from "./routes/principals";
@@ -47,6 +48,7 @@ export function createApp() {
   app.route("/", meta);
   app.route("/", assets);
   app.route("/", principals);
+  app.route("/", governance); // before sessions: /v1/sessions/revoke is not a session id
   app.route("/", sessions);
   app.route("/", agent);
   app.route("/", holds);

@@ -15,7 +15,9 @@ import { registerKeygen } from "./commands/keygen";
 import { registerLogin } from "./commands/login";
 import { registerReceipt } from "./commands/receipt";
 import { registerRevoke } from "./commands/revoke";
+import { registerExposure } from "./commands/exposure";
 import { registerReceipts } from "./commands/receipts";
+import { registerSessions } from "./commands/sessions";
 import { registerSession } from "./commands/session";
 import { registerSettle } from "./commands/settle";
 import { registerSpend } from "./commands/spend";
@@ -75,6 +77,8 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerSession(program);
   registerTree(program);
   registerReceipts(program);
+  registerSessions(program);
+  registerExposure(program);
   registerReceipt(program, state);
   registerAnchors(program);
   registerSettle(program);

@@ -17,7 +17,11 @@ import type { Grant, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import type { SessionView } from "../../src/contract/views";
 import type { SessionTreeView, TreePage } from "../../src/contract/wire/session";
-import { problem, refused, type Outcome } from "../../src/core/errors";
+import { ok, problem, refused, type Outcome } from "../../src/core/errors";
+import type { ListCursor, ReceiptFilter, SessionFilter } from "../../src/contract/governance";
+import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "../../src/contract/wire/governance";
+import { combineExposure, treeExposures } from "./exposure";
+import * as governance from "./listing";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
 import type { ApprovalPage, ApprovalStatus, ApprovalView } from "../../src/contract/wire/approvals";
@@ -143,6 +147,28 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
       null,
       async (): Promise<Outcome<ReceiptInOutbox>> => (await this.tree(id)?.receiptInOutbox({ principal: this.id }, id)) ?? noReceipt(id),
     );
+  }
+
+  // ---------------------------------------------------------------- governance (./listing.ts, ./exposure.ts)
+
+  listAllSessions(proof: KeyProof, filter: SessionFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<SessionList>> {
+    return this.authenticated(proof, null, () => governance.listSessions(this.sql, this.env, this.id, filter, page));
+  }
+
+  listAllReceipts(proof: KeyProof, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<ReceiptList>> {
+    return this.authenticated(proof, null, () => governance.listReceipts(this.sql, this.env, this.id, filter, page));
+  }
+
+  exposure(proof: KeyProof): Promise<PrincipalResult<ExposureView>> {
+    return this.authenticated(proof, null, async () => ok(combineExposure(await treeExposures(this.sql, this.env, this.id), Date.now())));
+  }
+
+  revokeSessions(proof: KeyProof, idem: Idempotency | null, filter: SessionFilter, dryRun: boolean): Promise<PrincipalResult<BulkRevocation>> {
+    return this.authenticated(proof, idem, () => governance.revokeSessions(this.sql, this.env, this.id, filter, dryRun));
+  }
+
+  setSessionFrozen(proof: KeyProof, idem: Idempotency | null, id: string, frozen: boolean): Promise<PrincipalResult<SessionView>> {
+    return this.authenticated(proof, idem, async (): Promise<Outcome<SessionView>> => (await this.tree(id)?.setSessionFrozen(this.id, id, frozen)) ?? noSession(id));
   }
 
   /** The kill switch: returns once every tree has the flag, so nothing under the principal succeeds after it. */

@@ -15,6 +15,7 @@ import { requestApproval } from "./approvals";
 import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows } from "./counters";
 import type { DecisionContext } from "./decision-context";
+import { touchSession } from "./governance";
 import { receiptFor } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
@@ -33,6 +34,7 @@ export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInpu
       ...(input.request_digest ? { requestDigest: input.request_digest } : {}),
     });
   countCall(tree.sql, ctx.chain);
+  touchSession(tree.sql, ctx.session.id, ctx.now);
   let amount: string | null = null;
   let charged: ChargedWindow[] | undefined;
   if (input.amount) {

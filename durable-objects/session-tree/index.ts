@@ -35,7 +35,12 @@ import { createRoot, delegate } from "./grants";
 import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
 import { drainReceipts } from "./receipt-outbox";
 import { revokeSubtree } from "./revoke";
+import { listSessions, listTreeReceipts, revokeMatching, type ListedSession } from "./listing";
+import { treeExposure } from "./exposure-inputs";
+import { setSessionFrozen } from "./session-switch";
+import type { ListCursor, ReceiptFilter, SessionFilter, TreeExposure } from "../../src/contract/governance";
 import { hasTreeTables, migrateTree } from "./schema";
+import { migrateGovernance } from "./governance";
 import { getMeta, readSubtreePage } from "./store";
 import { TreeHandle } from "./tree-handle";
 import { parseAssetDecimals } from "../../src/core/policy/money";
@@ -65,6 +70,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     if (!this.stored) {
       migrateTree(this.tree.sql);
       migrateApprovals(this.tree.sql);
+      migrateGovernance(this.tree.sql);
     }
     this.stored = true;
   }
@@ -120,6 +126,50 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     const out = this.tree.transaction(() => revokeSubtree(this.tree, id, now));
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
     return out;
+  }
+
+  // ---------------------------------------------------------------- governance (./listing.ts, ./exposure-inputs.ts, ./session-switch.ts)
+
+  /** Matching sessions, newest first before the cursor, with counters and last use (the principal merges trees). */
+  listSessions(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListedSession[] {
+    if (!this.stored) return [];
+    return listSessions(this.tree, principal, filter, page, Date.now());
+  }
+
+  listTreeReceipts(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[] {
+    if (!this.stored) return [];
+    return listTreeReceipts(this.tree, principal, filter, page);
+  }
+
+  /** This tree's part of the principal's exposure (null: not the principal's, or no root yet). */
+  exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null {
+    if (!this.stored) return null;
+    return treeExposure(this.tree, principal, Date.now(), opts);
+  }
+
+  /** A bulk revocation's part here: with `dryRun` only what it would revoke and what would remain exposed. */
+  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null } {
+    if (!this.stored) return { ids: [], exposure: null };
+    const now = Date.now();
+    const out = revokeMatching(this.tree, principal, filter, dryRun, now);
+    if (!dryRun && out.ids.length > 0) this.tree.scheduleAlarmSoon(now); // drains the events outbox
+    return out;
+  }
+
+  /** A session's own switch (separate from the principal's): it and everything beneath stop or work again. */
+  setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView> {
+    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
+    const now = Date.now();
+    const out = this.tree.transaction(() => setSessionFrozen(this.tree, principal, id, frozen, now));
+    this.tree.scheduleAlarmSoon(now); // drains the events outbox (approvals a freeze canceled)
+    return out;
+  }
+
+  /** The agent's panic button: its own session and everything beneath, never an ancestor. Allowed when already dead. */
+  revokeSelf(call: AgentCall): AgentResult<{ revoked: number; session: string }> {
+    const result = agentDecision(this.tree, call, { liveness: false }, (ctx) => revokeSubtree(this.tree, ctx.session.id, ctx.now));
+    this.tree.scheduleAlarmSoon(Date.now());
+    return result;
   }
 
   /** The principal's kill switch, fanned out to each of its trees. */

@@ -3,6 +3,7 @@ import { formatAmount } from "../../src/core/policy/amounts";
 import { rollover } from "../../src/core/policy/budgets";
 import { windowEnd } from "../../src/core/policy/periods";
 import { gcraPeek, type RateLimit } from "../../src/core/policy/rate";
+import { frozenBy } from "./governance";
 import { readTat } from "./rate";
 import { readChain, readCounters, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
@@ -15,13 +16,15 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function viewSession(tree: Tree, row: SessionRow, now: number, knownChain?: SessionRow[]): SessionView {
   const chain = knownChain ?? readChain(tree.sql, row);
   const tat = row.limits.rate ? readTat(tree.sql, row.id) : null;
-  return sessionView(
+  const by = frozenBy(tree, chain);
+  const view = sessionView(
     row,
-    { tree: tree.id, principal: tree.principal, frozen: tree.frozen, revokedAncestor: chain.some((s) => s.status === "revoked") },
+    { tree: tree.id, principal: tree.principal, frozen: by.length > 0, revokedAncestor: chain.some((s) => s.status === "revoked") },
     readCounters(tree.sql, [row.id]),
     tat,
     now,
   );
+  return by.length > 0 ? { ...view, frozen_by: by } : view;
 }
 
 export function sessionView(

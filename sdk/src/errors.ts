@@ -106,6 +106,10 @@ export class SessionNotYetValidError extends RemitError {
 export class PrincipalFrozenError extends RemitError {
   static override readonly code = "principal-frozen";
 }
+/** The session's own switch (or an ancestor's) is on: `POST /v1/sessions/{id}/freeze`. */
+export class SessionFrozenError extends RemitError {
+  static override readonly code = "session-frozen";
+}
 export class ForbiddenError extends RemitError {
   static override readonly code = "forbidden";
 }
@@ -205,6 +209,7 @@ export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.free
       SessionExpiredError,
       SessionNotYetValidError,
       PrincipalFrozenError,
+      SessionFrozenError,
       ForbiddenError,
       ScopeDeniedError,
       BudgetExceededError,

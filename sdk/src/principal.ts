@@ -2,6 +2,7 @@
 import { RemitAgent } from "./agent";
 import type { Approval, ApprovalStatus } from "./approvals";
 import { boundsBody, enc, type SessionBounds } from "./common";
+import { RemitGovernance } from "./governance";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { AgentKey } from "./keys";
 import { RemitClient } from "./public";
@@ -86,6 +87,11 @@ export class RemitPrincipal {
 
   get baseUrl(): string {
     return this.http.baseUrl;
+  }
+
+  /** Listings across every tree, exposure, bulk revocation and per-session switches (./governance.ts). */
+  get governance(): RemitGovernance {
+    return new RemitGovernance(this.options);
   }
 
   private auth = (): Record<string, string> => ({ authorization: `Bearer ${this.options.apiKey}` });

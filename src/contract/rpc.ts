@@ -7,7 +7,9 @@ import type { ReceiptKeyInput, ReceiptKeyRecord, ReceiptKeyRegistration } from "
 import type { Outcome } from "../core/errors";
 import type { SignedReceipt } from "../core/receipts/receipt";
 import type { EventData, EventType } from "../core/webhooks/events";
+import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExposure } from "./governance";
 import type { Idempotency, KeyProof, PrincipalResult } from "./principal";
+import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "./wire/governance";
 import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
 import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
 import type { SessionView } from "./views";
@@ -62,6 +64,13 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   approvalForAgent(call: AgentCall, id: string): AgentResult<ApprovalView>;
   approvalForSession(session: string, id: string): Outcome<ApprovalView>;
   cancelApproval(call: AgentCall, id: string): AgentResult<ApprovalView>;
+  // Governance (durable-objects/session-tree/listing.ts, exposure-inputs.ts, session-switch.ts).
+  listSessions(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListedSession[];
+  listTreeReceipts(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[];
+  exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null;
+  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null };
+  setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView>;
+  revokeSelf(call: AgentCall): AgentResult<Revocation>;
 }
 
 /** One key's vote on an approval: yes (with an optional note) or no (with an optional reason). */
@@ -101,6 +110,12 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
     id: string,
     decision: { verdict: "approve" | "deny"; text: string | null },
   ): Promise<PrincipalResult<ApprovalView>>;
+  // Governance (durable-objects/principal/listing.ts, exposure.ts): every tree asked at once.
+  listAllSessions(proof: KeyProof, filter: SessionFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<SessionList>>;
+  listAllReceipts(proof: KeyProof, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<ReceiptList>>;
+  exposure(proof: KeyProof): Promise<PrincipalResult<ExposureView>>;
+  revokeSessions(proof: KeyProof, idem: Idempotency | null, filter: SessionFilter, dryRun: boolean): Promise<PrincipalResult<BulkRevocation>>;
+  setSessionFrozen(proof: KeyProof, idem: Idempotency | null, id: string, frozen: boolean): Promise<PrincipalResult<SessionView>>;
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
   getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;

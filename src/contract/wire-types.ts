@@ -174,6 +174,8 @@ export interface SessionView {
   agent_jkt: string;
   created_at: string;
   revoked_at: string | null;
+  /** Present while frozen: which switches hold it (the principal's, its own, an ancestor's). */
+  frozen_by?: ("principal" | "session" | "ancestor")[];
   counters: {
     calls: { limit: number; used: number; remaining: number } | null;
     budgets: BudgetCounterView[];
@@ -397,7 +399,7 @@ export interface EventDataMap {
   "approval.approved": { approval: string; session: string; tree: string; decided_by: string[]; receipt: string | null; hold: string | null };
   "approval.denied": { approval: string; session: string; tree: string; decided_by: string[]; reason: string | null; receipt: string };
   "approval.expired": { approval: string; session: string; tree: string; expired_at: string; receipt: string };
-  "approval.canceled": { approval: string; session: string; tree: string; cause: "agent" | "session-revoked" | "principal-frozen"; receipt: string };
+  "approval.canceled": { approval: string; session: string; tree: string; cause: "agent" | "session-revoked" | "principal-frozen" | "session-frozen"; receipt: string };
   "principal.frozen": { frozen_at: string };
   "principal.unfrozen": { unfrozen_at: string };
   "settlement.anchored": { period: string; root: string; count: number; tx_hash: string; chain_id: number; contract: string };

@@ -13,6 +13,7 @@ export const PROBLEMS = {
   "session-expired": { status: 401, title: "The session has expired" },
   "session-not-yet-valid": { status: 401, title: "The session is not valid yet" },
   "principal-frozen": { status: 403, title: "The principal is frozen" },
+  "session-frozen": { status: 403, title: "The session is frozen" },
   forbidden: { status: 403, title: "The caller may not do this" },
   "scope-denied": { status: 403, title: "The scope is not granted" },
   "budget-exceeded": { status: 403, title: "The budget would be exceeded" },

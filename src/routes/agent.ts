@@ -23,6 +23,7 @@ export const AGENT_PROBLEMS = [
   "session-expired",
   "session-not-yet-valid",
   "principal-frozen",
+  "session-frozen",
   "rate-limited",
   "validation-failed",
 ] as const;

@@ -165,6 +165,15 @@ describe("response bodies match the served OpenAPI document", () => {
     conforms("GET", "/v1/receipts/{id}", await agentCall(agent, "GET", `/v1/receipts/${rcp}`), 200);
     conforms("GET", "/v1/receipts/{id}/proof", await call("GET", `/v1/receipts/${rcp}/proof`, { headers: key }), 200);
 
+    // Governance: listings across trees, exposure, a bulk dry run, a session's switch, the panic button.
+    conforms("GET", "/v1/sessions", await call("GET", "/v1/sessions?limit=2", { headers: key }), 200);
+    conforms("GET", "/v1/receipts", await call("GET", "/v1/receipts?limit=2", { headers: key }), 200);
+    conforms("GET", "/v1/exposure", await call("GET", "/v1/exposure", { headers: key }), 200);
+    conforms("POST", "/v1/sessions/revoke", await call("POST", "/v1/sessions/revoke", { headers: key, body: { filter: { label: "root" }, dry_run: true } }), 200);
+    conforms("POST", "/v1/sessions/{id}/freeze", await call("POST", `/v1/sessions/${grandchild.session.id}/freeze`, { headers: key, body: {} }), 200);
+    conforms("POST", "/v1/sessions/{id}/unfreeze", await call("POST", `/v1/sessions/${grandchild.session.id}/unfreeze`, { headers: key, body: {} }), 200);
+    conforms("POST", "/v1/session/revoke", await agentCall(grandchild, "POST", "/v1/session/revoke", {}), 200);
+
     // Deliveries of the session events, and a redelivery.
     const delivered = await deliveriesOf(apiKey, whe, "session.granted", { trees: [agent.session.tree] });
     conforms("GET", "/v1/webhook-endpoints/{id}/deliveries", await call("GET", `/v1/webhook-endpoints/${whe}/deliveries?limit=100`, { headers: key }), 200);

@@ -34,6 +34,10 @@ export const SessionView = z
     agent_jkt: z.string(),
     created_at: z.string(),
     revoked_at: z.string().nullable(),
+    frozen_by: z
+      .array(z.enum(["principal", "session", "ancestor"]))
+      .optional()
+      .openapi({ description: "Present while frozen: which switches hold it (the principal's, its own, an ancestor's)" }),
     counters: z.object({
       calls: z.object({ limit: z.number(), used: z.number(), remaining: z.number() }).nullable(),
       budgets: z.array(BudgetCounterView),

@@ -141,7 +141,7 @@ export const eventDataSchemas = {
   "approval.approved": z.object({ ...approvalRef, decided_by: z.array(z.string()), receipt: id("rcp").nullable(), hold: id("hld").nullable() }),
   "approval.denied": z.object({ ...approvalRef, decided_by: z.array(z.string()), reason: z.string().nullable(), receipt: id("rcp") }),
   "approval.expired": z.object({ ...approvalRef, expired_at: timestamp, receipt: id("rcp") }),
-  "approval.canceled": z.object({ ...approvalRef, cause: z.enum(["agent", "session-revoked", "principal-frozen"]), receipt: id("rcp") }),
+  "approval.canceled": z.object({ ...approvalRef, cause: z.enum(["agent", "session-revoked", "principal-frozen", "session-frozen"]), receipt: id("rcp") }),
   "principal.frozen": z.object({ frozen_at: timestamp }),
   "principal.unfrozen": z.object({ unfrozen_at: timestamp }),
   "settlement.anchored": z.object({
