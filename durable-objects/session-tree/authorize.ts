@@ -15,11 +15,14 @@ import type { DecisionContext } from "./decision-context";
 import { receiptFor } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
+import { checkTripwires, tripwireObservation } from "./tripwires";
 import { viewSession } from "./views";
 
 export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInput): Outcome<{ receipt: SignedReceipt; session: SessionView }> {
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
+  const tripped = checkTripwires(tree, ctx, tripwireObservation(input.scope, input.amount));
+  if (tripped) return tripped;
   countCall(tree.sql, ctx.chain);
   let amount: string | null = null;
   let charged: ChargedWindow[] | undefined;

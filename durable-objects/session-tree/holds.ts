@@ -16,6 +16,7 @@ import { emitEvent } from "./event-outbox";
 import { receiptFor, writeReceipt } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
+import { checkTripwires, tripwireObservation } from "./tripwires";
 
 const DEFAULT_HOLD_SECONDS = 15 * 60;
 
@@ -46,6 +47,8 @@ export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): O
   const expiresAt = Math.min(ctx.now + requested * 1000, ctx.session.expiresAt);
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
+  const tripped = checkTripwires(tree, ctx, tripwireObservation(input.scope, input.amount));
+  if (tripped) return tripped;
   countCall(tree.sql, ctx.chain);
   const value = BigInt(input.amount.value);
   const windows = holdWindows(applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)));

@@ -178,6 +178,17 @@ describe("response bodies match the served OpenAPI document", () => {
     expect(proof.json.proof).not.toBeNull();
     conforms("GET", "/v1/admin/settlement", await call("GET", "/v1/admin/settlement", { headers: admin }), 200);
 
+    // Trip-wires: a rule on every tree, listed, read, changed, reset and deleted.
+    const rule = { metric: "count", window: 60, threshold: "1000", per: "session", action: "deny", mode: "shadow" };
+    const tw = conforms("POST", "/v1/tripwires", await call("POST", "/v1/tripwires", { headers: key, body: rule }), 201);
+    const trw: string = tw.json.tripwire.id;
+    expect(tw.json.pending_trees).toEqual([]);
+    conforms("GET", "/v1/tripwires", await call("GET", "/v1/tripwires", { headers: key }), 200);
+    conforms("GET", "/v1/tripwires/{id}", await call("GET", `/v1/tripwires/${trw}`, { headers: key }), 200);
+    conforms("PATCH", "/v1/tripwires/{id}", await call("PATCH", `/v1/tripwires/${trw}`, { headers: key, body: { threshold: "2000" } }), 200);
+    conforms("POST", "/v1/tripwires/{id}/reset", await call("POST", `/v1/tripwires/${trw}/reset`, { headers: key, body: {} }), 200);
+    conforms("DELETE", "/v1/tripwires/{id}", await call("DELETE", `/v1/tripwires/${trw}`, { headers: key }), 200);
+
     // Endings: revoke a subtree, freeze and unfreeze, delete the endpoint.
     const revoked = conforms("POST", "/v1/sessions/{id}/revoke", await call("POST", `/v1/sessions/${child.json.session.id}/revoke`, { headers: key, body: {} }), 200);
     expect(revoked.json.revoked).toBe(1);

@@ -49,7 +49,13 @@ async function everyEvent(p: { id: string; apiKey: string }): Promise<string[]> 
   });
   expect(anchored.ok).toBe(true);
   expect((await stub.emitEvent("settlement.failed", { period: "2026-11-17T11", reason: "rpc unavailable" })).ok).toBe(true);
-  return [short.session.id, a.session.id];
+  // tripwire.shadow, tripwire.tripped: a shadow rule and an enforced one, both over after one action
+  const rule = { metric: "count", window: 60, threshold: "1", per: "session", action: "deny" };
+  for (const mode of ["shadow", "enforce"]) expect((await call("POST", "/v1/tripwires", { headers: bearer(p.apiKey), body: { ...rule, mode } })).status).toBe(201);
+  const t = await grant(p.apiKey);
+  expect((await agentCall(t, "POST", "/v1/authorize", { scope: "http:GET:api.example.com/v1/x" })).status).toBe(200);
+  expect((await agentCall(t, "POST", "/v1/authorize", { scope: "http:GET:api.example.com/v1/x" })).status).toBe(403);
+  return [short.session.id, a.session.id, t.session.id];
 }
 
 describe("webhooks end to end, verified by a real receiver", () => {

@@ -32,6 +32,7 @@ export const Receipt = z
       description:
         "On receipts that commit an amount: each periodic budget window up the chain it was charged to — a spend's current window, a capture's the window its hold was made in. Absent on other receipts and on older ones.",
     }),
+    tripwire: z.string().optional().openapi({ description: "On a denial with reason `tripwire`: the id of the trip-wire rule that refused it" }),
     seq: z.number().int().openapi({ description: "Per tree" }),
     at: z.string(),
     kid: z.string().openapi({ description: "The service key that signed it (see the JWKS)" }),

@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   "principal.unfrozen",
   "settlement.anchored",
   "settlement.failed",
+  "tripwire.tripped",
+  "tripwire.shadow",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -34,6 +36,8 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   "principal.unfrozen": "The principal's sessions may act again.",
   "settlement.anchored": "A settlement period's Merkle root was written on chain and confirmed.",
   "settlement.failed": "Anchoring a settlement period failed; `reason` says why.",
+  "tripwire.tripped": "A trip-wire in `enforce` mode refused a decision and, for the freeze actions, froze its scope until reset.",
+  "tripwire.shadow": "A trip-wire in `shadow` mode would have tripped; nothing was refused.",
 };
 
 export function isEventType(value: unknown): value is EventType {
@@ -68,6 +72,22 @@ const sessionGrant = {
   scopes: z.array(z.string()),
   not_before: timestamp,
   expires_at: timestamp,
+};
+
+const tripwireTrip = {
+  rule: id("trw"),
+  tree: id("tre"),
+  session: id("ses"),
+  metric: z.enum(["amount", "count", "denials"]),
+  per: z.enum(["session", "tree"]),
+  action: z.enum(["deny", "freeze_session", "freeze_tree", "freeze_principal"]),
+  scope: z.string().nullable(),
+  asset: asset.nullable(),
+  window: z.int().min(1),
+  threshold: amount,
+  /** The trailing-window total the decision would have reached. */
+  total: amount,
+  at: timestamp,
 };
 
 // ---- data schemas, one per event type --------------------------------------
@@ -121,6 +141,9 @@ export const eventDataSchemas = {
     contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   }),
   "settlement.failed": z.object({ period: settlementPeriod, reason: z.string().min(1).max(1024) }),
+  /** `receipt` is the signed denial receipt (reason `tripwire`) of the refused decision. */
+  "tripwire.tripped": z.object({ ...tripwireTrip, receipt: id("rcp") }),
+  "tripwire.shadow": z.object(tripwireTrip),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType = EventType> = z.infer<(typeof eventDataSchemas)[T]>;
@@ -152,6 +175,8 @@ export const eventSchemas = {
   "principal.unfrozen": envelope("principal.unfrozen"),
   "settlement.anchored": envelope("settlement.anchored"),
   "settlement.failed": envelope("settlement.failed"),
+  "tripwire.tripped": envelope("tripwire.tripped"),
+  "tripwire.shadow": envelope("tripwire.shadow"),
 } as const satisfies { [T in EventType]: z.ZodType };
 
 /** Any event, discriminated by `type`. */
