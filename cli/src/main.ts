@@ -15,6 +15,7 @@ import { registerReceipt } from "./commands/receipt";
 import { registerRevoke } from "./commands/revoke";
 import { registerSession } from "./commands/session";
 import { registerTree } from "./commands/tree";
+import { registerTripwires } from "./commands/tripwires";
 import { printError, printProblem } from "./errors";
 import { EXIT, type RunState } from "./exit";
 import { VERSION } from "./globals";
@@ -62,6 +63,7 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerFreeze(program);
   registerSession(program);
   registerTree(program);
+  registerTripwires(program);
   registerReceipt(program, state);
   registerAnchors(program);
   return program;

@@ -125,7 +125,7 @@ interface Crossing {
  */
 export function checkTripwires(tree: Tree, ctx: DecisionContext, o: TripwireObservation): Outcome<never> | null {
   const evaluated = evaluate(tree, ctx, o, "action");
-  if (!evaluated.ok) return evaluated.refusal;
+  if (!evaluated.ok) return unevaluable(tree, ctx, o, evaluated.rule, evaluated.error);
   const enforced = evaluated.crossings.filter((c) => c.rule.mode === "enforce");
   for (const c of evaluated.crossings.filter((c) => c.rule.mode === "shadow")) shadow(tree, ctx, o, c);
   if (enforced.length > 0) return tripAll(tree, ctx, o, enforced);
@@ -142,7 +142,11 @@ export function countRefusal<T>(tree: Tree, ctx: DecisionContext, outcome: Outco
   const scope = outcome.problem.extra?.scope;
   const o: TripwireObservation = { kind: "denial", scope: typeof scope === "string" ? scope : null, asset: null, amount: null };
   const evaluated = evaluate(tree, ctx, o, "denial");
-  if (!evaluated.ok) return evaluated.refusal;
+  // The decision is refused already, so failing closed asks nothing more of it (and no second receipt).
+  if (!evaluated.ok) {
+    console.error(`tripwires: rule ${evaluated.rule} cannot be evaluated; the refusal stands`, evaluated.error);
+    return outcome;
+  }
   // The refusal happened whatever the rules say: it is counted in every case.
   for (const h of evaluated.hits) logHit(tree, h.rule, h.subject, ctx.now, h.inc);
   for (const c of evaluated.crossings.filter((c) => c.rule.mode === "shadow")) shadow(tree, ctx, o, c);
@@ -153,7 +157,7 @@ export function countRefusal<T>(tree: Tree, ctx: DecisionContext, outcome: Outco
   return tripAll(tree, ctx, o, enforced, { refusal: counted });
 }
 
-type Evaluation = { ok: true; crossings: Crossing[]; hits: { rule: TripwireRule; subject: string; inc: bigint }[] } | { ok: false; refusal: Outcome<never> };
+type Evaluation = { ok: true; crossings: Crossing[]; hits: { rule: TripwireRule; subject: string; inc: bigint }[] } | { ok: false; rule: string; error: unknown };
 
 function evaluate(tree: Tree, ctx: DecisionContext, o: TripwireObservation, kind: "action" | "denial"): Evaluation {
   const crossings: Crossing[] = [];
@@ -171,7 +175,7 @@ function evaluate(tree: Tree, ctx: DecisionContext, o: TripwireObservation, kind
       if (overThreshold(rule, total, inc)) crossings.push({ rule, subject, total: total + inc });
       hits.push({ rule, subject, inc });
     } catch (e) {
-      return { ok: false, refusal: unevaluable(tree, ctx, o, stored.id, e) };
+      return { ok: false, rule: stored.id, error: e };
     }
   }
   return { ok: true, crossings, hits };

@@ -106,6 +106,16 @@ export class SessionNotYetValidError extends RemitError {
 export class PrincipalFrozenError extends RemitError {
   static override readonly code = "principal-frozen";
 }
+/** A trip-wire of the principal refused the decision; `rule` names it, `action` what it did. */
+export class TripwireError extends RemitError {
+  static override readonly code = "tripwire";
+  get rule(): string | undefined {
+    return this.member<string>("rule");
+  }
+  get action(): string | undefined {
+    return this.member<string>("action");
+  }
+}
 export class ForbiddenError extends RemitError {
   static override readonly code = "forbidden";
 }
@@ -197,6 +207,7 @@ export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.free
       SessionExpiredError,
       SessionNotYetValidError,
       PrincipalFrozenError,
+      TripwireError,
       ForbiddenError,
       ScopeDeniedError,
       BudgetExceededError,

@@ -31,5 +31,6 @@ export { httpRequestDigest, toolCallDigest } from "./digest";
 export type { HttpRequestDigestInput } from "./digest";
 export { verifyReceiptSignature } from "./receipt-signature";
 export type { KeySetLike, ReceiptSignatureOptions, ReceiptSignatureResult } from "./receipt-signature";
+export type { DeletedTripwire, Tripwire, TripwireChange, TripwireInput, TripwirePatch, TripwireReset, TrippedView } from "./tripwires";
 export * from "./errors";
 export type * from "./types";

@@ -3,6 +3,7 @@ import { boundsBody, enc, type SessionBounds } from "./common";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { AgentKey } from "./keys";
 import { RemitClient } from "./public";
+import { tripwireClient } from "./tripwires";
 import type {
   Anchor,
   ApiKey,
@@ -223,6 +224,10 @@ export class RemitPrincipal {
       });
     },
   };
+
+  // ---------------------------------------------------------------- trip-wires (./tripwires.ts)
+
+  readonly tripwires = tripwireClient({ get: (path, call) => this.get(path, call), send: (method, path, body, call) => this.send(method, path, body, call) });
 
   /** Deliver a delivery's event again (a new attempt of the same message). */
   redeliver(deliveryId: string, call?: CallOptions): Promise<WebhookDelivery> {

@@ -20,6 +20,7 @@ export const AGENT_PROBLEMS = [
   "session-expired",
   "session-not-yet-valid",
   "principal-frozen",
+  "tripwire",
   "rate-limited",
   "validation-failed",
 ] as const;

@@ -7,7 +7,7 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { agentCall, call, createPrincipal, delegate, grant, type Agent } from "../support/harness";
-import { bearer, deliveriesOf, endpointOnReceiver, eventually, received } from "../support/webhooks";
+import { bearer, deliveriesOf, endpointOnReceiver, eventually, received, treeStub } from "../support/webhooks";
 
 const SCOPE = "http:GET:api.example.com/v1/x";
 const USD = { budgets: [{ asset: "USD", amount: "100000" }] };
@@ -210,6 +210,33 @@ describe("trip-wires", () => {
     expect((await call("POST", "/v1/unfreeze", { headers: bearer(p.apiKey) })).status).toBe(200);
     expect((await call("POST", `/v1/tripwires/${rule.json.tripwire.id}/reset`, { headers: bearer(p.apiKey) })).status).toBe(200);
     expect((await spend(a)).status).toBe(200);
+  });
+
+  it("fails closed: a rule the tree cannot evaluate refuses, with a tripwire receipt naming it", async () => {
+    const p = await createPrincipal();
+    const a = await grant(p.apiKey, { limits: USD });
+    const broken = {
+      id: "trw_01j9zq3x4m5n6p7r8s9t0v1w2x",
+      metric: "velocity",
+      asset: null,
+      scope: null,
+      window: 60,
+      threshold: "5",
+      per: "tree",
+      action: "deny",
+      mode: "enforce",
+    };
+    await (treeStub(a.session.id) as any).setTripwires({ rules: [broken], version: Number.MAX_SAFE_INTEGER });
+    const r = await spend(a, "1");
+    expect(r.status, r.text).toBe(403);
+    expect(r.json).toMatchObject({ rule: broken.id, action: "deny" });
+    expect(r.json.type).toMatch(/\/problems\/tripwire$/);
+    expect(await receipt(p.apiKey, r.json.receipt)).toMatchObject({ reason: "tripwire", tripwire: broken.id });
+    const view = await call("GET", `/v1/sessions/${a.session.id}`, { headers: bearer(p.apiKey) });
+    expect(view.json.counters.budgets[0].spent).toBe("0");
+    // One decision, one denial receipt: the refusal is not counted again through the broken rule.
+    const receipts = await call("GET", `/v1/sessions/${a.session.id}/receipts`, { headers: bearer(p.apiKey) });
+    expect(receipts.json.data.map((r: any) => r.receipt.id)).toEqual([r.json.receipt]);
   });
 
   it("refuses invalid rules, naming the field, the rule and the fix", async () => {
