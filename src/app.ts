@@ -19,6 +19,7 @@ import { receipts } from "./routes/receipts";
 import { sessions } from "./routes/sessions";
 import { settlement } from "./routes/settlement";
 import { webhooks } from "./routes/webhooks";
+import { tripwires } from "./routes/tripwires";
 import { registerWebhookEvents } from "./core/webhooks/events";
 
 export function createApp() {
@@ -56,6 +57,7 @@ export function createApp() {
   app.route("/", receipts);
   app.route("/", settlement);
   app.route("/", webhooks);
+  app.route("/", tripwires);
   registerWebhookEvents(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });

@@ -22,6 +22,7 @@ import { registerSession } from "./commands/session";
 import { registerSettle } from "./commands/settle";
 import { registerSpend } from "./commands/spend";
 import { registerTree } from "./commands/tree";
+import { registerTripwires } from "./commands/tripwires";
 import { printError, printProblem } from "./errors";
 import { EXIT, type RunState } from "./exit";
 import { VERSION } from "./globals";
@@ -79,6 +80,7 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerReceipts(program);
   registerSessions(program);
   registerExposure(program);
+  registerTripwires(program);
   registerReceipt(program, state);
   registerAnchors(program);
   registerSettle(program);

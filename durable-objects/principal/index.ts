@@ -32,6 +32,10 @@ import { once } from "./idempotency";
 import { createPrincipal, principalRow } from "./profile";
 import { hasPrincipalTables, migrate } from "./schema";
 import { grantSession, indexedTree } from "./trees";
+import * as tripwires from "./tripwires";
+import { migrateTripwires } from "./tripwires";
+import type { TripwireFields } from "../../src/core/policy/tripwires";
+import type { DeletedTripwire, TripwireChange, TripwireReset, TripwireView } from "../../src/contract/wire-types";
 import type { AttemptInput, DeliveryJob, EndpointInput, EndpointPatch } from "./webhook-store";
 import { PrincipalWebhooks, type DeliveryView, type EndpointView, type IngestResult, type NewEndpointView } from "./webhooks";
 export type { KeyProof, Idempotency, PrincipalResult, PrincipalView, ApiKeyView } from "../../src/contract/principal";
@@ -59,6 +63,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     if (!this.stored) {
       migrate(this.sql);
       approvals.migrateRoles(this.sql);
+      migrateTripwires(this.sql);
       this.stored = new PrincipalWebhooks(this.ctx, this.env, () => principalRow(this.sql)?.id ?? null);
     }
     return this.stored;
@@ -104,7 +109,9 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   // ---------------------------------------------------------------- sessions
 
   grantSession(proof: KeyProof, idem: Idempotency | null, input: { session: NewSession; issuer: string }): Promise<PrincipalResult<Grant>> {
-    return this.authenticated(proof, idem, () => grantSession(this.sql, this.env, input, (fn) => this.oneFreezeAtATime(fn)));
+    return this.authenticated(proof, idem, () =>
+      grantSession(this.sql, this.env, { ...input, tripwires: tripwires.tripwireSet(this.sql) }, (fn) => this.oneFreezeAtATime(fn)),
+    );
   }
 
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>> {
@@ -196,6 +203,32 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     return this.authenticated(proof, idem, () => approvals.decideApproval(this.env, this.id, proof.keyId, id, decision));
   }
 
+  // ---------------------------------------------------------------- trip-wires (./tripwires.ts)
+
+  createTripwire(proof: KeyProof, idem: Idempotency | null, fields: TripwireFields): Promise<PrincipalResult<TripwireChange>> {
+    return this.authenticated(proof, idem, () => tripwires.createTripwire(this.sql, this.env, fields));
+  }
+
+  listTripwires(proof: KeyProof): Promise<PrincipalResult<{ data: TripwireView[] }>> {
+    return this.authenticated(proof, null, () => tripwires.listTripwires(this.sql));
+  }
+
+  getTripwire(proof: KeyProof, id: string): Promise<PrincipalResult<TripwireView>> {
+    return this.authenticated(proof, null, () => tripwires.getTripwire(this.sql, id));
+  }
+
+  updateTripwire(proof: KeyProof, idem: Idempotency | null, id: string, patch: Partial<TripwireFields>): Promise<PrincipalResult<TripwireChange>> {
+    return this.authenticated(proof, idem, () => tripwires.updateTripwire(this.sql, this.env, id, patch));
+  }
+
+  deleteTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<DeletedTripwire>> {
+    return this.authenticated(proof, idem, () => tripwires.deleteTripwire(this.sql, this.env, id));
+  }
+
+  resetTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<TripwireReset>> {
+    return this.authenticated(proof, idem, () => tripwires.resetTripwire(this.sql, this.env, id));
+  }
+
   // ---------------------------------------------------------------- webhooks (./webhooks.ts)
 
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>> {
@@ -240,7 +273,11 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
       console.error(`webhooks: ${events.length} events for a principal that does not exist, dropped`);
       return { accepted: 0, duplicates: 0, deliveries: 0 };
     }
-    return this.webhooks.ingest(events);
+    const ingested = await this.webhooks.ingest(events);
+    // A tree's freeze_principal trip-wire tripped: the principal freezes itself (./tripwires.ts).
+    if (tripwires.principalTripped(this.sql, events))
+      void this.oneFreezeAtATime(() => setFrozen(this.sql, this.env, this.webhooks, true)).catch((e) => console.error("tripwires: the principal's freeze failed", e));
+    return ingested;
   }
 
   /**

@@ -19,11 +19,14 @@ import { touchSession } from "./governance";
 import { receiptFor } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
+import { checkTripwires, tripwireObservation } from "./tripwires";
 import { viewSession } from "./views";
 
 export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInput): Outcome<{ receipt: SignedReceipt; session: SessionView } | PendingApproval> {
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
+  const tripped = checkTripwires(tree, ctx, tripwireObservation(input.scope, input.amount));
+  if (tripped) return tripped;
   // Over a line of any level of the chain: the amount is reserved and the action waits (./approvals.ts).
   const need = approvalNeeded(ctx.chain, input.scope, input.amount ? { asset: input.amount.asset, value: BigInt(input.amount.value) } : undefined);
   if (need)

@@ -44,6 +44,8 @@ import { migrateGovernance } from "./governance";
 import { getMeta, readSubtreePage } from "./store";
 import { TreeHandle } from "./tree-handle";
 import { parseAssetDecimals } from "../../src/core/policy/money";
+import { handOverPrincipalTrips, resetTripwire, setTripwireRules } from "./tripwires";
+import type { TripwireSet } from "../../src/core/policy/tripwires";
 import { viewSession, type SessionView } from "./views";
 export type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
 
@@ -78,10 +80,16 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   // ---------------------------------------------------------------- principal surface
 
   /** Creates the tree with its root session. Called once per tree, by the principal's object. */
-  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant> {
+  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession; tripwires?: TripwireSet }): Outcome<Grant> {
     this.store();
     const now = Date.now();
-    const out = this.tree.transaction(() => createRoot(this.tree, input, this.caps, now));
+    const { tripwires, ...root } = input;
+    const out = this.tree.transaction(() => {
+      const created = createRoot(this.tree, root, this.caps, now);
+      // The principal's trip-wires from the first decision on (a push since may already be newer).
+      if (created.ok && tripwires) setTripwireRules(this.tree, tripwires.rules, tripwires.version);
+      return created;
+    });
     this.tree.scheduleAlarm();
     return out;
   }
@@ -180,6 +188,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     this.tree.transaction(() => {
       this.tree.setFrozen(frozen);
       if (frozen && getMetaTree(this.tree)) cancelPendingApprovals(this.tree, null, "principal-frozen", now);
+      if (frozen) handOverPrincipalTrips(this.tree);
     });
     this.tree.scheduleAlarmSoon(now);
   }
@@ -201,6 +210,18 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     const out = this.tree.transaction(() => decideApproval(this.tree, principal, id, decision, now));
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
     return out;
+  }
+
+  /** The principal's trip-wires, pushed on every change; like a freeze, it can reach a tree indexed before createRoot. */
+  setTripwires(set: TripwireSet): { version: number } {
+    this.store();
+    return this.tree.transaction(() => setTripwireRules(this.tree, set.rules, set.version));
+  }
+
+  /** Clears what the rule froze in this tree, and its window log. */
+  resetTripwire(ruleId: string): { cleared: number } {
+    if (!this.stored) return { cleared: 0 };
+    return this.tree.transaction(() => resetTripwire(this.tree, ruleId));
   }
 
   receipt(caller: ReceiptReader, id: string): Outcome<SignedReceipt> {

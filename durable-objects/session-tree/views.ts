@@ -7,6 +7,7 @@ import { frozenBy } from "./governance";
 import { readTat } from "./rate";
 import { readChain, readCounters, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
+import { tripsOf, type TripView } from "./tripwires";
 import type { SessionView } from "../../src/contract/views";
 export type { SessionView } from "../../src/contract/views";
 
@@ -19,7 +20,7 @@ export function viewSession(tree: Tree, row: SessionRow, now: number, knownChain
   const by = frozenBy(tree, chain);
   const view = sessionView(
     row,
-    { tree: tree.id, principal: tree.principal, frozen: by.length > 0, revokedAncestor: chain.some((s) => s.status === "revoked") },
+    { tree: tree.id, principal: tree.principal, frozen: by.length > 0, revokedAncestor: chain.some((s) => s.status === "revoked"), tripped: tripsOf(tree, row.path) },
     readCounters(tree.sql, [row.id]),
     tat,
     now,
@@ -29,13 +30,21 @@ export function viewSession(tree: Tree, row: SessionRow, now: number, knownChain
 
 export function sessionView(
   s: SessionRow,
-  ctx: { tree: string; principal: string; frozen: boolean; revokedAncestor: boolean },
+  ctx: { tree: string; principal: string; frozen: boolean; revokedAncestor: boolean; tripped?: TripView[] },
   counters: StoredCounter[],
   tat: number | null,
   now: number,
 ): SessionView {
   const status: SessionView["status"] =
-    s.status === "revoked" || ctx.revokedAncestor ? "revoked" : now >= s.expiresAt ? "expired" : ctx.frozen ? "frozen" : now < s.notBefore ? "pending" : "active";
+    s.status === "revoked" || ctx.revokedAncestor
+      ? "revoked"
+      : now >= s.expiresAt
+        ? "expired"
+        : ctx.frozen || (ctx.tripped?.length ?? 0) > 0
+          ? "frozen"
+          : now < s.notBefore
+            ? "pending"
+            : "active";
   const calls = s.limits.calls;
   return {
     id: s.id,
@@ -73,6 +82,7 @@ export function sessionView(
       rate: s.limits.rate ? { ...s.limits.rate, ...ratePeekFields(s.limits.rate, tat, now) } : null,
       rate_limited: s.rateRefused,
     },
+    tripped: ctx.tripped ?? [],
   };
 }
 

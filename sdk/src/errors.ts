@@ -110,6 +110,17 @@ export class PrincipalFrozenError extends RemitError {
 export class SessionFrozenError extends RemitError {
   static override readonly code = "session-frozen";
 }
+
+/** A trip-wire of the principal refused the decision; `rule` names it, `action` what it did. */
+export class TripwireError extends RemitError {
+  static override readonly code = "tripwire";
+  get rule(): string | undefined {
+    return this.member<string>("rule");
+  }
+  get action(): string | undefined {
+    return this.member<string>("action");
+  }
+}
 export class ForbiddenError extends RemitError {
   static override readonly code = "forbidden";
 }
@@ -210,6 +221,7 @@ export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.free
       SessionNotYetValidError,
       PrincipalFrozenError,
       SessionFrozenError,
+      TripwireError,
       ForbiddenError,
       ScopeDeniedError,
       BudgetExceededError,

@@ -34,6 +34,7 @@ export { httpRequestDigest, toolCallDigest } from "./digest";
 export type { HttpRequestDigestInput } from "./digest";
 export { verifyReceiptSignature } from "./receipt-signature";
 export type { KeySetLike, ReceiptSignatureOptions, ReceiptSignatureResult } from "./receipt-signature";
+export type { DeletedTripwire, Tripwire, TripwireChange, TripwireInput, TripwirePatch, TripwireReset, TrippedView } from "./tripwires";
 export * from "./errors";
 export {
   ApprovalCanceledError,

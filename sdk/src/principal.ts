@@ -7,6 +7,7 @@ import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { AgentKey } from "./keys";
 import { RemitClient } from "./public";
 import type { AssetInfo } from "./public";
+import { tripwireClient } from "./tripwires";
 import type {
   Anchor,
   ApiKey,
@@ -276,6 +277,10 @@ export class RemitPrincipal {
       });
     },
   };
+
+  // ---------------------------------------------------------------- trip-wires (./tripwires.ts)
+
+  readonly tripwires = tripwireClient({ get: (path, call) => this.get(path, call), send: (method, path, body, call) => this.send(method, path, body, call) });
 
   /** Deliver a delivery's event again (a new attempt of the same message). */
   redeliver(deliveryId: string, call?: CallOptions): Promise<WebhookDelivery> {

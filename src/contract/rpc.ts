@@ -36,17 +36,22 @@ import type {
 } from "./wire-types";
 import type { TreePage } from "./wire/session";
 import type { ApprovalPage, ApprovalStatus, ApprovalView, PendingApproval } from "./wire/approvals";
+import type { TripwireFields, TripwireSet } from "../core/policy/tripwires";
+import type { DeletedTripwire, TripwireChange, TripwireList, TripwireReset, TripwireView } from "./wire-types";
 
 /**
  * The SessionTree object's RPC surface (durable-objects/session-tree/index.ts implements it).
  * Every method is one synchronous decision inside the object.
  */
 export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
-  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant>;
+  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession; tripwires?: TripwireSet }): Outcome<Grant>;
   getSession(principal: string, id: string): Outcome<SessionView>;
   getTree(principal: string, id: string, page?: TreePage): Outcome<SessionTreeView>;
   revoke(principal: string, id: string): Outcome<Revocation>;
   setFrozen(frozen: boolean): void;
+  /** The principal's trip-wires (durable-objects/session-tree/tripwires.ts); an older version than the tree's changes nothing. */
+  setTripwires(set: TripwireSet): { version: number };
+  resetTripwire(ruleId: string): { cleared: number };
   receipt(caller: ReceiptCaller, id: string): Outcome<SignedReceipt>;
   listReceipts(principal: string, sessionId: string, page: { limit: number; startingAfter?: string }): Outcome<ReceiptPage>;
   receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt>;
@@ -116,6 +121,12 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   exposure(proof: KeyProof): Promise<PrincipalResult<ExposureView>>;
   revokeSessions(proof: KeyProof, idem: Idempotency | null, filter: SessionFilter, dryRun: boolean): Promise<PrincipalResult<BulkRevocation>>;
   setSessionFrozen(proof: KeyProof, idem: Idempotency | null, id: string, frozen: boolean): Promise<PrincipalResult<SessionView>>;
+  createTripwire(proof: KeyProof, idem: Idempotency | null, fields: TripwireFields): Promise<PrincipalResult<TripwireChange>>;
+  listTripwires(proof: KeyProof): Promise<PrincipalResult<TripwireList>>;
+  getTripwire(proof: KeyProof, id: string): Promise<PrincipalResult<TripwireView>>;
+  updateTripwire(proof: KeyProof, idem: Idempotency | null, id: string, patch: Partial<TripwireFields>): Promise<PrincipalResult<TripwireChange>>;
+  deleteTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<DeletedTripwire>>;
+  resetTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<TripwireReset>>;
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
   getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;

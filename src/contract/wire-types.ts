@@ -182,6 +182,16 @@ export interface SessionView {
     rate: { requests: number; per_seconds: number; remaining: number; reset_seconds: number } | null;
     rate_limited: number;
   };
+  /** Trip-wire freezes that stop this session (its own or an ancestor's, the tree's, the principal's): a switch apart from the principal's freeze, cleared by resetting the rule. */
+  tripped: TrippedView[];
+}
+
+export interface TrippedView {
+  rule: string;
+  action: "freeze_session" | "freeze_tree" | "freeze_principal";
+  /** For freeze_session: the session whose subtree is frozen; else null. */
+  session: string | null;
+  at: string;
 }
 
 export interface Grant {
@@ -346,10 +356,33 @@ export type EventType =
   | "approval.approved"
   | "approval.denied"
   | "approval.expired"
-  | "approval.canceled";
+  | "approval.canceled"
+  | "tripwire.tripped"
+  | "tripwire.shadow";
 
 /** What an endpoint subscribes to: some event types, or every one (`["*"]`). */
 export type EventSelection = EventType[] | ["*"];
+
+/** What a trip-wire event says: the rule, where it tripped, and the trailing-window total the decision would have reached. */
+export interface TripwireTripData {
+  rule: string;
+  tree: string;
+  session: string;
+  metric: "amount" | "count" | "denials";
+  per: "session" | "tree";
+  action: "deny" | "freeze_session" | "freeze_tree" | "freeze_principal";
+  scope: string | null;
+  asset: string | null;
+  window: number;
+  threshold: string;
+  total: string;
+  at: string;
+}
+
+export interface TripwireTrippedData extends TripwireTripData {
+  /** The signed denial receipt (reason `tripwire`) of the refused decision. */
+  receipt: string;
+}
 
 /** Each event type's `data`. */
 export interface EventDataMap {
@@ -405,6 +438,8 @@ export interface EventDataMap {
   "settlement.anchored": { period: string; root: string; count: number; tx_hash: string; chain_id: number; contract: string };
   "settlement.failed": { period: string; reason: string };
   "settlement.delayed": { period: string; late_seconds: number; expected_by: string; stage: "new" | "signed" | "sent" | "mined" | "conflict" | "failed" };
+  "tripwire.tripped": TripwireTrippedData;
+  "tripwire.shadow": TripwireTripData;
 }
 
 /** An event as delivered: `{ id, type, created_at, principal, data }`. Distributes over `T`. */
@@ -510,4 +545,48 @@ export interface PendingApproval {
 export interface ApprovalPage {
   data: ApprovalView[];
   has_more: boolean;
+}
+
+// ---- trip-wires -------------------------------------------------------------
+
+/** A trip-wire rule as the API shows it (src/core/policy/tripwires.ts evaluates it). */
+export interface TripwireView {
+  id: string;
+  object: "tripwire";
+  metric: "amount" | "count" | "denials";
+  asset: string | null;
+  scope: string | null;
+  window: number;
+  threshold: string;
+  per: "session" | "tree";
+  action: "deny" | "freeze_session" | "freeze_tree" | "freeze_principal";
+  mode: "enforce" | "shadow";
+  created_at: string;
+  updated_at: string;
+}
+
+/** A change of the principal's trip-wires: reached every tree before the call returned, except `pending_trees`. */
+export interface TripwireChange {
+  tripwire: TripwireView;
+  /** Trees the change has not reached yet (their object did not answer); empty when every tree has it. */
+  pending_trees: string[];
+}
+
+export interface TripwireList {
+  data: TripwireView[];
+}
+
+export interface DeletedTripwire {
+  id: string;
+  object: "tripwire";
+  deleted: true;
+  pending_trees: string[];
+}
+
+export interface TripwireReset {
+  id: string;
+  object: "tripwire_reset";
+  /** Trips cleared across the principal's trees. */
+  cleared: number;
+  pending_trees: string[];
 }

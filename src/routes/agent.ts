@@ -24,6 +24,7 @@ export const AGENT_PROBLEMS = [
   "session-not-yet-valid",
   "principal-frozen",
   "session-frozen",
+  "tripwire",
   "rate-limited",
   "validation-failed",
 ] as const;

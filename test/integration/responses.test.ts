@@ -214,6 +214,16 @@ describe("response bodies match the served OpenAPI document", () => {
     conforms("POST", "/v1/approvals/{id}/approve", await call("POST", `/v1/approvals/${apr}/approve`, { headers: key, body: { note: "fine" } }), 200);
     conforms("POST", "/v1/approvals/{id}/deny", await call("POST", `/v1/approvals/${heldApproval.json.approval.id}/deny`, { headers: key, body: {} }), 200);
     conforms("POST", "/v1/approvals/{id}/cancel", await agentCall(payer, "POST", `/v1/approvals/${third}/cancel`, {}), 200);
+    // Trip-wires: a rule on every tree, listed, read, changed, reset and deleted.
+    const rule = { metric: "count", window: 60, threshold: "1000", per: "session", action: "deny", mode: "shadow" };
+    const tw = conforms("POST", "/v1/tripwires", await call("POST", "/v1/tripwires", { headers: key, body: rule }), 201);
+    const trw: string = tw.json.tripwire.id;
+    expect(tw.json.pending_trees).toEqual([]);
+    conforms("GET", "/v1/tripwires", await call("GET", "/v1/tripwires", { headers: key }), 200);
+    conforms("GET", "/v1/tripwires/{id}", await call("GET", `/v1/tripwires/${trw}`, { headers: key }), 200);
+    conforms("PATCH", "/v1/tripwires/{id}", await call("PATCH", `/v1/tripwires/${trw}`, { headers: key, body: { threshold: "2000" } }), 200);
+    conforms("POST", "/v1/tripwires/{id}/reset", await call("POST", `/v1/tripwires/${trw}/reset`, { headers: key, body: {} }), 200);
+    conforms("DELETE", "/v1/tripwires/{id}", await call("DELETE", `/v1/tripwires/${trw}`, { headers: key }), 200);
 
     // Endings: revoke a subtree, freeze and unfreeze, delete the endpoint.
     const revoked = conforms("POST", "/v1/sessions/{id}/revoke", await call("POST", `/v1/sessions/${child.json.session.id}/revoke`, { headers: key, body: {} }), 200);

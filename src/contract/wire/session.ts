@@ -44,6 +44,16 @@ export const SessionView = z
       rate: z.object({ requests: z.number(), per_seconds: z.number(), remaining: z.number(), reset_seconds: z.number() }).nullable(),
       rate_limited: z.number(),
     }),
+    tripped: z
+      .array(
+        z.object({
+          rule: z.string(),
+          action: z.enum(["freeze_session", "freeze_tree", "freeze_principal"]),
+          session: z.string().nullable().openapi({ description: "For freeze_session: the session whose subtree is frozen" }),
+          at: z.string(),
+        }),
+      )
+      .openapi({ description: "Trip-wire freezes that stop this session; separate from the principal's freeze, cleared by POST /v1/tripwires/{id}/reset" }),
   })
   .openapi("Session");
 
