@@ -4,10 +4,15 @@ import type { SessionView } from "../../src/contract/views";
 import { ownedSession } from "./access";
 import { cancelPendingApprovals } from "./approvals";
 import { frozenSessions, subtreeIds } from "./governance";
+import { clearTripsOn } from "./tripwires";
 import type { Tree } from "./tree";
 import { viewSession } from "./views";
 
-/** A session's own switch: on, it and everything beneath it are refused (`session-frozen`); off, they work again unless another switch holds them. */
+/**
+ * A session's own switch: on, it and everything beneath it are refused (`session-frozen`); off,
+ * they work again (a trip-wire's freeze of this session, or of the tree at its root, ends too)
+ * unless another switch holds them: the principal's, an ancestor's.
+ */
 export function setSessionFrozen(tree: Tree, principal: string, id: string, frozen: boolean, now: number): Outcome<SessionView> {
   const row = ownedSession(tree, principal, id);
   if (!row) return refused(problem("not-found", `no session ${id}`));
@@ -17,5 +22,7 @@ export function setSessionFrozen(tree: Tree, principal: string, id: string, froz
   else set.delete(id);
   // As with the principal's switch, a freeze ends what waits on a person beneath it (nothing to approve any more).
   if (frozen) cancelPendingApprovals(tree, subtreeIds(tree.sql, id), "session-frozen", now);
+  // The unfreeze is the person's own decision: it also ends what a trip-wire froze here (./tripwires.ts).
+  else clearTripsOn(tree, row);
   return ok(viewSession(tree, row, now));
 }

@@ -87,6 +87,22 @@ export function resetTripwire(tree: Tree, ruleId: string): { cleared: number } {
   return { cleared };
 }
 
+/**
+ * The principal unfroze this session by hand (`POST /v1/sessions/{id}/unfreeze`): the trips
+ * that froze it — on the session, or on the tree when it is the root — end, and their rules
+ * count afresh in this tree, so the next decision is not refused by the same window.
+ */
+export function clearTripsOn(tree: Tree, session: { id: string; parent: string | null }): number {
+  const subjects = session.parent === null ? [session.id, tree.id] : [session.id];
+  const marks = subjects.map(() => "?").join(", ");
+  const rules = tree.sql
+    .exec<{ rule_id: string }>(`DELETE FROM tripwire_trips WHERE subject IN (${marks}) AND action <> 'freeze_principal' RETURNING rule_id`, ...subjects)
+    .toArray()
+    .map((r) => r.rule_id);
+  for (const rule of new Set(rules)) tree.sql.exec("DELETE FROM tripwire_hits WHERE rule_id = ?", rule);
+  return rules.length;
+}
+
 /** The principal has frozen itself: its own switch now holds what the tree held for it. */
 export function handOverPrincipalTrips(tree: Tree): void {
   tree.sql.exec("DELETE FROM tripwire_trips WHERE action = 'freeze_principal'");

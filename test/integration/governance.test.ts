@@ -94,6 +94,36 @@ describe("exposure", () => {
     expect(later.json.findings.find((f: { kind: string }) => f.kind === "idle").sessions).toEqual([c.session.id]);
   });
 
+  it("counts a pending approval as spendable and held; its denial gives it back", async () => {
+    const p = await createPrincipal();
+    const a = await grant(p.apiKey, {
+      limits: { budgets: [{ asset: "USD", amount: "1000" }], approval: { over: [{ asset: "USD", amount: "100" }] } },
+    });
+    expect((await spend(a, "USD", "50")).status).toBe(200);
+    const waiting = await spend(a, "USD", "300");
+    expect(waiting.status, waiting.text).toBe(202);
+    const usd = async () => (await call("GET", "/v1/exposure", { headers: key(p.apiKey) })).json.assets.find((x: { asset: string }) => x.asset === "USD");
+    // 1000 − 50 spent: the 300 waiting on a person can still be approved, so it is exposed, and held.
+    expect(await usd()).toMatchObject({ now: "950", held: "300" });
+    expect((await call("POST", `/v1/approvals/${waiting.json.approval.id}/deny`, { headers: key(p.apiKey), body: {} })).status).toBe(200);
+    expect(await usd()).toMatchObject({ now: "950", held: "0" });
+  });
+
+  it("a session's freeze cancels the approvals waiting beneath it", async () => {
+    const p = await createPrincipal();
+    const a = await grant(p.apiKey, {
+      limits: { budgets: [{ asset: "USD", amount: "1000" }], approval: { over: [{ asset: "USD", amount: "100" }] } },
+    });
+    const child = await delegate(a, { limits: { budgets: [{ asset: "USD", amount: "500" }] } });
+    const waiting = await spend(child, "USD", "300");
+    expect(waiting.status, waiting.text).toBe(202);
+    expect((await call("POST", `/v1/sessions/${a.session.id}/freeze`, { headers: key(p.apiKey), body: {} })).status).toBe(200);
+    const after = await call("GET", `/v1/approvals/${waiting.json.approval.id}`, { headers: key(p.apiKey) });
+    expect(after.json.status).toBe("canceled");
+    const view = await call("GET", `/v1/sessions/${a.session.id}`, { headers: key(p.apiKey) });
+    expect(view.json.counters.budgets[0]).toMatchObject({ spent: "0", held: "0" });
+  });
+
   it("the principal's freeze makes every figure 0 until it unfreezes", async () => {
     const p = await createPrincipal("Gov", 40 * 86_400);
     await grant(p.apiKey, { limits: { budgets: [{ asset: "USD", amount: "70" }] } });

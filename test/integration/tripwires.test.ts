@@ -94,6 +94,27 @@ describe("trip-wires", () => {
     expect(cleared.json.tripped).toEqual([]);
   });
 
+  it("a tree frozen by a trip-wire works again after the root's own unfreeze, and its rule counts afresh", async () => {
+    const p = await createPrincipal();
+    const rule = await tripwire(p.apiKey, { metric: "count", window: 60, threshold: "2", per: "tree", action: "freeze_tree", mode: "enforce" });
+    expect(rule.status, rule.text).toBe(201);
+    const a = await grant(p.apiKey, { limits: USD });
+    const child = await delegate(a);
+    expect((await spend(a, "1")).status).toBe(200);
+    expect((await spend(child, "1")).status).toBe(200);
+    expect((await spend(child, "1")).json.type).toMatch(/\/problems\/tripwire$/);
+    // The child's unfreeze is not the tree's: the tree stays frozen.
+    expect((await call("POST", `/v1/sessions/${child.session.id}/unfreeze`, { headers: bearer(p.apiKey) })).status).toBe(200);
+    expect((await spend(child, "1")).json.type).toMatch(/\/problems\/tripwire$/);
+    // The root's unfreeze is.
+    const unfrozen = await call("POST", `/v1/sessions/${a.session.id}/unfreeze`, { headers: bearer(p.apiKey) });
+    expect(unfrozen.status, unfrozen.text).toBe(200);
+    expect(unfrozen.json.tripped).toEqual([]);
+    expect((await spend(child, "1")).status).toBe(200);
+    expect((await spend(a, "1")).status).toBe(200);
+    expect((await spend(a, "1")).json.type).toMatch(/\/problems\/tripwire$/);
+  });
+
   it("a denials trip-wire freezes the refused session and its subtree, not its parent", async () => {
     const p = await createPrincipal();
     const rule = await tripwire(p.apiKey, { metric: "denials", window: 60, threshold: "2", per: "session", action: "freeze_session", mode: "enforce" });
