@@ -4,7 +4,7 @@
  * own freeze switch. `RemitPrincipal#governance` hands one out; it can also be made
  * from the same options.
  */
-import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "../../src/contract/wire/governance";
+import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "../../src/contract/wire-types";
 import { enc, rfc3339, type TimeInput } from "./common";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { Session, SignedReceipt } from "./types";

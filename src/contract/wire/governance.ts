@@ -1,5 +1,7 @@
 /** Governance on the wire: the listings, bulk revocation and exposure. */
 import { z } from "@hono/zod-openapi";
+import type * as W from "../wire-types";
+import type { Assert, Equal } from "./check";
 import { SignedReceiptView } from "./receipts";
 import { SessionView } from "./session";
 
@@ -35,7 +37,7 @@ export const AssetExposure = z
     next_day: Figure,
     next_week: Figure,
     until_expiry: Figure,
-    held: Figure.openapi({ description: "The part of `now` that open holds reserve" }),
+    held: Figure.openapi({ description: "The part of `now` that open holds and pending approvals reserve" }),
     unbounded: z.boolean().openapi({ description: "Some live tree has no budget in this asset that bounds it; the figures count only the bounded trees" }),
     unbounded_trees: z.array(z.string()),
   })
@@ -87,8 +89,14 @@ export const BulkRevocation = z
   })
   .openapi("BulkRevocation");
 
-export type SessionList = z.output<typeof SessionList>;
-export type ReceiptList = z.output<typeof ReceiptList>;
-export type ExposureView = z.output<typeof ExposureView>;
-export type BulkRevocation = z.output<typeof BulkRevocation>;
-export type FindingView = z.output<typeof FindingView>;
+export type SessionList = W.SessionList;
+export type ReceiptList = W.ReceiptList;
+export type ExposureView = W.ExposureView;
+export type BulkRevocation = W.BulkRevocation;
+export type FindingView = W.ExposureFinding;
+
+// The plain types the SDK publishes must be exactly what the schemas validate and document.
+export type _SessionListWire = Assert<Equal<z.output<typeof SessionList>, SessionList>>;
+export type _ReceiptListWire = Assert<Equal<z.output<typeof ReceiptList>, ReceiptList>>;
+export type _ExposureWire = Assert<Equal<z.output<typeof ExposureView>, ExposureView>>;
+export type _BulkRevocationWire = Assert<Equal<z.output<typeof BulkRevocation>, BulkRevocation>>;
