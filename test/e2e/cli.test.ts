@@ -236,7 +236,7 @@ describe("remit", () => {
     const exposure = await remit(["exposure"]);
     expect(exposure.code, exposure.stderr).toBe(0);
     expect(exposure.stdout).toMatch(/asset +now +next_hour +next_day +next_week +until_expiry +held/);
-    expect(exposure.stdout).toMatch(/\nUSD +\d+/);
+    expect(exposure.stdout).toMatch(/\nUSD +\$\d[\d,]*\.\d\d /); // major units with the currency
     expect((await remit(["--json", "exposure"])).json.object).toBe("exposure");
 
     const receipts = await remit(["--json", "receipts", "--allowed", "--limit", "3"]);
@@ -253,6 +253,17 @@ describe("remit", () => {
     const real = await remit(["--json", "revoke", "--label", "gov-cli"]);
     expect(real.json).toMatchObject({ dry_run: false, count: 1, ids: [id] });
     expect((await remit(["--json", "session", id])).json.status).toBe("revoked");
+
+    // Trip-wires: an amount rule in major units, listed the way it was written.
+    const added = await remit(["--json", "tripwires", "add", "--metric", "amount", "--threshold", "50.00USD", "--window", "1h", "--per", "tree", "--action", "deny"]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.json.tripwire).toMatchObject({ metric: "amount", asset: "USD", threshold: "5000", window: 3600, mode: "enforce" });
+    const rules = await remit(["tripwires", "list"]);
+    expect(rules.stdout).toContain(`${added.json.tripwire.id}  USD amount per tree over 3600s > $50.00 → deny`);
+    const badThreshold = await remit(["tripwires", "add", "--metric", "amount", "--threshold", "lots", "--window", "1h", "--per", "tree", "--action", "deny"]);
+    expect(badThreshold.code).toBe(1);
+    expect(badThreshold.stderr).toContain("--threshold");
+    expect((await remit(["tripwires", "delete", added.json.tripwire.id])).code).toBe(0);
 
     const neither = await remit(["revoke"]);
     expect(neither.code).not.toBe(0);
@@ -296,6 +307,15 @@ describe("remit", () => {
     const thawed = await remit(["--json", "unfreeze"]);
     expect(thawed.code).toBe(0);
     expect(thawed.json.frozen).toBe(false);
+
+    // One session's own switch.
+    const granted = await remit(["--json", "grant", "--agent-key", "agent.jwk", "--scope", "a:b:c", "--expires", "1h"]);
+    const id = granted.json.session.id;
+    const one = await remit(["freeze", id]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toBe(`${id} is frozen (held by: session)\n`);
+    const back = await remit(["--json", "unfreeze", id]);
+    expect(back.json).toMatchObject({ id, status: "active" });
   });
 
   it("keygen without --out writes into .remit/keys/ (0600); --export prints the path as a shell export", async () => {

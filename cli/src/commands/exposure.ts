@@ -1,14 +1,16 @@
 /** `remit exposure`: the most the principal can still lose, per asset and horizon, who holds it, and what to look at. */
 import type { Command } from "commander";
-import type { Exposure } from "@remit/sdk";
-import { globals, principalFrom } from "../globals";
+import type { DecimalsTable, Exposure } from "@remit/sdk";
+import { decimalsTable, globals, principalFrom } from "../globals";
 import { Output } from "../output";
+import { money } from "../render";
 
 const COLUMNS = ["now", "next_hour", "next_day", "next_week", "until_expiry", "held"] as const;
 
-export function renderExposure(e: Exposure): string {
+/** Amounts in major units with the currency (`$15.50`); `--json` keeps the exact minor units. */
+export function renderExposure(e: Exposure, table: DecimalsTable = {}): string {
   const head = ["asset", ...COLUMNS];
-  const rows = e.assets.map((a) => [a.unbounded ? `${a.asset} (unbounded)` : a.asset, ...COLUMNS.map((c) => a[c])]);
+  const rows = e.assets.map((a) => [a.unbounded ? `${a.asset} (unbounded)` : a.asset, ...COLUMNS.map((c) => money(a.asset, a[c], table))]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   const out = [`${e.trees.live} live of ${e.trees.total} trees, as of ${e.as_of}`, "", line(head), ...rows.map(line)];
@@ -17,7 +19,9 @@ export function renderExposure(e: Exposure): string {
   if (e.holders.length) {
     out.push("", "holders (they overlap: siblings share their ancestors' budgets)");
     for (const h of e.holders)
-      out.push(`  ${h.asset} ${h.reach.padStart(12)}  ${h.session}  depth ${h.depth}  ${h.label ?? ""}  key ${h.agent_jkt.slice(0, 12)}…  expires ${h.expires_at}`);
+      out.push(
+        `  ${h.asset} ${money(h.asset, h.reach, table).padStart(14)}  ${h.session}  depth ${h.depth}  ${h.label ?? ""}  key ${h.agent_jkt.slice(0, 12)}…  expires ${h.expires_at}`,
+      );
   }
   if (e.findings.length) {
     out.push("", "findings");
@@ -33,7 +37,8 @@ export function registerExposure(program: Command): void {
     .description("the most that can still be lost per asset: now, next hour, day, week, until expiry; holders and findings")
     .action(async (_o: unknown, cmd: Command) => {
       const g = globals(cmd);
-      const e = await (await principalFrom(g)).governance.exposure();
-      new Output(!!g.json).result(renderExposure(e), e);
+      const principal = await principalFrom(g);
+      const e = await principal.governance.exposure();
+      new Output(!!g.json).result(renderExposure(e, await decimalsTable(principal.baseUrl)), e);
     });
 }

@@ -1,6 +1,6 @@
 /** `remit revoke`: a principal takes back one session and all it delegated, at once — or every session a filter names (bulk, `--dry-run` first). */
 import type { Command } from "commander";
-import { globals, principalFrom } from "../globals";
+import { decimalsTable, globals, principalFrom } from "../globals";
 import { Output } from "../output";
 import { UsageError } from "../parse";
 import { renderExposure } from "./exposure";
@@ -25,10 +25,17 @@ export function registerRevoke(program: Command): void {
         return;
       }
       if (!hasFilter(filter)) throw new UsageError("give a session id, or at least one filter (--idle-for 7d, --label, --status, …)");
-      const r = await (await principalFrom(g)).governance.revokeWhere(filter, { dryRun: !!o.dryRun });
+      const principal = await principalFrom(g);
+      const r = await principal.governance.revokeWhere(filter, { dryRun: !!o.dryRun });
       const what = `${r.count} session${r.count === 1 ? "" : "s"}`;
       const human = r.dry_run
-        ? [`would revoke ${what}:`, ...r.ids.map((s) => `  ${s}`), "", "exposure that would remain:", r.exposure ? renderExposure(r.exposure) : ""].join("\n")
+        ? [
+            `would revoke ${what}:`,
+            ...r.ids.map((s) => `  ${s}`),
+            "",
+            "exposure that would remain:",
+            r.exposure ? renderExposure(r.exposure, await decimalsTable(principal.baseUrl)) : "",
+          ].join("\n")
         : [`revoked ${what}`, ...r.ids.map((s) => `  ${s}`)].join("\n");
       out.result(human, r);
     });

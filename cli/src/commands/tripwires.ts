@@ -5,9 +5,10 @@
  *   remit tripwire reset trw_…
  */
 import type { Command } from "commander";
-import type { Tripwire, TripwireChange, TripwireInput } from "@remit/sdk";
-import { globals, principalFrom } from "../globals";
+import { parseMoney, type DecimalsTable, type Tripwire, type TripwireChange, type TripwireInput } from "@remit/sdk";
+import { decimalsTable, globals, principalFrom } from "../globals";
 import { Output } from "../output";
+import { money } from "../render";
 import { parseDuration, UsageError } from "../parse";
 
 interface RuleFlags {
@@ -27,23 +28,38 @@ function windowSeconds(text: string): number {
   return s;
 }
 
+/** An amount threshold in major units with its asset (`50.00USD`) becomes minor units and names the asset; a bare number is sent as it is. */
+function thresholdOf(o: RuleFlags, table: DecimalsTable): { threshold?: string; asset?: string } {
+  if (o.threshold === undefined || /^\d+$/.test(o.threshold)) return o.threshold === undefined ? {} : { threshold: o.threshold };
+  let m: { asset: string; value: bigint };
+  try {
+    m = parseMoney(o.threshold, table);
+  } catch (e) {
+    throw new UsageError(`--threshold "${o.threshold}": ${(e as Error).message} (a count, or an amount such as 50.00USD)`);
+  }
+  if (o.asset !== undefined && o.asset.toUpperCase() !== m.asset) throw new UsageError(`--threshold is in ${m.asset} but --asset is ${o.asset}`);
+  return { threshold: m.value.toString(), asset: m.asset };
+}
+
 /** The flags given, as a rule's fields (the service validates them and names any error). */
-function fieldsOf(o: RuleFlags): Partial<TripwireInput> {
+function fieldsOf(o: RuleFlags, table: DecimalsTable = {}): Partial<TripwireInput> {
+  const t = thresholdOf(o, table);
   return {
     ...(o.metric !== undefined ? { metric: o.metric as TripwireInput["metric"] } : {}),
-    ...(o.asset !== undefined ? { asset: o.asset } : {}),
+    ...(o.asset !== undefined ? { asset: o.asset } : t.asset ? { asset: t.asset } : {}),
     ...(o.scope !== undefined ? { scope: o.scope } : {}),
     ...(o.window !== undefined ? { window: windowSeconds(o.window) } : {}),
-    ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
+    ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
     ...(o.per !== undefined ? { per: o.per as TripwireInput["per"] } : {}),
     ...(o.action !== undefined ? { action: o.action as TripwireInput["action"] } : {}),
     ...(o.mode !== undefined ? { mode: o.mode as TripwireInput["mode"] } : {}),
   };
 }
 
-export function describeTripwire(t: Tripwire): string {
+export function describeTripwire(t: Tripwire, table: DecimalsTable = {}): string {
+  const limit = t.metric === "amount" && t.asset ? money(t.asset, t.threshold, table) : t.threshold;
   const what = t.metric === "amount" ? `${t.asset} amount` : t.metric === "count" ? `actions${t.asset ? ` in ${t.asset}` : ""}` : "refusals";
-  return `${t.id}  ${what} per ${t.per} over ${t.window}s > ${t.threshold} → ${t.action}${t.mode === "shadow" ? " (shadow)" : ""}${t.scope ? `  scope ${t.scope}` : ""}`;
+  return `${t.id}  ${what} per ${t.per} over ${t.window}s > ${limit} → ${t.action}${t.mode === "shadow" ? " (shadow)" : ""}${t.scope ? `  scope ${t.scope}` : ""}`;
 }
 
 function changed(verb: string, r: TripwireChange): string {
@@ -57,19 +73,20 @@ function ruleOptions(cmd: Command): Command {
     .option("--asset <asset>", "the asset an amount trip-wire sums (required for amount)")
     .option("--scope <pattern>", "only actions whose scope this pattern covers count")
     .option("--window <duration>", "trailing window: seconds or 90s, 1m, 1h, 1d (10 s to 31 d)")
-    .option("--threshold <n>", "minor units (amount) or a count; the decision that goes over it trips")
+    .option("--threshold <n>", "a count, or an amount: 50.00USD (or minor units with --asset); the decision that goes over it trips")
     .option("--per <per>", "session | tree")
     .option("--action <action>", "deny | freeze_session | freeze_tree | freeze_principal")
     .option("--mode <mode>", "enforce (default) | shadow");
 }
 
 export function registerTripwires(program: Command): void {
-  const tw = program.command("tripwire").description("the principal's trip-wires: velocity rules that deny or freeze when crossed");
+  const tw = program.command("tripwire").alias("tripwires").description("the principal's trip-wires: velocity rules that deny or freeze when crossed");
 
   ruleOptions(tw.command("add").description("add a trip-wire to every tree, present and future")).action(async (o: RuleFlags, cmd: Command) => {
     const g = globals(cmd);
     for (const flag of ["metric", "window", "threshold", "per", "action"] as const) if (o[flag] === undefined) throw new UsageError(`--${flag} is required`);
-    const r = await (await principalFrom(g)).tripwires.create(fieldsOf(o) as TripwireInput);
+    const principal = await principalFrom(g);
+    const r = await principal.tripwires.create(fieldsOf(o, await decimalsTable(principal.baseUrl)) as TripwireInput);
     new Output(!!g.json).result(changed("added", r), r);
   });
 
@@ -77,8 +94,10 @@ export function registerTripwires(program: Command): void {
     .description("the principal's trip-wires")
     .action(async (_o: unknown, cmd: Command) => {
       const g = globals(cmd);
-      const rules = await (await principalFrom(g)).tripwires.list();
-      new Output(!!g.json).result(rules.length ? rules.map(describeTripwire).join("\n") : "no trip-wires", rules);
+      const principal = await principalFrom(g);
+      const rules = await principal.tripwires.list();
+      const table = await decimalsTable(principal.baseUrl);
+      new Output(!!g.json).result(rules.length ? rules.map((t) => describeTripwire(t, table)).join("\n") : "no trip-wires", rules);
     });
 
   tw.command("show")
@@ -92,7 +111,8 @@ export function registerTripwires(program: Command): void {
 
   ruleOptions(tw.command("set").description("change a trip-wire").argument("<id>", "trip-wire id, trw_…")).action(async (id: string, o: RuleFlags, cmd: Command) => {
     const g = globals(cmd);
-    const r = await (await principalFrom(g)).tripwires.update(id, fieldsOf(o));
+    const principal = await principalFrom(g);
+    const r = await principal.tripwires.update(id, fieldsOf(o, await decimalsTable(principal.baseUrl)));
     new Output(!!g.json).result(changed("changed", r), r);
   });
 
