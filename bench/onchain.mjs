@@ -37,6 +37,8 @@ export const PERIOD_SIZES = [1_000, 10_000, 1_000_000];
 const AUTHORIZE_SCOPE = "http:GET:api.example.com/v1/x";
 // The same limits on both sides: a daily limit per level, narrower as the chain goes down.
 const DAILY_LIMITS = [1_000_000_000n, 100_000_000n, 10_000_000n];
+/** The second anvil mines a block every 2 s: a spend sent at a random moment waits 1 s on average. */
+const HALF_BLOCK_MS = 1000;
 
 const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
 const summary = (xs) => {
@@ -65,7 +67,7 @@ export async function onchain(o) {
   const plan = {
     spendsPerDepth: quick ? 4 : 21, // automine: the first spend of a period pays fresh storage; the rest are the steady state
     blockTimeDepths: quick ? [1] : [1, 2, 3],
-    blockTimeSpends: quick ? 1 : 3,
+    blockTimeSpends: quick ? 1 : 5,
     oursWarmup: quick ? 10 : 30,
     oursAuthorizes: quick ? 60 : 400,
     oursRevokes: quick ? 3 : 15,
@@ -144,6 +146,7 @@ export async function onchain(o) {
       afterDisable,
       blockTime: bt,
       deployMs: ctx.deployMs,
+      plainTransferGas: ctx.plainTransferGas,
       implementation: "HybridDeleGator",
       caveats: "scope erc20PeriodTransfer per level: ValueLteEnforcer(0) + ERC20PeriodTransferEnforcer (daily)",
       limits: DAILY_LIMITS.map(String),
@@ -261,24 +264,34 @@ function figures(r) {
   const target = (op, limit, value) => ({ op, limit, met: op === "<=" ? value <= limit : op === ">=" ? value >= limit : value === limit });
 
   // ------------------------------------------------ gas per spend
+  const plain = T.plainTransferGas.steady;
+  fig("theirs.gas.plainTransfer", "theirs, for reference: a plain ERC-20 transfer tx (no delegation)", plain, "gas", {
+    note: "the payment itself, which their redemption includes and our authorize does not make (Remit authorizes; the money moves elsewhere)",
+  });
   for (const d of [1, 2, 3])
     fig(`theirs.gas.depth${d}`, `theirs: gas per redemption, depth ${d} (steady state)`, T.depths[d].steadyGas, "gas", {
-      note: `first spend of the period ${T.depths[d].firstGas} gas (fresh enforcer storage); median of ${T.depths[d].gas.length - 1} after it`,
+      note: `enforcement overhead over the plain transfer ${T.depths[d].steadyGas - plain} gas; first spend of the period ${T.depths[d].firstGas} gas (fresh enforcer storage); median of ${T.depths[d].gas.length - 1} after it`,
     });
-  // Target: a period's one anchor transaction costs no more than ten of their
-  // single-level redemptions, i.e. at N receipts per period ours ≤ 10 × theirs(depth 1) ÷ N
-  // (≤ theirs ÷ 100 at 1,000). The anchor does not depend on delegation depth; theirs grows
-  // with it, so depth 1 is their cheapest case and the target's hardest.
+  const anchors = O.gas.periods.map((p) => p.gasUsed);
+  fig("ours.gas.anchorTx", "ours: one anchor transaction (RemitAnchor.anchor), per period", median(anchors), "gas", {
+    note: `measured periods: ${O.gas.periods.map((p) => `${p.gasUsed} gas for ${p.receipts.toLocaleString("en")} receipts`).join(", ")} (calldata: period, root, count; independent of N and of depth)`,
+  });
+  // Target: a period's one anchor transaction costs no more than ten of their single-level
+  // redemptions' enforcement overhead (redemption − the plain transfer it carries, so the
+  // payment, which Remit does not make, is not counted against them): at N receipts per
+  // period ours ≤ 10 × overhead(depth 1) ÷ N (about theirs ÷ 100 at 1,000). The anchor does
+  // not depend on depth; theirs grows with it, so depth 1 is the target's hardest case.
   const theirs1 = T.depths[1].steadyGas;
+  const overhead1 = theirs1 - plain;
   for (const g of O.gas.perSize) {
-    const limit = (10 * theirs1) / g.receipts;
+    const limit = (10 * overhead1) / g.receipts;
     fig(`ours.gas.perSpend.${g.receipts}`, `ours: gas per spend at ${g.receipts.toLocaleString("en")} receipts/period`, g.perSpend, "gas", {
-      target: `≤ 10×theirs(d1)/N = ${fmt(limit)}`,
+      target: `≤ 10×overhead(d1)/N = ${fmt(limit)}`,
       ...target("<=", limit, g.perSpend),
       ratio: theirs1 / g.perSpend,
       note:
-        `anchor tx ${g.anchorGas} gas (${g.basis === "measured" ? "a measured period" : `measured on a period of ${g.fromPeriodOf.toLocaleString("en")}; RemitAnchor.anchor(period, root, count) does not depend on N`}) ÷ ${g.receipts.toLocaleString("en")}; ` +
-        `vs depth 3: ${fmt(T.depths[3].steadyGas / g.perSpend)}×`,
+        `anchor tx ${g.anchorGas} gas (${g.basis === "measured" ? "a measured period" : `measured on a period of ${g.fromPeriodOf.toLocaleString("en")}; the anchor does not depend on N`}) ÷ ${g.receipts.toLocaleString("en")}; ` +
+        `ratio to their depth 3 ${fmt(T.depths[3].steadyGas / g.perSpend)}×, to their depth-1 overhead ${fmt(overhead1 / g.perSpend)}×`,
     });
   }
 
@@ -291,9 +304,10 @@ function figures(r) {
     fig(`theirs.wall.block2s.depth${d}`, `theirs: wall per spend, 2 s blocks, depth ${d} (p50)`, s.p50, "ms", {
       note: `measurement, not a target (≥ ~1 s expected: half a block on average); n ${s.n}, max ${fmt(s.max)} ms`,
     });
-  // Target: an authorize, p99 at its chain length, within a tenth of their p50 on a chain with
-  // 2-second blocks (the same depth where measured, else depth 1): the decision an agent waits
-  // for before it acts must not cost a block.
+  // Target: an authorize, p99 at its chain length, within a tenth of what a spend waits for a
+  // 2-second block on average (half a block, 1 s): ≤ 100 ms. The decision an agent waits for
+  // before it acts must not cost a block. A fixed limit, not their measured p50: those few
+  // samples fall at random phases of the block (400 ms–2 s), too noisy to judge against.
   for (const len of [1, 2, 3]) {
     const w = O.wall[len];
     fig(`ours.wall.p50.chain${len}`, `ours: authorize, chain of ${len} session${len > 1 ? "s" : ""} (p50)`, w.p50, "ms", {
@@ -302,8 +316,8 @@ function figures(r) {
     });
     const bt = (T.blockTime.wall[len] ?? T.blockTime.wall[1]).p50;
     fig(`ours.wall.p99.chain${len}`, `ours: authorize, chain of ${len} session${len > 1 ? "s" : ""} (p99)`, w.p99, "ms", {
-      target: `≤ theirs(2 s blocks) p50 / 10 = ${fmt(bt / 10)}`,
-      ...target("<=", bt / 10, w.p99),
+      target: `≤ ${HALF_BLOCK_MS / 10} (1/10 of half a 2 s block)`,
+      ...target("<=", HALF_BLOCK_MS / 10, w.p99),
       ratio: bt / w.p99,
       note: `n ${w.n}, one request at a time`,
     });
@@ -317,15 +331,15 @@ function figures(r) {
   fig("theirs.disable.wall.block2s", "theirs: disableDelegation wall, 2 s blocks", T.blockTime.disable.ms, "ms", { note: "measurement" });
   fig("ours.revoke.gas", "ours: revocation gas", 0, "gas", { target: "= 0", ...target("==", 0, 0), note: "POST /v1/sessions/{id}/revoke: no transaction" });
   const dis = T.blockTime.disable.ms;
-  // Target: a revoke, p99, within a tenth of the time their disable takes to be mined on
-  // 2-second blocks (their disable is in force once mined; ours once the call returns).
+  // Target: a revoke, p99, within a tenth of the mean wait for a 2-second block (their
+  // disable is in force once mined, ours once the call returns): ≤ 100 ms, as above.
   fig("ours.revoke.ms.p50", "ours: revocation, chain of 3 (p50)", O.revoke.ms.p50, "ms", {
     ratio: dis / O.revoke.ms.p50,
     note: `ratio to their 2 s-block disable; to automine: ${fmt(T.disable.ms / O.revoke.ms.p50)}×`,
   });
   fig("ours.revoke.ms.p99", "ours: revocation, chain of 3 (p99)", O.revoke.ms.p99, "ms", {
-    target: `≤ theirs(2 s blocks) / 10 = ${fmt(dis / 10)}`,
-    ...target("<=", dis / 10, O.revoke.ms.p99),
+    target: `≤ ${HALF_BLOCK_MS / 10} (1/10 of half a 2 s block)`,
+    ...target("<=", HALF_BLOCK_MS / 10, O.revoke.ms.p99),
     ratio: dis / O.revoke.ms.p99,
     note: `n ${O.revoke.ms.n}`,
   });

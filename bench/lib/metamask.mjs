@@ -183,7 +183,35 @@ export async function setup(rpcUrl, { log = () => {} } = {}) {
     parent = d;
   }
   const recipient = privateKeyToAccount(generatePrivateKey()).address;
-  return { rpcUrl, chain, chainId, publicClient, environment, deployer, owner, delegator, token, agents, delegations: chainOf, limits, recipient, deployMs, solc };
+
+  // For reference: the same transfer as a plain ERC-20 transaction from an EOA holding the
+  // same token contract (no delegation), steady state (the recipient already holds some).
+  const plain = (await waitOk(publicClient, await deployer.wallet.deployContract({ abi, bytecode, args: [deployer.account.address, supply] }), "BenchToken deployment"))
+    .contractAddress;
+  const plainRecipient = privateKeyToAccount(generatePrivateKey()).address;
+  const plainGas = [];
+  for (let i = 0; i < 2; i++) {
+    const hash = await deployer.wallet.writeContract({ address: plain, abi: TOKEN_ABI, functionName: "transfer", args: [plainRecipient, 1n] });
+    plainGas.push(Number((await waitOk(publicClient, hash, "plain transfer")).gasUsed));
+  }
+  return {
+    rpcUrl,
+    chain,
+    chainId,
+    publicClient,
+    environment,
+    deployer,
+    owner,
+    delegator,
+    token,
+    agents,
+    delegations: chainOf,
+    limits,
+    recipient,
+    deployMs,
+    solc,
+    plainTransferGas: { first: plainGas[0], steady: plainGas[1] },
+  };
 }
 
 async function waitOk(publicClient, hash, what) {
