@@ -211,6 +211,7 @@ export async function setup(rpcUrl, { log = () => {} } = {}) {
     deployMs,
     solc,
     plainTransferGas: { first: plainGas[0], steady: plainGas[1] },
+    scope,
   };
 }
 
@@ -257,6 +258,22 @@ export async function redeemRefusal(ctx, depth, amount) {
     if (decoded) return decoded.errorName === "Error" ? decoded.message : decoded.errorName;
     return (e.shortMessage || e.message).split("\n")[0];
   }
+}
+
+/**
+ * Another root delegation like the chain's (delegator → agent 1, same scope, fresh salt):
+ * signed off chain, costs nothing until disabled. More disable samples than one chain gives.
+ */
+export async function anotherRootDelegation(ctx) {
+  const d = createDelegation({
+    environment: ctx.environment,
+    from: ctx.delegator.address,
+    to: ctx.agents[0].account.address,
+    scope: ctx.scope(ctx.limits[0]),
+    salt: generatePrivateKey(),
+  });
+  d.signature = await ctx.delegator.signDelegation({ delegation: d });
+  return d;
 }
 
 /**
