@@ -34,7 +34,8 @@ const HELP = `node bench/run.mjs [options]
   --gas-1m              add the 1,000,000-receipt anchor gas row (~1 min more)
   --what-if             also build the proposed server fixes into copies of the sources
                         (bench/.build/whatif, never the sources) and measure them against this build
-  --only LIST           comma list of: floors,authorize,reject,holds,revoke,revoke-cap,pieces,settlement,profile
+  --no-onchain          skip the side-by-side with the MetaMask Delegation Framework (bench/onchain.mjs)
+  --only LIST           comma list of: floors,authorize,reject,holds,revoke,revoke-cap,pieces,settlement,onchain,profile
                         (revoke-cap: a tree at the sessions-per-tree cap, every session at the scope caps;
                         not in the default run, ~2 min: name it, e.g. --only revoke-cap --quick)
   --cap-tree N          sessions in the revoke-cap tree (default 10000, the REMIT_MAX_SESSIONS_PER_TREE default)`;
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     "no-gas": { type: "boolean", default: false },
     "gas-1m": { type: "boolean", default: false },
     "what-if": { type: "boolean", default: false },
+    "no-onchain": { type: "boolean", default: false },
     only: { type: "string" },
     "cap-tree": { type: "string" },
     help: { type: "boolean", default: false },
@@ -536,6 +538,22 @@ async function main() {
     }
   }
 
+  // ---------------------------------------------------------------- on-chain enforcement, side by side (bench/onchain.mjs)
+  if (want("onchain") && !args["no-onchain"]) {
+    const { onchain } = await import("./onchain.mjs");
+    results.onchain = await onchain({
+      quick: QUICK,
+      remit,
+      startWorker,
+      build: build.remit,
+      bindings: BINDINGS,
+      stateDir: CONF.stateDir,
+      adminToken: ADMIN_TOKEN,
+      settlementGas: results.settlement.gas,
+      say,
+    });
+  }
+
   // ---------------------------------------------------------------- what-if: the proposed fixes, measured
   if (args["what-if"]) results.whatif = await whatIf();
 
@@ -815,6 +833,15 @@ const git = (() => {
     return null;
   }
 })();
+// The on-chain comparison: its own table, its targets with the others, and bench/results/onchain.json.
+let onchainFile = null;
+if (results.onchain) {
+  const { onchainReport, writeOnchain } = await import("./onchain.mjs");
+  const oc = onchainReport(results.onchain);
+  console.log(oc.table);
+  out.targets.push(...oc.targets);
+  onchainFile = await writeOnchain(results.onchain, { startedAt: startedAt.toISOString(), mode: QUICK ? "quick" : "full", git, targets: oc.targets });
+}
 const json = {
   startedAt: startedAt.toISOString(),
   durationS: (performance.now() - t0) / 1000,
@@ -844,5 +871,5 @@ const json = {
 await mkdir(join(BENCH, "results"), { recursive: true });
 await writeFile(join(BENCH, "results", `${stamp}.json`), JSON.stringify(json, null, 2));
 await writeFile(join(BENCH, "results", "latest.json"), JSON.stringify(json, null, 2));
-say(`results: bench/results/${stamp}.json (and latest.json); total ${elapsed()}`);
+say(`results: bench/results/${stamp}.json (and latest.json${onchainFile ? ", onchain.json" : ""}); total ${elapsed()}`);
 process.exit(failure ? 1 : 0);

@@ -35,7 +35,7 @@ export async function wranglerBundle(config, outdir) {
   return join(outdir, js[0]);
 }
 
-async function nodeBundle() {
+export async function nodeBundle() {
   const esbuild = await import("esbuild");
   const outfile = join(BUILD, "node", "remit-node.mjs");
   await esbuild.build({
