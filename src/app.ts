@@ -18,6 +18,7 @@ import { receipts } from "./routes/receipts";
 import { sessions } from "./routes/sessions";
 import { settlement } from "./routes/settlement";
 import { webhooks } from "./routes/webhooks";
+import { events } from "./routes/events";
 import { registerWebhookEvents } from "./core/webhooks/events";
 
 export function createApp() {
@@ -39,7 +40,7 @@ export function createApp() {
     cors({
       origin: "*",
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["authorization", "dpop", "content-type", "idempotency-key"],
+      allowHeaders: ["authorization", "dpop", "content-type", "idempotency-key", "last-event-id"],
       exposeHeaders: ["request-id", "ratelimit", "ratelimit-policy", "retry-after", "idempotent-replayed", "www-authenticate", "location"],
       maxAge: 600,
     }),
@@ -54,6 +55,7 @@ export function createApp() {
   app.route("/", receipts);
   app.route("/", settlement);
   app.route("/", webhooks);
+  app.route("/", events);
   registerWebhookEvents(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });
