@@ -7,6 +7,7 @@ import { exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EVENT_RETENTION_MS } from "../../src/contract/events";
+import { HEARTBEAT_MS } from "../../src/routes/events";
 import { SseParser, type SseMessage } from "../../src/core/sse";
 import { buildEvent, EVENT_TYPES, webhookEventSchema } from "../../src/core/webhooks/events";
 import { BASE, call, createPrincipal, grant, problemName } from "../support/harness";
@@ -73,6 +74,10 @@ async function openStream(p: Principal, opts: { lastEventId?: string; query?: st
         if (m && m.data !== "") return m;
         if (!m && !(await more())) throw new Error(`the stream ended; it sent ${raw}`);
       }
+    },
+    /** Reads until the raw text so far contains `text`. */
+    async until(text: string): Promise<void> {
+      while (!raw.includes(text)) if (!(await more())) throw new Error(`the stream ended before ${JSON.stringify(text)}; it sent ${raw}`);
     },
     /** Reads until the stream ends. */
     async end(): Promise<string> {
@@ -276,6 +281,15 @@ describe("GET /v1/events/stream: server-sent events", () => {
       await call("POST", "/v1/unfreeze", { headers: bearer(p.apiKey), body: {} });
       expect((await stream.next()).event).toBe("principal.unfrozen");
       expect(stream.raw).toContain("is not among the events kept");
+      await stream.close();
+    });
+
+    it("sends a comment heartbeat while nothing happens, so proxies keep it open", { timeout: 30_000 }, async () => {
+      const p = await createPrincipal();
+      const stream = await openStream(p);
+      const started = Date.now();
+      await stream.until(": heartbeat\n\n");
+      expect(Date.now() - started).toBeLessThan(HEARTBEAT_MS + 5000);
       await stream.close();
     });
   });
