@@ -13,6 +13,7 @@
 //   revoke        authorize load on a leaf of a big tree, then the principal revokes
 //                 the root: revoke latency, time to the first refusal, and whether
 //                 anything sent after the revoke returned still succeeded
+import { randomUUID } from "node:crypto";
 import { Pool } from "undici";
 import { fastAgentKey, sdk } from "./lib/keys.mjs";
 
@@ -108,6 +109,9 @@ let httpRequests = 0;
 let okAll = 0;
 async function request(p, opts) {
   httpRequests++;
+  // Mutating calls must carry an Idempotency-Key (as the SDK's do): a fresh one per request.
+  if ((opts.method === "POST" || opts.method === "PATCH") && !Object.keys(opts.headers ?? {}).some((h) => h.toLowerCase() === "idempotency-key"))
+    opts = { ...opts, headers: { ...(opts.headers ?? {}), "idempotency-key": randomUUID() } };
   const res = await p.request(opts);
   const text = await res.body.text();
   return { status: res.statusCode, text };

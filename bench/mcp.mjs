@@ -54,7 +54,7 @@ try {
   const grant = await json(
     await fetch(`${stack.url}/v1/sessions`, {
       method: "POST",
-      headers: { authorization: `Bearer ${principal.api_key}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${principal.api_key}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
       body: JSON.stringify({
         agent_jwk: { kty: "OKP", crv: "Ed25519", x: jwk.x },
         scopes: ["mcp:call:bench/*"],

@@ -20,6 +20,7 @@ import { sessions } from "./routes/sessions";
 import { settlement } from "./routes/settlement";
 import { webhooks } from "./routes/webhooks";
 import { tripwires } from "./routes/tripwires";
+import { events } from "./routes/events";
 import { registerWebhookEvents } from "./core/webhooks/events";
 
 export function createApp() {
@@ -41,7 +42,7 @@ export function createApp() {
     cors({
       origin: "*",
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["authorization", "dpop", "content-type", "idempotency-key"],
+      allowHeaders: ["authorization", "dpop", "content-type", "idempotency-key", "last-event-id"],
       exposeHeaders: ["request-id", "ratelimit", "ratelimit-policy", "retry-after", "idempotent-replayed", "www-authenticate", "location"],
       maxAge: 600,
     }),
@@ -58,6 +59,7 @@ export function createApp() {
   app.route("/", settlement);
   app.route("/", webhooks);
   app.route("/", tripwires);
+  app.route("/", events);
   registerWebhookEvents(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });

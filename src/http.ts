@@ -18,10 +18,28 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /**
  * `Idempotency-Key` with the request's fingerprint (method, path, body): the same key
  * with another request is refused rather than replayed.
+ *
+ * Required on every POST and PATCH of an agent or a principal (every route that calls
+ * this): a retry without one could grant, spend, hold or rotate twice. Optional on
+ * DELETE, which converges by itself (revoking a key or deleting an endpoint twice ends
+ * in the same state). Refused before any object is reached, so nothing changes and an
+ * agent's DPoP proof is not spent.
  */
 export async function idempotencyOf(c: Context): Promise<{ key: string; fingerprint: string } | null> {
   const key = c.req.header("idempotency-key");
-  if (key === undefined) return null;
+  if (key === undefined) {
+    if (c.req.method === "DELETE") return null;
+    validationFailed(
+      [
+        {
+          field: "Idempotency-Key",
+          rule: "idempotency_key_required",
+          message: "this call changes state and must carry one: send `Idempotency-Key: <uuid>`; retries with the same key return the first result",
+        },
+      ],
+      `Idempotency-Key is required on ${c.req.method} ${new URL(c.req.url).pathname}: send \`Idempotency-Key: <uuid>\` (a fresh one per call); retries with the same key return the first result`,
+    );
+  }
   if (!IDEMPOTENCY_KEY.test(key))
     validationFailed([{ field: "Idempotency-Key", rule: "idempotency_key_format", message: "must be 1 to 255 printable ASCII characters" }]);
   const body = c.req.method === "GET" ? "" : await c.req.text();

@@ -16,9 +16,11 @@ export class Remit {
   }
 
   async call(method, path, { body, headers = {} } = {}) {
+    // Every agent and principal POST and PATCH needs an Idempotency-Key: a fresh one unless given.
+    const keyed = (method === "POST" || method === "PATCH") && !Object.keys(headers).some((h) => h.toLowerCase() === "idempotency-key");
     const res = await fetch(this.url + path, {
       method,
-      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(keyed ? { "idempotency-key": crypto.randomUUID() } : {}), ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();

@@ -12,6 +12,7 @@ import { registerDelegate } from "./commands/delegate";
 import { registerFreeze } from "./commands/freeze";
 import { registerGrant } from "./commands/grant";
 import { registerKeygen } from "./commands/keygen";
+import { registerListen } from "./commands/listen";
 import { registerLogin } from "./commands/login";
 import { registerReceipt } from "./commands/receipt";
 import { registerRevoke } from "./commands/revoke";
@@ -85,6 +86,7 @@ export function buildProgram(state: RunState = { code: 0 }): Command {
   registerAnchors(program);
   registerSettle(program);
   registerApprovals(program);
+  registerListen(program);
   registerApiKeys(program);
   return program;
 }

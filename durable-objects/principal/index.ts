@@ -25,7 +25,10 @@ import * as governance from "./listing";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
 import type { ApprovalPage, ApprovalStatus, ApprovalView } from "../../src/contract/wire/approvals";
+import type { EventBatch, EventPoll, EventQuery } from "../../src/contract/events";
+import type { EventEnvelope, EventPage } from "../../src/contract/wire-types";
 import * as apiKeys from "./api-keys";
+import * as eventLog from "./events";
 import * as approvals from "./approvals";
 import { setFrozen } from "./freeze";
 import { once } from "./idempotency";
@@ -265,6 +268,21 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
 
   redeliverWebhook(proof: KeyProof, idem: Idempotency | null, deliveryId: string): Promise<PrincipalResult<DeliveryView>> {
     return this.authenticated(proof, idem, () => this.webhooks.redeliver(deliveryId));
+  }
+
+  // ---------------------------------------------------------------- the event log (./events.ts)
+
+  listEvents(proof: KeyProof, query: EventQuery): Promise<PrincipalResult<EventPage>> {
+    return this.authenticated(proof, null, () => eventLog.listEvents(this.sql, query, Date.now()));
+  }
+
+  getEvent(proof: KeyProof, id: string): Promise<PrincipalResult<EventEnvelope>> {
+    return this.authenticated(proof, null, () => eventLog.getEvent(this.sql, id, Date.now()));
+  }
+
+  /** One poll of `GET /v1/events/stream`: authenticated every time, so a revoked key stops its stream. */
+  pollEvents(proof: KeyProof, poll: EventPoll): Promise<PrincipalResult<EventBatch>> {
+    return this.authenticated(proof, null, () => ok(eventLog.eventsAfter(this.sql, poll, Date.now())));
   }
 
   /** From this principal's trees: their events outbox, drained on the tree's alarm. Idempotent by event id. */

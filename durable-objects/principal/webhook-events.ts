@@ -6,6 +6,7 @@
 import { newId } from "../../src/core/ids";
 import type { EventEnvelope } from "../../src/core/webhooks/events";
 import type { Delivery } from "../../src/contract/webhooks";
+import { storeEvent } from "./events";
 import { recordDelivery } from "./webhook-deliveries";
 import { endpointsFor } from "./webhook-endpoints";
 
@@ -13,12 +14,15 @@ import { endpointsFor } from "./webhook-endpoints";
 export const EVENT_DEDUPE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /**
+ * The event into the principal's event log (events.ts, every type, endpoints or not) and
  * `recordEvent`, at most once per `key` (the event id unless given): an event sent
  * again (an outbox drained twice after a crash) records nothing and returns null.
  */
 export function ingestEvent(sql: SqlStorage, event: EventEnvelope, now: number, key: string): Delivery[] | null {
   const fresh = sql.exec("INSERT INTO webhook_events_seen (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, now).rowsWritten > 0;
-  return fresh ? recordEvent(sql, event, now) : null;
+  if (!fresh) return null;
+  storeEvent(sql, event, now);
+  return recordEvent(sql, event, now);
 }
 
 /** Forget ingested event keys older than `before`; returns how many. */

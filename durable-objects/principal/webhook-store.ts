@@ -14,6 +14,8 @@ import * as deliveries from "./webhook-deliveries";
 import * as endpoints from "./webhook-endpoints";
 import * as events from "./webhook-events";
 import { migrateWebhooks } from "./webhook-schema";
+import { migrateEvents, pruneEvents } from "./events";
+import { EVENT_RETENTION_MS } from "../../src/contract/events";
 export { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE };
 export type {
   Endpoint,
@@ -38,6 +40,7 @@ export class WebhookStore {
   /** Idempotent; the constructor runs it. */
   migrate(): void {
     migrateWebhooks(this.sql);
+    migrateEvents(this.sql);
   }
 
   // ---- endpoints ------------------------------------------------------------
@@ -85,6 +88,11 @@ export class WebhookStore {
   /** `recordEvent`, at most once per `key` (the event id unless given); null when the key was seen. */
   ingestEvent(event: EventEnvelope, now: number = Date.now(), key: string = event.id): Delivery[] | null {
     return events.ingestEvent(this.sql, event, now, key);
+  }
+
+  /** Drop events of the event log past their 30 days (idempotent); returns how many. */
+  pruneEvents(now: number): number {
+    return pruneEvents(this.sql, now - EVENT_RETENTION_MS);
   }
 
   /** Forget ingested event keys older than `before`; returns how many. */

@@ -30,6 +30,7 @@ export async function sweep(s: SweeperContext, now: number): Promise<void> {
     await enqueueDeliveries(s.env.WEBHOOKS, principal, ids);
   }
   s.store.pruneSeen(now - EVENT_DEDUPE_TTL_MS);
+  s.store.pruneEvents(now);
   s.store.pruneDeliveries(now - DELIVERY_RETENTION_MS);
   if (due.length === MAX_PAGE_SIZE) await setAlarmBy(s.ctx, now + 1000);
   else await scheduleSweep(s, now);

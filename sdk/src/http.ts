@@ -146,6 +146,37 @@ export class HttpClient {
     }
   }
 
+  /**
+   * One GET whose body is read as it comes (a server-sent event stream): no retry here
+   * (the caller resumes), the timeout covers the wait for the headers only. A refusal
+   * is thrown as its typed problem; a network failure as `RemitNetworkError`.
+   */
+  async open(spec: Pick<RequestSpec, "path" | "query" | "signal" | "auth"> & { headers?: Record<string, string> }): Promise<Response> {
+    const url = this.url(spec.path, spec.query);
+    const headers: Record<string, string> = { accept: "text/event-stream, application/problem+json", ...(spec.headers ?? {}) };
+    if (this.options.userAgent) headers["user-agent"] = this.options.userAgent;
+    Object.assign(headers, spec.auth?.("GET", url) ?? {});
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(spec.signal?.reason);
+    spec.signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new Error(`no answer in ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { method: "GET", headers, signal: controller.signal });
+    } catch (error) {
+      spec.signal?.removeEventListener("abort", onAbort);
+      if (spec.signal?.aborted) throw spec.signal.reason ?? error;
+      throw new RemitNetworkError(`GET ${url}: ${describe(error)}`, { cause: error, attempts: 1 });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      spec.signal?.removeEventListener("abort", onAbort);
+      throw errorFromProblem(toProblem(await response.text(), response), response.headers);
+    }
+    return response;
+  }
+
   /** Exponential backoff with equal jitter: between half and all of base·2^attempt, capped. */
   private backoff(attempt: number): number {
     const ceiling = Math.min(this.options.maxRetryDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);

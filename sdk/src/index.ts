@@ -10,6 +10,7 @@ export { RemitAgent } from "./agent";
 export type { AuthorizeOptions, Delegation, DelegationToKey, DelegateOptions, HoldOptions, RemitAgentOptions, SessionClaims } from "./agent";
 export { RemitPrincipal } from "./principal";
 export type { DeliveryListOptions, Grant, GrantToKey, GrantOptions, RemitPrincipalOptions, WebhookEndpointInput, WebhookEndpointPatch } from "./principal";
+export type { EventListOptions, EventStreamOptions } from "./events";
 export { RemitClient } from "./public";
 export type { AssetInfo } from "./public";
 export { RemitGovernance, isoDuration, sessionFilterWire } from "./governance";

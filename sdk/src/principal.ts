@@ -3,6 +3,7 @@ import { RemitAgent } from "./agent";
 import type { Approval, ApprovalStatus } from "./approvals";
 import { boundsBody, enc, type SessionBounds } from "./common";
 import { RemitGovernance } from "./governance";
+import { eachEvent, eventListQuery, eventPages, streamEvents, type EventListOptions, type EventStreamOptions } from "./events";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { AgentKey } from "./keys";
 import { RemitClient } from "./public";
@@ -22,6 +23,8 @@ import type {
   SessionTree,
   SignedReceipt,
   DeletedWebhookEndpoint,
+  EventPage,
+  RemitEvent,
   WebhookDelivery,
   WebhookEndpoint,
   WebhookEndpointWithSecret,
@@ -248,6 +251,27 @@ export class RemitPrincipal {
       const { reason, ...call } = options;
       return this.send<Approval>("POST", `/v1/approvals/${enc(id)}/deny`, reason === undefined ? {} : { reason }, call);
     },
+  };
+
+  // ---------------------------------------------------------------- events
+
+  readonly events = {
+    /** One page of the principal's events (kept 30 days), newest first. */
+    list: (options: EventListOptions = {}): Promise<EventPage> => {
+      const { type: _t, createdAfter: _a, createdBefore: _b, limit: _l, startingAfter: _s, ...call } = options;
+      return this.get<EventPage>("/v1/events", { ...call, query: eventListQuery(options) });
+    },
+    get: (id: string, call?: CallOptions): Promise<RemitEvent> => this.get<RemitEvent>(`/v1/events/${enc(id)}`, call),
+    /** Every page, newest first, following the cursors: `for await (const page of principal.events.pages())`. */
+    pages: (options: EventListOptions = {}): AsyncGenerator<EventPage, void, undefined> => eventPages(this.events.list, options),
+    /** Every event across the pages, newest first: `for await (const event of principal.events.all({ type: "session.revoked" }))`. */
+    all: (options: EventListOptions = {}): AsyncGenerator<RemitEvent, void, undefined> => eachEvent(this.events.pages(options)),
+    /**
+     * New events as they happen (`GET /v1/events/stream`), oldest first, each once:
+     * reconnects after a drop with `Last-Event-ID`, until `signal` aborts. A refusal
+     * (a revoked key, an unknown type) is thrown.
+     */
+    stream: (options: EventStreamOptions = {}): AsyncGenerator<RemitEvent, void, undefined> => streamEvents(this.http, this.auth, options),
   };
 
   // ---------------------------------------------------------------- webhooks

@@ -24,6 +24,7 @@ export type { AnchoredProof, ProofStage, ReceiptProofView as ReceiptProofRespons
  * `verifyReceipt` takes it as it is.
  */
 export type { ReceiptKeys as ReceiptKeySet } from "../../src/contract/wire-types";
+export type { EventEnvelope as RemitEvent, EventPage, EventType } from "../../src/contract/wire-types";
 export type {
   AttemptView as WebhookAttempt,
   DeletedEndpoint as DeletedWebhookEndpoint,

@@ -35,6 +35,8 @@ import type {
   ShardStats,
 } from "./wire-types";
 import type { TreePage } from "./wire/session";
+import type { EventBatch, EventPoll, EventQuery } from "./events";
+import type { EventEnvelope, EventPage } from "./wire-types";
 import type { ApprovalPage, ApprovalStatus, ApprovalView, PendingApproval } from "./wire/approvals";
 import type { TripwireFields, TripwireSet } from "../core/policy/tripwires";
 import type { DeletedTripwire, TripwireChange, TripwireList, TripwireReset, TripwireView } from "./wire-types";
@@ -135,6 +137,9 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   rotateWebhookSecret(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookDeliveries(proof: KeyProof, endpointId: string, options: { limit?: number; starting_after?: string }): Promise<PrincipalResult<DeliveryPage>>;
   redeliverWebhook(proof: KeyProof, idem: Idempotency | null, deliveryId: string): Promise<PrincipalResult<DeliveryView>>;
+  listEvents(proof: KeyProof, query: EventQuery): Promise<PrincipalResult<EventPage>>;
+  getEvent(proof: KeyProof, id: string): Promise<PrincipalResult<EventEnvelope>>;
+  pollEvents(proof: KeyProof, poll: EventPoll): Promise<PrincipalResult<EventBatch>>;
   /** From this principal's trees (their events outbox). Idempotent by event id. */
   ingestEvents(events: unknown[]): Promise<IngestResult>;
   /**

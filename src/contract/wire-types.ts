@@ -447,6 +447,12 @@ export type EventEnvelope<T extends EventType = EventType> = T extends EventType
   ? { id: string; type: T; created_at: string; principal: string; data: EventDataMap[T] }
   : never;
 
+/** `GET /v1/events`: the principal's events, newest first. */
+export interface EventPage {
+  data: EventEnvelope[];
+  has_more: boolean;
+}
+
 // ---- webhook endpoints and deliveries -----------------------------------------
 
 export interface EndpointView {

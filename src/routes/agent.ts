@@ -7,7 +7,7 @@ import { idempotencyOf, respond } from "../http";
 import type { Limits } from "../core/policy/attenuate";
 import { AuthorizeRequest, DelegateRequest } from "../schemas";
 import { Authorization, GrantResponse, SessionView } from "../contract/wire/session";
-import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, problems } from "./common";
+import { AGENT_SECURITY, body, RequiredIdempotencyHeaders, json, jsonBody, problems } from "./common";
 import { PendingApproval } from "../contract/wire/approvals";
 import { respondOrPending } from "./pending";
 
@@ -51,7 +51,7 @@ const delegate = createRoute({
   summary: "Delegate a narrower child session to another agent key",
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: body(DelegateRequest) },
+  request: { headers: RequiredIdempotencyHeaders, body: body(DelegateRequest) },
   responses: {
     201: json(GrantResponse, "The child session and its token"),
     ...problems(...AGENT_PROBLEMS, "delegation-widens", "depth-exceeded", "idempotency-key-reused"),
@@ -83,7 +83,7 @@ const authorize = createRoute({
   summary: "Ask to do one action; on success it is counted, debited up the tree and receipted",
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: body(AuthorizeRequest) },
+  request: { headers: RequiredIdempotencyHeaders, body: body(AuthorizeRequest) },
   responses: {
     200: json(Authorization, "Allowed: the signed receipt and the session's counters after it"),
     202: json(PendingApproval, "Over an approval line: the amount is reserved and the action waits (Location, Retry-After)"),

@@ -5,7 +5,7 @@ import { idempotencyOf, respond } from "../http";
 import { agentAuth, needs, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";
 import { EmptyRequest, IdParam } from "../schemas";
 import { AGENT_PROBLEMS } from "./agent";
-import { AGENT_SECURITY, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
+import { AGENT_SECURITY, RequiredIdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const approvals = new OpenAPIHono<AppEnv>();
 
@@ -100,7 +100,7 @@ for (const verdict of ["approve", "deny"] as const) {
     middleware: [principalAuth, needs("decide"), jsonBody] as const,
     request: {
       params: IdParam("apr"),
-      headers: IdempotencyHeaders,
+      headers: RequiredIdempotencyHeaders,
       body: { content: { "application/json": { schema: verdict === "approve" ? ApproveRequest : DenyRequest } } },
     },
     responses: {
@@ -123,7 +123,7 @@ const cancel = createRoute({
   summary: "Withdraw a pending approval (agent); its reservation is released; allowed after revocation",
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
-  request: { params: IdParam("apr"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
+  request: { params: IdParam("apr"), headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
   responses: { 200: json(ApprovalView, "The canceled approval"), ...problems(...AGENT_PROBLEMS, "not-found", "approval-closed", "idempotency-key-reused") },
 });
 

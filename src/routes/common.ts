@@ -31,11 +31,26 @@ export const body = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
+/** DELETE: optional (deleting converges by itself). */
 export const IdempotencyHeaders = z.object({
   "idempotency-key": z
     .string()
     .optional()
     .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Retries with the same key and body return the first result; kept 24 h" }),
+});
+
+/**
+ * POST and PATCH of agents and principals: required. Checked by `idempotencyOf`
+ * (src/http.ts), which words the refusal; the schema says so in the document.
+ */
+export const RequiredIdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "idempotency-key", in: "header", required: true },
+      description: "Required: a fresh key (a UUID) per call. Retries with the same key and body return the first result; kept 24 h",
+    }),
 });
 
 export const AGENT_SECURITY = [{ DPoP: [] }];

@@ -14,7 +14,7 @@ import { idempotencyOf, respond } from "../http";
 import { agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";
 import { EmptyRequest, IdParam } from "../schemas";
 import { AGENT_PROBLEMS } from "./agent";
-import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
+import { AGENT_SECURITY, body, RequiredIdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const governance = new OpenAPIHono<AppEnv>();
 
@@ -164,7 +164,7 @@ const bulkRevoke = createRoute({
   description: "`dry_run: true` answers exactly what would be revoked and the exposure that would remain, and changes nothing. An empty filter is refused.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: body(BulkRevokeRequest) },
+  request: { headers: RequiredIdempotencyHeaders, body: body(BulkRevokeRequest) },
   responses: { 200: json(BulkRevocation, "What was (or would be) revoked"), ...problems(...AUTH_PROBLEMS, "idempotency-key-reused", "idempotency-in-flight") },
 });
 
@@ -184,7 +184,7 @@ const switchRoute = (verb: "freeze" | "unfreeze") =>
       "Separate from the principal's freeze: a session frozen by its own switch stays frozen when the principal unfreezes, and works again after its own unfreeze unless another switch holds it (`frozen_by`). Frozen agents are refused with `session-frozen`.",
     security: PRINCIPAL_SECURITY,
     middleware: [principalAuth, jsonBody] as const,
-    request: { params: IdParam("ses"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
+    request: { params: IdParam("ses"), headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
     responses: { 200: json(SessionView, "The session after the switch"), ...problems(...AUTH_PROBLEMS, "not-found") },
   });
 
@@ -203,7 +203,7 @@ const panic = createRoute({
   description: "Never an ancestor. Works even when the session is already frozen, revoked or expired (it only gives authority back).",
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
+  request: { headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
   responses: { 200: json(Revocation, "How many sessions were revoked"), ...problems(...AGENT_PROBLEMS, "idempotency-key-reused") },
 });
 

@@ -5,7 +5,7 @@ import { idempotencyOf, respond } from "../http";
 import { CaptureRequest, EmptyRequest, HoldRequest, IdParam } from "../schemas";
 import { HoldView, SettledHold } from "../contract/wire/holds";
 import { AGENT_PROBLEMS } from "./agent";
-import { AGENT_SECURITY, body, IdempotencyHeaders, json, jsonBody, problems } from "./common";
+import { AGENT_SECURITY, body, RequiredIdempotencyHeaders, json, jsonBody, problems } from "./common";
 import { PendingApproval } from "../contract/wire/approvals";
 import { respondOrPending } from "./pending";
 
@@ -18,7 +18,7 @@ const create = createRoute({
   summary: "Reserve an amount against every budget up the tree",
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: body(HoldRequest) },
+  request: { headers: RequiredIdempotencyHeaders, body: body(HoldRequest) },
   responses: {
     201: json(HoldView, "The open hold"),
     202: json(PendingApproval, "Over an approval line: the amount is reserved and the hold opens once approved (Location, Retry-After)"),
@@ -49,7 +49,7 @@ const capture = createRoute({
   summary: "Capture up to the held amount; the rest is released",
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
-  request: { params: IdParam("hld"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: CaptureRequest } } } },
+  request: { params: IdParam("hld"), headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: CaptureRequest } } } },
   responses: { 200: json(SettledHold, "The captured hold and its receipt"), ...problems(...AGENT_PROBLEMS, "not-found", "hold-closed", "idempotency-key-reused") },
 });
 
@@ -68,7 +68,7 @@ const release = createRoute({
   summary: "Release a hold; allowed even after revocation",
   security: AGENT_SECURITY,
   middleware: [agentAuth, jsonBody] as const,
-  request: { params: IdParam("hld"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
+  request: { params: IdParam("hld"), headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
   responses: { 200: json(SettledHold, "The voided hold and its receipt"), ...problems(...AGENT_PROBLEMS, "not-found", "hold-closed", "idempotency-key-reused") },
 });
 

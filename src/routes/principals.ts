@@ -7,7 +7,7 @@ import { newId } from "../core/ids";
 import type { Env } from "../contract/env";
 import { ApiKeyRequest, EmptyRequest, IdParam, PrincipalRequest } from "../schemas";
 import { ApiKeyList, ApiKeyView, FreezeResult, NewApiKey, NewPrincipal } from "../contract/wire/principal";
-import { ADMIN_SECURITY, body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
+import { ADMIN_SECURITY, body, IdempotencyHeaders, RequiredIdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const principals = new OpenAPIHono<AppEnv>();
 
@@ -53,7 +53,7 @@ const createKey = createRoute({
   summary: "Create another API key (rotation); the key is returned once",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: { content: { "application/json": { schema: ApiKeyRequest } } } },
+  request: { headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: ApiKeyRequest } } } },
   responses: {
     201: json(NewApiKey, "The key (shown once)"),
     ...problems("unauthenticated", "forbidden", "validation-failed", "idempotency-key-reused", "idempotency-in-flight"),
@@ -109,7 +109,7 @@ for (const frozen of [true, false]) {
     summary: frozen ? "Kill switch: every session of the principal stops at once" : "Lift the freeze",
     security: PRINCIPAL_SECURITY,
     middleware: [principalAuth, jsonBody] as const,
-    request: { headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
+    request: { headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
     responses: { 200: json(FreezeResult, "The principal and how many trees were reached"), ...problems("unauthenticated") },
   });
   principals.openapi(route, async (c) => respond(c, await principalOf(c.env, c.var.principalId).setFrozen(c.var.keyProof, await idempotencyOf(c), frozen), 200));

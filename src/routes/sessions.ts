@@ -10,7 +10,7 @@ import { ReceiptPage } from "../contract/wire/receipts";
 import { GrantResponse, Revocation, SessionTreeView, SessionView, TREE_PAGE_DEFAULT, TREE_PAGE_MAX } from "../contract/wire/session";
 import { scopeCapErrors, treeCaps } from "../core/policy/caps";
 import { validationFailed } from "../core/errors";
-import { body, IdempotencyHeaders, jsonBody, json, PRINCIPAL_SECURITY, problems } from "./common";
+import { body, RequiredIdempotencyHeaders, jsonBody, json, PRINCIPAL_SECURITY, problems } from "./common";
 import { z } from "@hono/zod-openapi";
 
 export const sessions = new OpenAPIHono<AppEnv>();
@@ -24,7 +24,7 @@ const grant = createRoute({
   summary: "Grant a root session to an agent key",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: body(GrantRequest) },
+  request: { headers: RequiredIdempotencyHeaders, body: body(GrantRequest) },
   responses: {
     201: json(GrantResponse, "The session and its DPoP-bound token"),
     ...problems(...AUTH_PROBLEMS, "principal-frozen", "idempotency-key-reused", "idempotency-in-flight"),
@@ -104,7 +104,7 @@ const revoke = createRoute({
   description: "From the moment this returns, no request under the session or any descendant succeeds.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { params: IdParam("ses"), headers: IdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
+  request: { params: IdParam("ses"), headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },
   responses: { 200: json(Revocation, "How many sessions were revoked"), ...problems(...AUTH_PROBLEMS, "not-found") },
 });
 

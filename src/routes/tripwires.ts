@@ -14,7 +14,7 @@ import {
 import { idempotencyOf, respond } from "../http";
 import { EmptyRequest, IdParam, ScopeString } from "../schemas";
 import { DeletedTripwire, TripwireChange, TripwireList, TripwireReset, TripwireView } from "../contract/wire/tripwires";
-import { body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
+import { body, IdempotencyHeaders, RequiredIdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const tripwires = new OpenAPIHono<AppEnv>();
 
@@ -64,7 +64,7 @@ const create = createRoute({
   description: "Returns once every tree has the rule, or names those it has not reached yet in `pending_trees`.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: body(TripwireRequest) },
+  request: { headers: RequiredIdempotencyHeaders, body: body(TripwireRequest) },
   responses: { 201: json(TripwireChange, "The rule, and the trees it has not reached"), ...problems(...MUTATION_PROBLEMS, "cap-exceeded") },
 });
 
@@ -111,7 +111,7 @@ const update = createRoute({
   summary: "Change a trip-wire; the change reaches every tree before the call returns, or is named pending",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { params: IdParam("trw"), headers: IdempotencyHeaders, body: body(TripwirePatch) },
+  request: { params: IdParam("trw"), headers: RequiredIdempotencyHeaders, body: body(TripwirePatch) },
   responses: { 200: json(TripwireChange, "The rule, and the trees it has not reached"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 
@@ -146,7 +146,7 @@ const reset = createRoute({
   description: "A trip-wire's freeze is a switch of its own: the principal's unfreeze does not clear it, this does.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { params: IdParam("trw"), headers: IdempotencyHeaders, body: OptionalEmpty },
+  request: { params: IdParam("trw"), headers: RequiredIdempotencyHeaders, body: OptionalEmpty },
   responses: { 200: json(TripwireReset, "How many trips were cleared, and the trees not reached"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 

@@ -9,7 +9,7 @@ import { EVENT_TYPES, isEventType } from "../core/webhooks/events";
 import { checkWebhookUrl, MAX_URL_LENGTH } from "../core/webhooks/ssrf";
 import { DEFAULT_PAGE_SIZE, MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE } from "../contract/webhooks";
 import { DeletedEndpoint, DeliveryPage, DeliveryView, EndpointList, EndpointView, NewEndpointView } from "../contract/wire/webhooks";
-import { body, IdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
+import { body, IdempotencyHeaders, RequiredIdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const webhooks = new OpenAPIHono<AppEnv>();
 
@@ -84,7 +84,7 @@ const create = createRoute({
   description: "Deliveries are signed with Standard Webhooks. The events are described under `webhooks` in this document.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { headers: IdempotencyHeaders, body: body(EndpointRequest) },
+  request: { headers: RequiredIdempotencyHeaders, body: body(EndpointRequest) },
   responses: { 201: json(NewEndpointView, "The endpoint and its secret"), ...problems(...MUTATION_PROBLEMS) },
 });
 
@@ -135,7 +135,7 @@ const update = createRoute({
   summary: "Change a webhook endpoint's URL, events or description, or disable it",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { params: IdParam("whe"), headers: IdempotencyHeaders, body: body(EndpointPatch) },
+  request: { params: IdParam("whe"), headers: RequiredIdempotencyHeaders, body: body(EndpointPatch) },
   responses: { 200: json(EndpointView, "The endpoint"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 
@@ -172,7 +172,7 @@ const rotate = createRoute({
   description: "The new secret is returned once. For 24 hours deliveries carry signatures with both the new and the previous secret.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { params: IdParam("whe"), headers: IdempotencyHeaders, body: OptionalEmpty },
+  request: { params: IdParam("whe"), headers: RequiredIdempotencyHeaders, body: OptionalEmpty },
   responses: { 200: json(NewEndpointView, "The endpoint and its new secret"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 
@@ -208,7 +208,7 @@ const redeliver = createRoute({
   description: "The delivery goes back to `pending` and starts the retry schedule afresh; its attempt log is kept.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
-  request: { params: IdParam("dlv"), headers: IdempotencyHeaders, body: OptionalEmpty },
+  request: { params: IdParam("dlv"), headers: RequiredIdempotencyHeaders, body: OptionalEmpty },
   responses: { 200: json(DeliveryView, "The delivery, pending again"), ...problems(...MUTATION_PROBLEMS, "not-found") },
 });
 

@@ -4,11 +4,12 @@
  * and DPoP proofs, each body checked against the document (test/support/json-schema.ts).
  * A route the walk misses, or one the document gives no 2xx schema, fails the test.
  */
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateAgentKey } from "../../sdk/src/keys";
 import { createApp } from "../../src/app";
 import { FakeChain } from "../support/fake-chain";
-import { ADMIN_TOKEN, agentCall, call, delegate, inHours } from "../support/harness";
+import { ADMIN_TOKEN, agentCall, BASE, call, delegate, inHours } from "../support/harness";
 import { validate } from "../support/json-schema";
 import { admin, drained, settleOn } from "../support/settlement";
 import { bearer, configureHook, deliveriesOf, hook, uniqueName } from "../support/webhooks";
@@ -18,6 +19,8 @@ type Answer = Awaited<ReturnType<typeof call>>;
 
 // Served without an OpenAPI entry, and not JSON: the document itself, its HTML viewer, problem pages.
 const UNDOCUMENTED = ["/openapi.json", "/docs", "/problems/:name"];
+// Documented, but their 2xx is a stream, not JSON.
+const STREAMS: Record<string, string> = { "GET /v1/events/stream": "text/event-stream" };
 
 let doc: Doc;
 const covered = new Set<string>();
@@ -232,6 +235,21 @@ describe("response bodies match the served OpenAPI document", () => {
     conforms("POST", "/v1/freeze", await call("POST", "/v1/freeze", { headers: key, body: {} }), 200);
     conforms("POST", "/v1/unfreeze", await call("POST", "/v1/unfreeze", { headers: key, body: {} }), 200);
     conforms("DELETE", "/v1/webhook-endpoints/{id}", await call("DELETE", `/v1/webhook-endpoints/${whe}`, { headers: key }), 200);
+
+    // The event log, one event, and the stream (text/event-stream: its first message, then closed).
+    const listed = conforms("GET", "/v1/events", await call("GET", "/v1/events?limit=5", { headers: key }), 200);
+    expect(listed.json.data.length).toBeGreaterThan(0);
+    conforms("GET", "/v1/events/{id}", await call("GET", `/v1/events/${listed.json.data[0].id}`, { headers: key }), 200);
+    const stream = await (exports as unknown as { default: Fetcher }).default.fetch(new Request(`${BASE}/v1/events/stream?type=principal.frozen`, { headers: key }));
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(schemaOf("GET", "/v1/events/stream", 200)).toBeUndefined();
+    const reader = stream.body!.getReader();
+    await call("POST", "/v1/freeze", { headers: key, body: {} });
+    let text = "";
+    while (!text.includes("event: principal.frozen\n")) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    covered.add("GET /v1/events/stream");
   });
 
   it("the walk covered every documented operation, and each has a 2xx JSON schema", () => {
@@ -242,7 +260,7 @@ describe("response bodies match the served OpenAPI document", () => {
         documented.add(key);
         const ok = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
         expect(ok.length, `${key} documents no 2xx`).toBeGreaterThan(0);
-        for (const [status, r] of ok) expect(r.content?.["application/json"]?.schema, `${key} ${status} has no schema`).toBeDefined();
+        for (const [status, r] of ok) expect(r.content?.[STREAMS[key] ?? "application/json"]?.schema, `${key} ${status} has no schema`).toBeDefined();
       }
     expect(
       [...documented].filter((k) => !covered.has(k)),

@@ -8,8 +8,14 @@ export const ADMIN_TOKEN = "test-operator-token";
 
 type Json = Record<string, unknown>;
 
-export async function call(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+/**
+ * One request to the worker. POST and PATCH carry a fresh `Idempotency-Key` unless the
+ * caller gives one (any case) or asks for none (`idempotencyKey: false`), as the SDK does.
+ */
+export async function call(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; idempotencyKey?: false } = {}) {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  const hasKey = Object.keys(headers).some((h) => h.toLowerCase() === "idempotency-key");
+  if ((method === "POST" || method === "PATCH") && !hasKey && init.idempotencyKey !== false) headers["idempotency-key"] = crypto.randomUUID();
   let body: string | undefined;
   if (init.body !== undefined) {
     body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
@@ -58,7 +64,16 @@ export async function agentCall(
   method: string,
   path: string,
   body?: unknown,
-  opts: { proof?: string; proofUrl?: string; proofMethod?: string; iat?: number; alg?: "Ed25519" | "EdDSA"; headers?: Record<string, string>; signer?: AgentKey } = {},
+  opts: {
+    proof?: string;
+    proofUrl?: string;
+    proofMethod?: string;
+    iat?: number;
+    alg?: "Ed25519" | "EdDSA";
+    headers?: Record<string, string>;
+    signer?: AgentKey;
+    idempotencyKey?: false;
+  } = {},
 ) {
   const proof =
     opts.proof ??
@@ -69,7 +84,11 @@ export async function agentCall(
       ...(opts.iat !== undefined ? { iat: opts.iat } : {}),
       ...(opts.alg ? { alg: opts.alg } : {}),
     });
-  return call(method, path, { body, headers: { authorization: `DPoP ${agent.token}`, dpop: proof, ...(opts.headers ?? {}) } });
+  return call(method, path, {
+    body,
+    headers: { authorization: `DPoP ${agent.token}`, dpop: proof, ...(opts.headers ?? {}) },
+    ...(opts.idempotencyKey === false ? { idempotencyKey: false as const } : {}),
+  });
 }
 
 export async function delegate(parent: Agent, body: Json = {}, key: AgentKey = generateAgentKey()): Promise<Agent> {

@@ -85,6 +85,9 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 export async function http(base: string, method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.body !== undefined) headers["content-type"] = "application/json";
+  // Mutating calls must carry an Idempotency-Key: a fresh one per call unless the caller gave one.
+  if ((method === "POST" || method === "PATCH") && !Object.keys(headers).some((h) => h.toLowerCase() === "idempotency-key"))
+    headers["idempotency-key"] = crypto.randomUUID();
   const res = await fetch(`${base}${path}`, { method, headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
   const text = await res.text();
   let json: Json = {};
