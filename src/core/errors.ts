@@ -71,7 +71,12 @@ export interface FieldError {
   field: string;
   /** The rule it broke, stable and machine-readable (`too_big`, `scope_grammar`). */
   rule: string;
+  /** What is wrong and how to fix it (`is required: an RFC 3339 date-time`). */
   message: string;
+  /** The value to send instead, when it can be derived (`"1250"` for `12.50` USD, `http:GET:…` for `http:get:…`). */
+  suggestion?: string;
+  /** A valid value to write by, when no exact fix can be derived. */
+  example?: string;
 }
 
 export function validationFailed(errors: FieldError[], detail?: string): never {

@@ -88,7 +88,7 @@ describe("budgets: error — refusals name the budget and change nothing", () =>
     ["a negative amount", { asset: "USD", value: "-5" }, "amount.value", "amount_format"],
     ["a fractional amount", { asset: "USD", value: "1.5" }, "amount.value", "amount_format"],
     ["a non-numeric amount", { asset: "USD", value: "ten" }, "amount.value", "amount_format"],
-    ["a number instead of a string", { asset: "USD", value: 10 }, "amount.value", "invalid_type"],
+    ["a number instead of a string", { asset: "USD", value: 10 }, "amount.value", "amount_type"],
     ["an amount over 38 digits", { asset: "USD", value: "1".repeat(39) }, "amount.value", "amount_digits"],
     ["a zero amount", { asset: "USD", value: "0" }, "amount.value", "amount_positive"],
     ["an exponent", { asset: "USD", value: "1e3" }, "amount.value", "amount_format"],
