@@ -19,6 +19,7 @@ import { sessions } from "./routes/sessions";
 import { settlement } from "./routes/settlement";
 import { webhooks } from "./routes/webhooks";
 import { registerWebhookEvents } from "./core/webhooks/events";
+import { documentOperations } from "./routes/operation-docs";
 import { parseAssetDecimals } from "./core/policy/money";
 
 export function createApp() {
@@ -62,6 +63,7 @@ export function createApp() {
   app.route("/", settlement);
   app.route("/", webhooks);
   registerWebhookEvents(app.openAPIRegistry);
+  documentOperations(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Operator", { type: "http", scheme: "bearer", description: "REMIT_ADMIN_TOKEN" });
