@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { accepts } from "hono/accepts";
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { PROBLEMS, problemType, type ProblemName } from "../core/errors";
 import { problemPage, type ProblemPage } from "../core/problem-docs";
@@ -27,6 +27,7 @@ function inline(text: string): HtmlEscapedString[] {
   return text.split("`").map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`) as HtmlEscapedString);
 }
 
+/** A constant, so it goes into the page unescaped (escaping would break `"Segoe UI"`). */
 const STYLE = `
   body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1f2328; }
   h1 { font-size: 1.6rem; margin-bottom: .25rem; } h2 { font-size: 1.1rem; margin-top: 1.8rem; }
@@ -41,7 +42,7 @@ const STYLE = `
 function layout(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Remit</title><style>${STYLE}</style></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Remit</title><style>${raw(STYLE)}</style></head>
 <body>${body}</body>
 </html>`;
 }

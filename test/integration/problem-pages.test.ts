@@ -22,6 +22,8 @@ describe("problem pages: happy", () => {
       // The text marks code with backticks; the page shows none of them.
       expect(r.text, name).not.toContain("`");
       expect(r.text, name).toContain("<code>");
+      // The style sheet is the page's own text, not escaped.
+      expect(r.text, name).toContain('"Segoe UI"');
     }
   });
 
