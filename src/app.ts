@@ -22,12 +22,20 @@ import { webhooks } from "./routes/webhooks";
 import { tripwires } from "./routes/tripwires";
 import { events } from "./routes/events";
 import { registerWebhookEvents } from "./core/webhooks/events";
+import { documentOperations } from "./routes/operation-docs";
+import { parseAssetDecimals } from "./core/policy/money";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: (result, c) => {
       if (!result.success) {
-        const errors = fieldErrors(result.error.issues, result.target === "json" ? "body" : result.target);
+        // @hono/zod-validator passes what it validated as `data` on failure too (its type leaves it out).
+        const errors = fieldErrors(
+          result.error.issues,
+          result.target === "json" ? "body" : result.target,
+          (result as { data?: unknown }).data,
+          configuredDecimals(c.env.ASSET_DECIMALS),
+        );
         throw new RemitError(problem("validation-failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors }));
       }
     },
@@ -61,6 +69,7 @@ export function createApp() {
   app.route("/", tripwires);
   app.route("/", events);
   registerWebhookEvents(app.openAPIRegistry);
+  documentOperations(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Operator", { type: "http", scheme: "bearer", description: "REMIT_ADMIN_TOKEN" });
@@ -100,6 +109,15 @@ export function createApp() {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** ASSET_DECIMALS for the hints of a refused amount; a malformed table (refused at deploy) gives none rather than a 500. */
+function configuredDecimals(text: string | undefined): Record<string, number> {
+  try {
+    return parseAssetDecimals(text);
+  } catch {
+    return {};
+  }
+}
 
 /** The methods some route serves at `path`, for a 405 with `Allow` rather than a 404. */
 function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {

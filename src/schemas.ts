@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { agentJwkProblem } from "./core/auth/jwk";
-import { parseAmount } from "./core/policy/amounts";
-import { parseScope } from "./core/policy/scopes";
+import { AMOUNT_TYPE_MESSAGE, parseAmount } from "./core/policy/amounts";
+import { parseScope, scopeIssueParams } from "./core/policy/scopes";
 import { ABSOLUTE_MAX_SCOPES } from "./core/policy/caps";
 import { ROLES } from "./core/auth/roles";
 import { Asset, Limits } from "./contract/wire/limits";
@@ -17,12 +17,12 @@ export const ScopeString = z
   .string()
   .superRefine((value, ctx) => {
     const parsed = parseScope(value);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error.message, params: { rule: parsed.error.rule } });
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error.message, params: scopeIssueParams(parsed.error) });
   })
   .openapi({ description: "`resource:action:target`; the target may end in `*`", example: "http:GET:api.example.com/v1/*" });
 
 export const PositiveAmount = z
-  .string()
+  .string({ error: AMOUNT_TYPE_MESSAGE })
   .superRefine((value, ctx) => {
     const parsed = parseAmount(value, { positive: true });
     if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message, params: { rule: parsed.rule } });

@@ -301,7 +301,7 @@ function votesOf(sql: SqlStorage, id: string): string[] {
 function stillPending(tree: Tree, row: ApprovalRow, now: number): Outcome<ApprovalRow> {
   if (row.status === "pending" && now >= row.expires_at) close(tree, row, "expired", now, { decidedBy: [], text: null });
   const status = row.status === "pending" && now >= row.expires_at ? "expired" : row.status;
-  if (status !== "pending") return refused(problem("approval-closed", `approval ${row.id} is ${status}`, { approval: row.id, status }));
+  if (status !== "pending") return refused(problem("approval-closed", `approval ${row.id} is ${status}`, { approval: row.id, approval_status: status }));
   return ok(row);
 }
 

@@ -167,7 +167,7 @@ function openHold(sql: SqlStorage, ctx: DecisionContext, holdId: string): Outcom
     return refused(
       problem("hold-closed", `hold ${holdId} is ${row.status === "open" ? "expired" : row.status}`, {
         hold: holdId,
-        status: row.status === "open" ? "expired" : row.status,
+        hold_status: row.status === "open" ? "expired" : row.status,
       }),
     );
   return ok(row);

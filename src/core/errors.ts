@@ -74,7 +74,12 @@ export interface FieldError {
   field: string;
   /** The rule it broke, stable and machine-readable (`too_big`, `scope_grammar`). */
   rule: string;
+  /** What is wrong and how to fix it (`is required: an RFC 3339 date-time`). */
   message: string;
+  /** The value to send instead, when it can be derived (`"1250"` for `12.50` USD, `http:GET:…` for `http:get:…`). */
+  suggestion?: string;
+  /** A valid value to write by, when no exact fix can be derived. */
+  example?: string;
 }
 
 export function validationFailed(errors: FieldError[], detail?: string): never {
@@ -87,15 +92,20 @@ export function problemType(baseUrl: string, name: ProblemName): string {
   return `${baseUrl.replace(/\/$/, "")}/problems/${name}`;
 }
 
+/** RFC 9457's members; an extension member by one of these names is dropped. */
+const STANDARD_MEMBERS = new Set(["type", "title", "status", "detail", "instance"]);
+
 export function problemResponse(p: Problem, baseUrl: string, instance?: string): Response {
   const { status, title } = PROBLEMS[p.name];
+  // Extension members never replace the standard ones: a hold's `status: "expired"` must not become the HTTP status.
+  const extra = Object.fromEntries(Object.entries(p.extra ?? {}).filter(([k]) => !STANDARD_MEMBERS.has(k)));
   const body = {
     type: problemType(baseUrl, p.name),
     title,
     status,
     detail: p.detail,
     ...(instance ? { instance } : {}),
-    ...(p.extra ?? {}),
+    ...extra,
   };
   const headers = new Headers({ "content-type": PROBLEM_CONTENT_TYPE, ...(p.headers ?? {}) });
   return new Response(JSON.stringify(body), { status, headers });

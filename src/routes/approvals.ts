@@ -55,7 +55,7 @@ const get = createRoute({
   description:
     "A principal's key reads any of its approvals. An agent reads the approvals of its session and those below it; " +
     "with `wait` it is answered as soon as the state changes (a vote, or the end), or after `wait` seconds. " +
-    "Once closed, `receipt` is the signed receipt of the outcome.",
+    "Once closed, `receipt` is the signed receipt of the outcome. Either a principal's API key (any role) or an agent's token and DPoP proof.",
   security: [...PRINCIPAL_SECURITY, ...AGENT_SECURITY],
   middleware: [principalOrAgent],
   request: {

@@ -4,6 +4,8 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../middleware/auth";
 import { PROBLEMS, problem, RemitError, type ProblemName, type FieldError } from "../core/errors";
 import { Problem } from "../contract/wire/problem";
+import { AMOUNT_TYPE_MESSAGE } from "../core/policy/amounts";
+import { amountAdvice, amountExample, type DecimalsTable } from "../core/policy/money";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -57,18 +59,62 @@ export const AGENT_SECURITY = [{ DPoP: [] }];
 export const PRINCIPAL_SECURITY = [{ ApiKey: [] }];
 export const ADMIN_SECURITY = [{ Operator: [] }];
 
-/** Turns zod issues into `errors[]` naming each field and the rule it broke. */
-export function fieldErrors(issues: readonly z.core.$ZodIssue[], root: string): FieldError[] {
+/** The value at `path` in `input`, or undefined when any step is missing. */
+function at(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const key of path) {
+    if (typeof v !== "object" || v === null || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+const ZOD_TYPE = /^Invalid input: expected (\w+), received (\w+)$/;
+
+/**
+ * Turns zod issues into `errors[]` naming each field, the rule it broke and how to fix
+ * it. `input` is what was validated: it tells a missing field (`required`) from a wrong
+ * one, and gives an amount's sibling `asset`, whose decimals (`decimals`, from
+ * ASSET_DECIMALS, then ISO 4217) turn `12.50` into the `"1250"` to send.
+ */
+export function fieldErrors(issues: readonly z.core.$ZodIssue[], root: string, input?: unknown, decimals: DecimalsTable = {}): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of issues) {
     const base = issue.path.map(String).join(".");
+    const field = base || root;
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ field: base ? `${base}.${key}` : key, rule: "unknown_field", message: `${key} is not a known field` });
+      for (const key of issue.keys) out.push({ field: base ? `${base}.${key}` : key, rule: "unknown_field", message: `${key} is not a known field; remove it` });
       continue;
     }
-    const params = (issue as { params?: { rule?: string } }).params;
-    const rule = params?.rule ?? (issue.code === "invalid_format" ? `format_${(issue as { format?: string }).format ?? "string"}` : issue.code);
-    out.push({ field: base || root, rule, message: issue.message });
+    const value = at(input, issue.path);
+    const amountType = issue.code === "invalid_type" && issue.message === AMOUNT_TYPE_MESSAGE;
+    const zodType = ZOD_TYPE.exec(issue.message);
+    if (issue.code === "invalid_type" && value === undefined) {
+      const hint = zodType ? article(zodType[1]!) : issue.message.replace(/^must be /, "");
+      const example = amountType ? `, e.g. ${amountExample(undefined)}` : "";
+      out.push({ field, rule: "required", message: `is required: ${hint}${example}` });
+      continue;
+    }
+    const params = (issue as { params?: { rule?: string; suggestion?: string; example?: string } }).params;
+    const rule = amountType
+      ? "amount_type"
+      : (params?.rule ?? (issue.code === "invalid_format" ? `format_${(issue as { format?: string }).format ?? "string"}` : issue.code));
+    if (rule === "amount_type" || rule === "amount_format") {
+      const sibling = at(input, issue.path.slice(0, -1));
+      const asset = typeof sibling === "object" && sibling !== null ? (sibling as { asset?: unknown }).asset : undefined;
+      const advice = amountAdvice(value, typeof asset === "string" ? asset : undefined, decimals);
+      out.push({ field, rule, message: advice.message, ...(advice.suggestion ? { suggestion: advice.suggestion } : {}) });
+      continue;
+    }
+    const message = zodType ? `must be ${article(zodType[1]!)}, not ${article(zodType[2]!)}` : issue.message;
+    out.push({
+      field,
+      rule,
+      message,
+      ...(params?.suggestion ? { suggestion: params.suggestion } : {}),
+      ...(params?.example ? { example: params.example } : {}),
+    });
   }
   return out;
 }

@@ -3,9 +3,9 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../middleware/auth";
 import { jwks, receiptKeyInputs, receiptKeySet, serviceKeys } from "../core/auth/service-keys";
 import { settlementStub } from "../contract/stubs";
-import { PROBLEMS, type ProblemName } from "../core/errors";
 import { Health, Jwks, ReceiptKeys } from "../contract/wire/meta";
 import { json } from "./common";
+import { problemDetail, problemIndex } from "./problem-pages";
 
 export const meta = new OpenAPIHono<AppEnv>();
 
@@ -47,24 +47,6 @@ meta.openapi(
   (c) => c.json({ ok: true as const }, 200),
 );
 
-const PROBLEM_HELP: Partial<Record<ProblemName, string>> = {
-  "validation-failed": "A field broke a rule. `errors[]` names each field and rule; nothing was changed.",
-  "invalid-proof": "The DPoP proof failed a check of RFC 9449 §4.3: sign a fresh proof for this method and URL, with the session's key, iat now, and ath of this token.",
-  "proof-replayed": "Each DPoP proof is good once. Sign a new proof (new jti) for every request, retries included.",
-  "budget-exceeded": "The spend would take the session or an ancestor past a budget. The problem names the session, asset, period and what remains.",
-  "delegation-widens": "A child must be narrower than its parent in every respect. `errors[]` names each field that would widen.",
-  "rate-limited": "Wait `Retry-After` seconds before the next request.",
-  "idempotency-key-reused": "The Idempotency-Key was first used with a different request. Use a new key for a new request.",
-};
-
-meta.get("/problems/:name", (c) => {
-  const name = c.req.param("name") as ProblemName;
-  // Own properties only: `constructor` or `__proto__` are not problem types.
-  if (!Object.hasOwn(PROBLEMS, name)) return c.notFound();
-  const known = PROBLEMS[name];
-  const help = PROBLEM_HELP[name] ?? known.title + ".";
-  const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  return c.html(
-    `<!doctype html><meta charset="utf-8"><title>${escapeHtml(name)}</title><h1>${escapeHtml(known.title)}</h1><p><code>${escapeHtml(name)}</code> — HTTP ${known.status}</p><p>${escapeHtml(help)}</p>`,
-  );
-});
+// The pages problem `type` URLs point at (content: src/core/problem-docs.ts).
+meta.get("/problems", problemIndex);
+meta.get("/problems/:name", problemDetail);

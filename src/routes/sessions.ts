@@ -73,7 +73,7 @@ const getTree = createRoute({
   path: "/v1/sessions/{id}/tree",
   tags: ["Sessions"],
   summary: "A session and its descendants, with counters, a page at a time",
-  description: `The session and up to \`limit\` descendants (default ${TREE_PAGE_DEFAULT}, at most ${TREE_PAGE_MAX}), depth-first with siblings in creation order. While \`has_more\`, ask again with \`starting_after\` set to \`next_cursor\`.`,
+  description: `The session and up to \`limit\` descendants (default ${TREE_PAGE_DEFAULT}, at most ${TREE_PAGE_MAX}), depth-first with siblings in creation order. While \`has_more\`, ask again with \`starting_after\` set to \`next_cursor\`. Called with a principal's API key (\`Authorization: Bearer rmt_…\`); any role may read.`,
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
   request: {
@@ -101,7 +101,9 @@ const revoke = createRoute({
   path: "/v1/sessions/{id}/revoke",
   tags: ["Sessions"],
   summary: "Revoke a session and every descendant",
-  description: "From the moment this returns, no request under the session or any descendant succeeds.",
+  description:
+    "From the moment this returns, no request under the session or any descendant succeeds (`session-revoked`, with a denial receipt); pending approvals in the subtree are canceled, and open holds can still be voided. Revocation is final. " +
+    "Called with a principal's API key (`Authorization: Bearer rmt_…`) with the `admin` role. Idempotent with `Idempotency-Key`: a retry with the same key and body returns the first result for 24 h. Emits `session.revoked` for each session of the subtree.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { params: IdParam("ses"), headers: RequiredIdempotencyHeaders, body: { content: { "application/json": { schema: EmptyRequest } } } },

@@ -26,7 +26,8 @@ const proof = createRoute({
   description:
     "A receipt verifies by its signature alone from the moment it is returned (no need to wait). This route says how far it is on its way to the chain: `stage` (outbox, ledger, sealed, anchoring, anchored) and, until anchored, `expected_by` and `overdue`.\n\n" +
     "`expected_by` is an estimate from the schedule. A scheduled run opens at most one period per `SETTLEMENT_INTERVAL_SECONDS` (wall-clock slots) and first seals what the shards hold, so: in a period already → the period's `created_at` + allowance; otherwise → the first slot boundary after the receipt reached its ledger shard (after `at` + 1 s while it is still in its tree's outbox) + allowance. " +
-    "Allowance = 10 s + 12 s × (`ANCHOR_CONFIRMATIONS` − 1). `overdue: true` once past it; a period late by more than one interval more also sends `settlement.delayed`.",
+    "Allowance = 10 s + 12 s × (`ANCHOR_CONFIRMATIONS` − 1). `overdue: true` once past it; a period late by more than one interval more also sends `settlement.delayed`.\n\n" +
+    "Either a principal's API key (any role, receipts of its trees) or an agent's token and DPoP proof (receipts of its session and descendants).",
   security: [...PRINCIPAL_SECURITY, ...AGENT_SECURITY],
   middleware: [principalOrAgent],
   request: { params: IdParam("rcp") },

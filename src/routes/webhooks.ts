@@ -81,7 +81,9 @@ const create = createRoute({
   path: "/v1/webhook-endpoints",
   tags: TAGS,
   summary: "Add a webhook endpoint; returns its signing secret",
-  description: "Deliveries are signed with Standard Webhooks. The events are described under `webhooks` in this document.",
+  description:
+    'Add an https endpoint to receive the principal\'s events (`events`, or `["*"]` for all). Deliveries are signed with Standard Webhooks using `secret`, which is returned only here; failed deliveries are retried with backoff. The events are described under `webhooks` in this document. ' +
+    "Called with a principal's API key (`Authorization: Bearer rmt_…`) with the `admin` role. Idempotent with `Idempotency-Key`: a retry with the same key and body returns the first result for 24 h.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { headers: RequiredIdempotencyHeaders, body: body(EndpointRequest) },
@@ -169,7 +171,9 @@ const rotate = createRoute({
   path: "/v1/webhook-endpoints/{id}/rotate-secret",
   tags: TAGS,
   summary: "Rotate the signing secret",
-  description: "The new secret is returned once. For 24 hours deliveries carry signatures with both the new and the previous secret.",
+  description:
+    "The new secret is returned once. For 24 hours deliveries carry signatures with both the new and the previous secret, so receivers can switch without missing one. " +
+    "Called with a principal's API key (`Authorization: Bearer rmt_…`) with the `admin` role. Idempotent with `Idempotency-Key`: a retry with the same key and body returns the first result for 24 h.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { params: IdParam("whe"), headers: RequiredIdempotencyHeaders, body: OptionalEmpty },
@@ -205,7 +209,9 @@ const redeliver = createRoute({
   path: "/v1/webhook-deliveries/{id}/redeliver",
   tags: TAGS,
   summary: "Send a delivery again",
-  description: "The delivery goes back to `pending` and starts the retry schedule afresh; its attempt log is kept.",
+  description:
+    "The delivery goes back to `pending` and starts the retry schedule afresh; its attempt log is kept. Use it after fixing a receiver that failed or was dead-lettered. " +
+    "Called with a principal's API key (`Authorization: Bearer rmt_…`) with the `admin` role. Idempotent with `Idempotency-Key`: a retry with the same key and body returns the first result for 24 h.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth, jsonBody] as const,
   request: { params: IdParam("dlv"), headers: RequiredIdempotencyHeaders, body: OptionalEmpty },

@@ -190,7 +190,7 @@ describe("approvals: happy", () => {
     vi.setSystemTime(Date.now() + 10_000);
     const late = await decide(p.apiKey, id, "approve");
     expect(late.status).toBe(409);
-    expect(late.json).toMatchObject({ status: "expired" });
+    expect(late.json).toMatchObject({ status: 409, approval_status: "expired" });
     expect((await call("GET", `/v1/approvals/${id}`, { headers: bearer(p.apiKey) })).json.status).toBe("expired");
     expect(await usd(p.apiKey, a)).toMatchObject({ spent: "0", held: "0" });
   });
@@ -432,7 +432,7 @@ describe("approvals: error", () => {
     for (const verdict of ["approve", "deny"] as const) {
       const r = await decide(p.apiKey, id, verdict);
       expect(r.status).toBe(409);
-      expect(r.json).toMatchObject({ status: "denied", approval: id });
+      expect(r.json).toMatchObject({ status: 409, approval_status: "denied", approval: id });
     }
     expect(await usd(p.apiKey, a)).toEqual(before);
   });

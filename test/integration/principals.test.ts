@@ -77,7 +77,7 @@ describe("principals and API keys: error", () => {
   });
 
   const invalid: [string, Record<string, unknown>, string, string][] = [
-    ["a missing expires_at", { expires_at: undefined }, "expires_at", "invalid_type"],
+    ["a missing expires_at", { expires_at: undefined }, "expires_at", "required"],
     ["a non-RFC 3339 expires_at", { expires_at: "tomorrow" }, "expires_at", "format_datetime"],
     ["a scope with a wildcard in the middle", { scopes: ["http:GET:api.*.com"] }, "scopes.0", "scope_wildcard"],
     ["a scope with Unicode", { scopes: ["http:GET:аpi.example.com"] }, "scopes.0", "scope_charset"],

@@ -18,7 +18,7 @@ type Doc = { paths: Record<string, Record<string, { responses: Record<string, { 
 type Answer = Awaited<ReturnType<typeof call>>;
 
 // Served without an OpenAPI entry, and not JSON: the document itself, its HTML viewer, problem pages.
-const UNDOCUMENTED = ["/openapi.json", "/docs", "/problems/:name"];
+const UNDOCUMENTED = ["/openapi.json", "/docs", "/problems", "/problems/:name"];
 // Documented, but their 2xx is a stream, not JSON.
 const STREAMS: Record<string, string> = { "GET /v1/events/stream": "text/event-stream" };
 

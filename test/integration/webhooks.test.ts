@@ -95,7 +95,7 @@ describe("webhook endpoints", () => {
       [{ url: HOOK, events: ["session.revoked", "nope"] }, "events.1", "unknown_event_type"],
       [{ url: HOOK, events: ["*", "hold.expired"] }, "events", "wildcard_alone"],
       [{ url: HOOK, events: [] }, "events", "too_small"],
-      [{ events: ["*"] }, "url", "invalid_type"],
+      [{ events: ["*"] }, "url", "required"],
       [{ url: HOOK, events: ["*"], secret: "mine" }, "secret", "unknown_field"],
       [{ url: "not a url", events: ["*"] }, "url", "invalid_url"],
     ];

@@ -5,9 +5,9 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Limits as CoreLimits } from "../../core/policy/attenuate";
-import { ASSET_PATTERN, parseAmount } from "../../core/policy/amounts";
+import { AMOUNT_TYPE_MESSAGE, ASSET_PATTERN, parseAmount } from "../../core/policy/amounts";
 import { MAX_APPROVAL_SECONDS, MAX_APPROVERS, MIN_APPROVAL_SECONDS } from "../../core/policy/approval";
-import { parseScope } from "../../core/policy/scopes";
+import { parseScope, scopeIssueParams } from "../../core/policy/scopes";
 import { PERIODS, type Period as CorePeriod } from "../../core/policy/periods";
 import type * as W from "../wire-types";
 import type { Assert, Equal, Same } from "./check";
@@ -16,7 +16,7 @@ import type { Assert, Equal, Same } from "./check";
 const rule = (name: string) => ({ params: { rule: name } });
 
 export const Amount = z
-  .string()
+  .string({ error: AMOUNT_TYPE_MESSAGE })
   .superRefine((value, ctx) => {
     const parsed = parseAmount(value);
     if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message, params: { rule: parsed.rule } });
@@ -47,7 +47,7 @@ export const ApprovalLine = z.strictObject({ asset: Asset, amount: Amount }).ope
 
 const ApprovalScope = z.string().superRefine((value, ctx) => {
   const parsed = parseScope(value);
-  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error.message, params: { rule: parsed.error.rule } });
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error.message, params: scopeIssueParams(parsed.error) });
 });
 
 export const ApprovalPolicy = z

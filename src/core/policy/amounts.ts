@@ -13,11 +13,18 @@ export const MAX_AMOUNT_DIGITS = 38;
 /** The largest amount: 38 nines. Fits a DECIMAL(38) and a uint128. */
 export const MAX_AMOUNT = 10n ** 38n - 1n;
 
+/**
+ * The message of an amount that is not a string. Amount schemas give it to zod's type
+ * check too, so the problem mapping knows an amount sent as a JSON number by it and says
+ * how to write it (`amountAdvice`).
+ */
+export const AMOUNT_TYPE_MESSAGE = "an amount is a string of digits";
+
 const CANONICAL = /^(?:0|[1-9][0-9]*)$/;
 
 export function parseAmount(text: unknown, opts?: { positive?: boolean }): ParseAmountResult {
   if (typeof text !== "string") {
-    return { ok: false, rule: "amount_type", message: "an amount is a string of digits" };
+    return { ok: false, rule: "amount_type", message: AMOUNT_TYPE_MESSAGE };
   }
   // Format first, so only canonical digit strings reach the length rule and
   // BigInt() (which would accept " 1", "0x1" or "1_0"-free oddities like "+1").

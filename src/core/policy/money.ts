@@ -162,3 +162,87 @@ export function assetTable(configured: DecimalsTable = {}): AssetTableEntry[] {
       return { asset, decimals: all[asset]!, ...(symbol ? { symbol } : {}) };
     });
 }
+
+/** How to write an amount that was sent wrong: what to do, and the exact string to send when one can be derived. */
+export interface AmountAdvice {
+  message: string;
+  /** The string to send instead, when the intent is unambiguous (`12.50` with asset USD → `"1250"`). */
+  suggestion?: string;
+}
+
+/** `minor` minor units written in major units with the asset's decimals: `1250n, 2` → `12.50`. */
+function majorText(minor: bigint, decimals: number): string {
+  const digits = minor.toString().padStart(decimals + 1, "0");
+  return decimals > 0 ? `${digits.slice(0, digits.length - decimals)}.${digits.slice(digits.length - decimals)}` : digits;
+}
+
+/** A worked example in the asset's own decimals: `"1250" for 12.50 USD`, `"12500000" for 12.500000 USDC`, `"1250" for 1250 JPY`. */
+export function amountExample(asset: string | undefined, table: DecimalsTable = {}): string {
+  const d = asset === undefined ? undefined : decimalsOf(asset, table);
+  if (asset === undefined || d === undefined) return `"1250" for 12.50 USD`;
+  const minor = d === 0 ? 1250n : 1250n * 10n ** BigInt(Math.max(d - 2, 0));
+  const shown = d === 1 ? 125n : minor;
+  return `"${shown}" for ${majorText(shown, d)} ${asset}`;
+}
+
+const WIRE = "amounts are strings of integer minor units";
+
+/**
+ * Advice for an amount the wire refused: a JSON number, a fraction (`"12.50"`), a sign,
+ * leading zeros or separators. `asset` is the asset in the same object, when there is
+ * one; its decimals turn `12.50` into the exact string to send (`"1250"` for USD).
+ * Never rounds: a fraction finer than the asset's decimals gets no suggestion.
+ */
+export function amountAdvice(input: unknown, asset: string | undefined, table: DecimalsTable = {}): AmountAdvice {
+  const known = asset !== undefined && ASSET_PATTERN.test(asset) ? asset : undefined;
+  const d = known === undefined ? undefined : decimalsOf(known, table);
+  const example = amountExample(known, table);
+  const decimalsSource = `the decimals of each asset are listed at GET /v1/assets`;
+
+  /** A decimal in major units (`12.5`) as minor units of the asset, or advice why not. */
+  const fromMajor = (text: string, lead: string): AmountAdvice => {
+    if (known === undefined) return { message: `${lead}: for 12.50 in an asset with 2 decimals send "1250" (${decimalsSource})` };
+    if (d === undefined) return { message: `${lead}: ${known} has no configured decimals, so its amounts count whole units (${decimalsSource}), e.g. "1250"` };
+    const [whole, fraction = ""] = text.split(".") as [string, string?];
+    if (fraction.length > d)
+      return {
+        message: `${lead}; ${known} has ${d === 0 ? "no" : d} decimal${d === 1 ? "" : "s"}, so ${text} ${known} is not a whole number of minor units, e.g. send ${example}`,
+      };
+    const minor = BigInt(whole + fraction.padEnd(d, "0"));
+    if (minor > MAX_AMOUNT) return { message: `${lead}; ${text} ${known} is too large` };
+    return { message: `${lead}: send "${minor}" (a string of minor units) for ${majorText(minor, d)} ${known}`, suggestion: minor.toString() };
+  };
+
+  if (typeof input === "number") {
+    const lead = `${WIRE}, not JSON numbers`;
+    if (!Number.isFinite(input) || input < 0) return { message: `${lead}, and never negative: e.g. send ${example}` };
+    if (Number.isInteger(input)) {
+      if (!Number.isSafeInteger(input)) return { message: `${lead} (a number this large has already lost digits): send the digits as a string, e.g. ${example}` };
+      const minor = BigInt(input);
+      const asMinor = `"${minor}"`;
+      if (known !== undefined && d !== undefined && d > 0)
+        return {
+          message: `${lead}: send ${asMinor} for ${majorText(minor, d)} ${known}, or "${minor * 10n ** BigInt(d)}" for ${majorText(minor * 10n ** BigInt(d), d)} ${known}`,
+          suggestion: minor.toString(),
+        };
+      return { message: `${lead}: send ${asMinor}`, suggestion: minor.toString() };
+    }
+    // A fraction: read it as major units, the way the number was most likely meant. Shortest round-trip text, never exponent form for these.
+    const text = String(input);
+    if (!/^\d+\.\d+$/.test(text)) return { message: `${lead}: e.g. send ${example}` };
+    return fromMajor(text, lead);
+  }
+  if (typeof input !== "string") return { message: `${WIRE}: e.g. send ${example}` };
+  if (/^\d+\.\d+$/.test(input)) return fromMajor(input, `${WIRE}, without a fraction`);
+  if (/^-/.test(input)) return { message: `${WIRE} and never negative: e.g. send ${example}` };
+  const digits = input.replace(/^\+/, "").replace(/[\s,_]/g, "");
+  if (/^\d+$/.test(digits) && digits !== input) {
+    const canonical = BigInt(digits).toString();
+    return { message: `${WIRE}, digits only, without sign, spaces or separators: send "${canonical}"`, suggestion: canonical };
+  }
+  if (/^0\d+$/.test(input)) {
+    const canonical = BigInt(input).toString();
+    return { message: `${WIRE}, without leading zeros: send "${canonical}"`, suggestion: canonical };
+  }
+  return { message: `${WIRE}: digits only, without sign, leading zeros, fraction or exponent, e.g. send ${example}` };
+}

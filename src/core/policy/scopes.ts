@@ -8,6 +8,9 @@
  * starts with this prefix". Matching is plain string comparison — nothing is
  * normalised, case-folded or decoded.
  *
+ * An `http:` action is an upper-case method (`HTTP_METHODS`) or `*`: `get` is refused
+ * with `GET` suggested, `FETCH` with the methods listed, never silently folded.
+ *
  * Because nothing is normalised, `http:` targets must already be canonical: a
  * gateway that checks the raw path while the origin normalises it would let an
  * agent out of its prefix (`…/v1/../admin`). So an `http:` target has a
@@ -31,14 +34,37 @@ export interface Scope {
 }
 
 /** Stable rule names; callers map them into `validation-failed` errors. */
-export type ScopeRule = "scope_grammar" | "scope_resource" | "scope_action" | "scope_target" | "scope_wildcard" | "scope_charset" | "scope_length" | "scope_canonical";
+export type ScopeRule =
+  | "scope_grammar"
+  | "scope_resource"
+  | "scope_action"
+  | "scope_target"
+  | "scope_wildcard"
+  | "scope_charset"
+  | "scope_length"
+  | "scope_canonical"
+  | "scope_method";
 
 export interface ScopeError {
   rule: ScopeRule;
   message: string;
-  /** For a non-canonical `http:` target: the scope as it should be written. */
+  /** For a non-canonical `http:` scope (a lower-case method, a target with `..`): the scope as it should be written. */
   canonical?: string;
+  /** For a scope that breaks the grammar: a valid scope to write by. */
+  example?: string;
 }
+
+/** The grammar in one line, quoted by every refusal of a malformed scope. */
+export const SCOPE_GRAMMAR = "a scope is resource:action:target (the target may end in * as a prefix match)";
+export const SCOPE_EXAMPLE = "http:GET:api.example.com/v1/*";
+const GRAMMAR_HINT = `${SCOPE_GRAMMAR}, e.g. "${SCOPE_EXAMPLE}" or "mcp:call:weather/forecast"`;
+
+/**
+ * The methods an `http:` scope may name, upper-case as HTTP writes them (RFC 9110 and
+ * PATCH), or `*` for all. One spelling each: `get` would never match what a gateway
+ * checks (`GET`), so it is refused with the upper-case form rather than folded.
+ */
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"] as const;
 
 export type ParseScopeResult = { ok: true; scope: Scope } | { ok: false; error: ScopeError };
 
@@ -50,8 +76,9 @@ const ACTION = /^(?:[A-Za-z][A-Za-z0-9_-]{0,31}|\*)$/;
 // Printable ASCII only, no space. Checked over the whole string before anything else.
 const PRINTABLE = /^[\x21-\x7E]*$/;
 
+/** A refusal of the grammar: the message ends with the grammar and an example. */
 function refuse(rule: ScopeRule, message: string): ParseScopeResult {
-  return { ok: false, error: { rule, message } };
+  return { ok: false, error: { rule, message: `${message}; ${GRAMMAR_HINT}`, example: SCOPE_EXAMPLE } };
 }
 
 export function parseScope(text: string): ParseScopeResult {
@@ -94,11 +121,27 @@ export function parseScope(text: string): ParseScopeResult {
   const wildcard = star >= 0;
   const prefix = wildcard ? target.slice(0, -1) : target;
   if (resource === "http") {
+    const method = action.toUpperCase();
+    const known = action === "*" || (HTTP_METHODS as readonly string[]).includes(method);
     const problem = httpTargetProblem(prefix, wildcard);
-    if (problem !== null) {
-      const canonical = `${resource}:${action}:${canonicalHttpTarget(prefix)}${wildcard ? "*" : ""}`;
-      return { ok: false, error: { rule: "scope_canonical", message: `${problem}; write it as "${canonical}"`, canonical } };
+    const canonical = `${resource}:${known ? method : action}:${problem === null ? target : `${canonicalHttpTarget(prefix)}${wildcard ? "*" : ""}`}`;
+    if (!known) {
+      return {
+        ok: false,
+        error: {
+          rule: "scope_method",
+          message: `"${action}" is not an HTTP method; an http scope's action is one of ${HTTP_METHODS.join(", ")} or *, e.g. "${SCOPE_EXAMPLE}"`,
+          example: SCOPE_EXAMPLE,
+        },
+      };
     }
+    if (action !== method) {
+      return {
+        ok: false,
+        error: { rule: "scope_method", message: `an http scope's method is upper-case: did you mean "${canonical}"?`, canonical },
+      };
+    }
+    if (problem !== null) return { ok: false, error: { rule: "scope_canonical", message: `${problem}; write it as "${canonical}"`, canonical } };
   }
   return { ok: true, scope: { resource, action, target, wildcard, prefix } };
 }
@@ -174,4 +217,13 @@ export function coveredByAny(parents: readonly string[], child: string): boolean
     if (p.ok && scopeCovers(p.scope, c.scope)) return true;
   }
   return false;
+}
+
+/**
+ * A scope refusal as the `params` of a validation issue: the rule, the corrected scope
+ * to send (`suggestion`) when there is one, else a valid `example`. They become the
+ * members of the `errors[]` entry.
+ */
+export function scopeIssueParams(e: ScopeError): { rule: ScopeRule; suggestion?: string; example?: string } {
+  return { rule: e.rule, ...(e.canonical ? { suggestion: e.canonical } : e.example ? { example: e.example } : {}) };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { assetTable, decimalsOf, formatMoney, ISO_4217_EXPONENTS, parseAssetDecimals, parseMoney } from "../../../src/core/policy/money";
+import { amountAdvice, amountExample, assetTable, decimalsOf, formatMoney, ISO_4217_EXPONENTS, parseAssetDecimals, parseMoney } from "../../../src/core/policy/money";
 import { MAX_AMOUNT } from "../../../src/core/policy/amounts";
 
 describe("formatMoney", () => {
@@ -68,5 +68,44 @@ describe("ASSET_DECIMALS", () => {
     expect(t).toContainEqual({ asset: "USD", decimals: 2, symbol: "$" });
     expect(t).toContainEqual({ asset: "USDC", decimals: 6 });
     expect(t.map((a) => a.asset)).toEqual([...t.map((a) => a.asset)].sort());
+  });
+});
+
+describe("amountAdvice: how to write an amount the wire refused", () => {
+  const table = { USDC: 6 };
+  it.each<[string, unknown, string | undefined, string | undefined, string]>([
+    ["a JSON number with a fraction, in USD", 12.5, "USD", "1250", 'send "1250" (a string of minor units) for 12.50 USD'],
+    ["a fraction string, in USDC with 6 configured decimals", "12.50", "USDC", "12500000", 'send "12500000" (a string of minor units) for 12.500000 USDC'],
+    ["a whole JSON number, both readings", 1250, "USD", "1250", 'send "1250" for 12.50 USD, or "125000" for 1250.00 USD'],
+    ["a whole JSON number in a 0-decimal asset", 1250, "JPY", "1250", 'send "1250"'],
+    ["a whole JSON number without an asset", 7, undefined, "7", 'send "7"'],
+    ["leading zeros", "0250", "USD", "250", 'without leading zeros: send "250"'],
+    ["a plus sign", "+5", "USD", "5", 'send "5"'],
+    ["thousands separators", "1,250", "USD", "1250", 'send "1250"'],
+  ])("%s", (_name, input, asset, suggestion, message) => {
+    const a = amountAdvice(input, asset, table);
+    expect(a.suggestion).toBe(suggestion);
+    expect(a.message).toContain(message);
+  });
+
+  it.each<[string, unknown, string | undefined, RegExp]>([
+    ["a fraction finer than the asset's decimals (it never rounds)", "12.505", "USD", /USD has 2 decimals, so 12.505 USD is not a whole number of minor units/],
+    ["a fraction in an asset without known decimals", "1.5", "GPU_SECONDS", /GPU_SECONDS has no configured decimals/],
+    ["a fraction without an asset", "12.50", undefined, /for 12.50 in an asset with 2 decimals send "1250".*GET \/v1\/assets/],
+    ["a negative number", -5, "USD", /never negative/],
+    ["a negative string", "-5", "USD", /never negative/],
+    ["an unsafe integer", 2 ** 60, "USD", /lost digits/],
+    ["an exponent", "1e3", "USD", /e\.g\. send "1250" for 12\.50 USD/],
+  ])("gives no suggestion for %s", (_name, input, asset, message) => {
+    const a = amountAdvice(input, asset, table);
+    expect(a.suggestion).toBeUndefined();
+    expect(a.message).toMatch(message);
+  });
+
+  it("works the example in the asset's own decimals", () => {
+    expect(amountExample("USD")).toBe('"1250" for 12.50 USD');
+    expect(amountExample("USDC", table)).toBe('"12500000" for 12.500000 USDC');
+    expect(amountExample("JPY")).toBe('"1250" for 1250 JPY');
+    expect(amountExample(undefined)).toBe('"1250" for 12.50 USD');
   });
 });

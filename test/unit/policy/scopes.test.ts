@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { coveredByAny, covers, parseScope, type ScopeRule } from "../../../src/core/policy";
+import { coveredByAny, covers, HTTP_METHODS, parseScope, SCOPE_GRAMMAR, type ScopeRule } from "../../../src/core/policy";
 import { concreteScopeArb, narrowScope, scopeArb } from "./arbitraries";
 
 function rule(text: string): ScopeRule | undefined {
@@ -121,6 +121,33 @@ describe("scopes: refusals", () => {
     expect(r.ok ? null : r.error.rule).toBe("scope_canonical");
     expect(r.ok ? null : r.error.canonical).toBe(canonical);
     expect(r.ok ? "" : r.error.message).toContain(canonical);
+  });
+
+  it("refuses a lower-case http method with the upper-case scope, and an unknown one with the methods allowed", () => {
+    const lower = parseScope("http:get:api.example.com/*");
+    expect(lower).toEqual({
+      ok: false,
+      error: {
+        rule: "scope_method",
+        message: 'an http scope\'s method is upper-case: did you mean "http:GET:api.example.com/*"?',
+        canonical: "http:GET:api.example.com/*",
+      },
+    });
+    const unknown = parseScope("http:FETCH:api.example.com/*");
+    expect(unknown.ok ? null : unknown.error.rule).toBe("scope_method");
+    expect(unknown.ok ? "" : unknown.error.message).toContain(HTTP_METHODS.join(", "));
+    for (const m of [...HTTP_METHODS, "*"]) expect(parseScope(`http:${m}:api.example.com/*`).ok, m).toBe(true);
+    // Other resources keep any action, in any case.
+    expect(parseScope("mcp:call:weather/forecast").ok).toBe(true);
+    expect(parseScope("kv:get:x").ok).toBe(true);
+  });
+
+  it("quotes the grammar and an example in every refusal of the grammar", () => {
+    for (const text of ["", "http", ":GET:x", "http::x", "http:GET:", "http:GET:a*b", "http:GET:a b"]) {
+      const r = parseScope(text);
+      expect(r.ok ? "" : r.error.message, text).toContain(SCOPE_GRAMMAR);
+      expect(r.ok ? "" : r.error.example, text).toBe("http:GET:api.example.com/v1/*");
+    }
   });
 
   it("accepts canonical http targets: a trailing slash, a partial dot segment under a wildcard, dots inside names", () => {
