@@ -136,6 +136,41 @@ export const PROBLEM_DOCS: Readonly<Record<ProblemName, ProblemDoc>> = {
     ],
     example: { detail: "every session of this principal is frozen", receipt: RCP },
   },
+  "session-frozen": {
+    meaning:
+      "The session's own switch, or the switch of a session it was delegated from, is on: it and everything beneath it are refused until the principal unfreezes it. `frozen_session` names the session whose switch holds it. The refusal is receipted.",
+    causes: [
+      "The principal froze this session or an ancestor by hand (`POST /v1/sessions/{id}/freeze`), for instance while looking into what an agent did.",
+      "On a root, the whole tree was frozen.",
+    ],
+    fix: [
+      "Nothing an agent can do: stop and report. Voiding open holds and reading receipts still work.",
+      "The principal lifts it with `POST /v1/sessions/{id}/unfreeze` on the session named in `frozen_session`; the session view's `frozen_by` says which switches hold a session.",
+    ],
+    example: { detail: `session ${SES_PARENT} is frozen`, frozen_session: SES_PARENT, receipt: RCP },
+  },
+  tripwire: {
+    meaning:
+      "A trip-wire of the principal refused the decision: it would have taken the rule's trailing-window total over its threshold. `rule` names the trip-wire, `action` what it did, `threshold` and `total` the figures. For the freeze actions, every later decision in the frozen scope is refused the same way. The refusal is receipted with reason `tripwire`.",
+    causes: [
+      "An agent spent or acted faster than the principal's velocity rule allows (`metric` `amount` or `count`).",
+      "Too many refused decisions in the window (`metric` `denials`), which usually means an agent is looping on something it may not do.",
+      "A rule the tree could not evaluate: trip-wires fail closed.",
+    ],
+    fix: [
+      "An agent: stop and report; retrying only adds to the window (and to a `denials` rule).",
+      "The principal: look at the receipts of the session (`GET /v1/receipts?session=…`), then clear the trip with `POST /v1/tripwires/{id}/reset`, or unfreeze the frozen session (the root's unfreeze for a tree).",
+      "If the rule is too tight, raise its `threshold` or switch it to `shadow` with `PATCH /v1/tripwires/{id}`.",
+    ],
+    example: {
+      detail: "trip-wire trw_01jq8w9a2s4d6f8g0h2j4k6l8z: 6 actions in 60 s per tree is over 5",
+      rule: "trw_01jq8w9a2s4d6f8g0h2j4k6l8z",
+      action: "freeze_tree",
+      threshold: "5",
+      total: "6",
+      receipt: RCP,
+    },
+  },
   forbidden: {
     meaning: "The API key is valid but its role does not allow this call. `role` is the key's role, `needs` the role the call takes. Nothing was changed.",
     causes: [

@@ -231,10 +231,6 @@ const list = createRoute({
   path: "/v1/events",
   tags: TAGS,
   summary: "The principal's events, newest first",
-  description:
-    "Every event of every type (the envelope webhooks deliver), whether or not a webhook endpoint receives it, kept 30 days. " +
-    "Newest first by `created_at`; while `has_more`, pass the last id as `starting_after` for the next page. " +
-    "Filter by `type` (comma-separated or repeated) and `created_after` / `created_before`.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
   request: { query: ListQuery },
@@ -258,7 +254,6 @@ const get = createRoute({
   path: "/v1/events/{id}",
   tags: TAGS,
   summary: "One event",
-  description: "The event exactly as webhooks deliver it; `not-found` once it is older than 30 days.",
   security: PRINCIPAL_SECURITY,
   middleware: [principalAuth] as const,
   request: { params: IdParam("evt") },

@@ -10,6 +10,7 @@
  * them and that each validates against its own schema.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { GOVERNANCE_DOCS } from "./operation-docs-governance";
 
 type OpenAPIRegistry = OpenAPIHono["openAPIRegistry"];
 
@@ -23,6 +24,7 @@ export interface OperationDoc {
 }
 
 export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
+  ...GOVERNANCE_DOCS,
   "GET /healthz": {
     "description": 'Liveness of the worker: answers `{"ok": true}` without touching any Durable Object. Public, no authentication; for load balancers and uptime checks.',
     "responses": { "200": { "ok": true } },
@@ -299,6 +301,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
           "agent_jkt": "_lYn_q66jn9-MRvFRrMXgGBzeQHRrnajKxpVbFbLWQ4",
           "created_at": "2026-12-01T13:03:21.466Z",
           "revoked_at": null,
+          "tripped": [],
           "counters": {
             "calls": { "limit": 1000, "used": 0, "remaining": 1000 },
             "budgets": [
@@ -351,6 +354,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
         "agent_jkt": "_lYn_q66jn9-MRvFRrMXgGBzeQHRrnajKxpVbFbLWQ4",
         "created_at": "2026-12-01T13:03:21.466Z",
         "revoked_at": null,
+        "tripped": [],
         "counters": {
           "calls": { "limit": 1000, "used": 0, "remaining": 1000 },
           "budgets": [
@@ -400,6 +404,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
         "agent_jkt": "_lYn_q66jn9-MRvFRrMXgGBzeQHRrnajKxpVbFbLWQ4",
         "created_at": "2026-12-01T13:03:21.466Z",
         "revoked_at": null,
+        "tripped": [],
         "counters": {
           "calls": { "limit": 1000, "used": 0, "remaining": 1000 },
           "budgets": [
@@ -463,6 +468,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
           "agent_jkt": "33l4fEUWGgEKlmzQmoD-K-Ed4iegstMRIfa0GyeVp00",
           "created_at": "2026-12-01T13:03:21.600Z",
           "revoked_at": null,
+          "tripped": [],
           "counters": {
             "calls": { "limit": 1000, "used": 0, "remaining": 1000 },
             "budgets": [
@@ -546,6 +552,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
           "agent_jkt": "_lYn_q66jn9-MRvFRrMXgGBzeQHRrnajKxpVbFbLWQ4",
           "created_at": "2026-12-01T13:03:21.466Z",
           "revoked_at": null,
+          "tripped": [],
           "counters": {
             "calls": { "limit": 1000, "used": 1, "remaining": 999 },
             "budgets": [
@@ -755,6 +762,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
           "agent_jkt": "_lYn_q66jn9-MRvFRrMXgGBzeQHRrnajKxpVbFbLWQ4",
           "created_at": "2026-12-01T13:03:21.466Z",
           "revoked_at": null,
+          "tripped": [],
           "counters": {
             "calls": { "limit": 1000, "used": 3, "remaining": 997 },
             "budgets": [
@@ -799,6 +807,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
             "agent_jkt": "33l4fEUWGgEKlmzQmoD-K-Ed4iegstMRIfa0GyeVp00",
             "created_at": "2026-12-01T13:03:21.600Z",
             "revoked_at": null,
+            "tripped": [],
             "counters": {
               "calls": { "limit": 1000, "used": 0, "remaining": 1000 },
               "budgets": [
