@@ -52,6 +52,7 @@ export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest
   const verdict = attenuate(
     { scopes: parent.scopes, notBefore: parent.notBefore, expiresAt: parent.expiresAt, limits: parent.limits, maxDepth: parent.maxDepth },
     { scopes: child.scopes, notBefore: child.notBefore, expiresAt: child.expiresAt, limits: child.limits, maxDepth: child.maxDepth },
+    tree.decimals,
   );
   if (!verdict.ok) {
     if (verdict.kind === "depth-exceeded") return refused(problem("depth-exceeded", verdict.detail, { max_depth: parent.maxDepth }));

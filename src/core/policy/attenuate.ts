@@ -9,6 +9,7 @@
  */
 import { parseAmount } from "./amounts";
 import { approvalWidenings, type ApprovalPolicy } from "./approval";
+import { decimalsOf, formatMoney, type DecimalsTable } from "./money";
 import { isPeriod, type Period } from "./periods";
 import type { RateLimit } from "./rate";
 import { coveredByAny } from "./scopes";
@@ -66,6 +67,9 @@ export type AttenuateResult = { ok: true } | { ok: false; kind: "depth-exceeded"
 
 const label = (b: { asset: string; period?: Period | undefined }): string => `${b.asset} per ${b.period ?? "life"}`;
 const key = (b: { asset: string; period?: Period | undefined }): string => `${b.asset}/${b.period ?? "life"}`;
+const per = (b: { period?: Period | undefined }): string => (b.period ? `a ${b.period}` : "for life");
+/** What a person reads: major units with the currency ($15.50); the exact minor units follow in the message. */
+const shown = (asset: string, minor: bigint, decimals: DecimalsTable): string => formatMoney(asset, minor, decimalsOf(asset, decimals));
 
 function isCount(n: unknown): n is number {
   return typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
@@ -122,7 +126,7 @@ function checkRate(parent: Limits, child: Limits, out: Widening[]): void {
   }
 }
 
-function checkBudgets(parent: Limits, child: Limits, out: Widening[]): void {
+function checkBudgets(parent: Limits, child: Limits, out: Widening[], decimals: DecimalsTable): void {
   const parentBudgets = parent.budgets ?? [];
   const childBudgets = child.budgets ?? [];
   const parentAssets = new Set(parentBudgets.map((b) => b.asset));
@@ -150,17 +154,26 @@ function checkBudgets(parent: Limits, child: Limits, out: Widening[]): void {
     const limit = parentAmount(p);
     const amounts = childByKey.get(key(p));
     if (amounts === undefined) {
-      out.push({ field: "limits.budgets", rule: "missing", message: `the parent's budget of ${p.amount} ${label(p)} must be set` });
+      out.push({
+        field: "limits.budgets",
+        rule: "missing",
+        message: `the parent's budget of ${shown(p.asset, limit, decimals)} ${per(p)} must be set (${label(p)}, "${p.amount}" in minor units)`,
+      });
       continue;
     }
     const over = amounts.find((a) => a > limit);
     if (over !== undefined) {
-      out.push({ field: "limits.budgets", rule: "exceeds_parent", message: `${over} ${label(p)} exceeds the parent's ${p.amount}` });
+      out.push({
+        field: "limits.budgets",
+        rule: "exceeds_parent",
+        message: `${shown(p.asset, over, decimals)} ${per(p)} exceeds the parent's ${shown(p.asset, limit, decimals)} (${label(p)}: "${over}" > "${p.amount}" in minor units)`,
+      });
     }
   }
 }
 
-export function attenuate(parent: Bounds, child: Bounds): AttenuateResult {
+/** `decimals`: the service's asset table (ASSET_DECIMALS), only for the words of a refusal. */
+export function attenuate(parent: Bounds, child: Bounds, decimals: DecimalsTable = {}): AttenuateResult {
   if (!isCount(parent.maxDepth) || parent.maxDepth <= 0) {
     return { ok: false, kind: "depth-exceeded", detail: "the parent session may not delegate further (max_depth 0)" };
   }
@@ -183,7 +196,7 @@ export function attenuate(parent: Bounds, child: Bounds): AttenuateResult {
   }
   checkCalls(parent.limits, child.limits, widens);
   checkRate(parent.limits, child.limits, widens);
-  checkBudgets(parent.limits, child.limits, widens);
+  checkBudgets(parent.limits, child.limits, widens, decimals);
   widens.push(...approvalWidenings(parent.limits.approval, child.limits.approval));
   return widens.length === 0 ? { ok: true } : { ok: false, kind: "delegation-widens", widens };
 }

@@ -77,6 +77,30 @@ describe("attenuate: happy path", () => {
 });
 
 describe("attenuate: refusals", () => {
+  it("names budgets in the units people read, with the exact minor units beside them", () => {
+    const missing = widens(attenuate(parent, same({ limits: { ...parent.limits, budgets: [{ asset: "USD", amount: "2000", period: "day" }] } })));
+    expect(missing.map((w) => w.message)).toEqual(['the parent\'s budget of $100.00 for life must be set (USD per life, "10000" in minor units)']);
+    const over = widens(
+      attenuate(
+        parent,
+        same({
+          limits: {
+            ...parent.limits,
+            budgets: [
+              { asset: "USD", amount: "10000" },
+              { asset: "USD", amount: "2500", period: "day" },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(over.map((w) => w.message)).toEqual(['$25.00 a day exceeds the parent\'s $20.00 (USD per day: "2500" > "2000" in minor units)']);
+    // An asset of the service's table (ASSET_DECIMALS) is shown with its decimals.
+    const usdc = { ...parent, limits: { budgets: [{ asset: "USDC", amount: "1500000" }] } };
+    const words = widens(attenuate(usdc, same({ limits: { budgets: [{ asset: "USDC", amount: "2000000" }] } }), { USDC: 6 }));
+    expect(words[0]!.message).toMatch(/^2\.000000 USDC for life exceeds the parent's 1\.500000 USDC/);
+  });
+
   it("refuses any delegation from a parent with max_depth 0, whatever the child", () => {
     expect(attenuate({ ...parent, maxDepth: 0 }, same({ maxDepth: 0 }))).toMatchObject({ ok: false, kind: "depth-exceeded" });
   });
