@@ -62,7 +62,8 @@ export default defineConfig({
           // 2-core machine that alone can pass vitest's 5 s default.
           testTimeout: 30_000,
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
-          globalSetup: ["./test/support/webhook-receiver.mjs"],
+          // The static assets (/static/…) exist before the worker starts: scripts/build-assets.mjs.
+          globalSetup: ["./scripts/build-assets.mjs", "./test/support/webhook-receiver.mjs"],
         },
       },
       {
