@@ -12,6 +12,7 @@ import { approvals } from "./routes/approvals";
 import { docsPage } from "./routes/docs";
 import { dashboard } from "./dashboard/routes";
 import { fieldErrors } from "./routes/common";
+import { governance } from "./routes/governance";
 import { holds } from "./routes/holds";
 import { meta } from "./routes/meta";
 import { principals } from "./routes/principals";
@@ -19,6 +20,7 @@ import { receipts } from "./routes/receipts";
 import { sessions } from "./routes/sessions";
 import { settlement } from "./routes/settlement";
 import { webhooks } from "./routes/webhooks";
+import { tripwires } from "./routes/tripwires";
 import { registerWebhookEvents } from "./core/webhooks/events";
 
 export function createApp() {
@@ -48,6 +50,7 @@ export function createApp() {
   app.route("/", meta);
   app.route("/", assets);
   app.route("/", principals);
+  app.route("/", governance); // before sessions: /v1/sessions/revoke is not a session id
   app.route("/", sessions);
   app.route("/", agent);
   app.route("/", holds);
@@ -55,6 +58,7 @@ export function createApp() {
   app.route("/", receipts);
   app.route("/", settlement);
   app.route("/", webhooks);
+  app.route("/", tripwires);
   registerWebhookEvents(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer", description: "A principal's API key, rmt_…" });

@@ -18,6 +18,10 @@ import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import type { SessionView } from "../../src/contract/views";
 import type { SessionTreeView, TreePage } from "../../src/contract/wire/session";
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";
+import type { ListCursor, ReceiptFilter, SessionFilter } from "../../src/contract/governance";
+import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "../../src/contract/wire/governance";
+import { combineExposure, treeExposures } from "./exposure";
+import * as governance from "./listing";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import type { EventData, EventType } from "../../src/core/webhooks/events";
 import type { ApprovalPage, ApprovalStatus, ApprovalView } from "../../src/contract/wire/approvals";
@@ -29,6 +33,10 @@ import { once } from "./idempotency";
 import { createPrincipal, principalRow, principalView } from "./profile";
 import { hasPrincipalTables, migrate } from "./schema";
 import { grantSession, indexedTree } from "./trees";
+import * as tripwires from "./tripwires";
+import { migrateTripwires } from "./tripwires";
+import type { TripwireFields } from "../../src/core/policy/tripwires";
+import type { DeletedTripwire, TripwireChange, TripwireReset, TripwireView } from "../../src/contract/wire-types";
 import type { AttemptInput, DeliveryJob, EndpointInput, EndpointPatch } from "./webhook-store";
 import { PrincipalWebhooks, type DeliveryView, type EndpointView, type IngestResult, type NewEndpointView } from "./webhooks";
 export type { KeyProof, Idempotency, PrincipalResult, PrincipalView, ApiKeyView } from "../../src/contract/principal";
@@ -57,6 +65,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
       migrate(this.sql);
       approvals.migrateRoles(this.sql);
       dashboard.migrateDashboardSessions(this.sql);
+      migrateTripwires(this.sql);
       this.stored = new PrincipalWebhooks(this.ctx, this.env, () => principalRow(this.sql)?.id ?? null);
     }
     return this.stored;
@@ -130,7 +139,9 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   // ---------------------------------------------------------------- sessions
 
   grantSession(proof: KeyProof, idem: Idempotency | null, input: { session: NewSession; issuer: string }): Promise<PrincipalResult<Grant>> {
-    return this.authenticated(proof, idem, () => grantSession(this.sql, this.env, input, (fn) => this.oneFreezeAtATime(fn)));
+    return this.authenticated(proof, idem, () =>
+      grantSession(this.sql, this.env, { ...input, tripwires: tripwires.tripwireSet(this.sql) }, (fn) => this.oneFreezeAtATime(fn)),
+    );
   }
 
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>> {
@@ -175,6 +186,28 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     );
   }
 
+  // ---------------------------------------------------------------- governance (./listing.ts, ./exposure.ts)
+
+  listAllSessions(proof: KeyProof, filter: SessionFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<SessionList>> {
+    return this.authenticated(proof, null, () => governance.listSessions(this.sql, this.env, this.id, filter, page));
+  }
+
+  listAllReceipts(proof: KeyProof, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<ReceiptList>> {
+    return this.authenticated(proof, null, () => governance.listReceipts(this.sql, this.env, this.id, filter, page));
+  }
+
+  exposure(proof: KeyProof): Promise<PrincipalResult<ExposureView>> {
+    return this.authenticated(proof, null, async () => ok(combineExposure(await treeExposures(this.sql, this.env, this.id), Date.now())));
+  }
+
+  revokeSessions(proof: KeyProof, idem: Idempotency | null, filter: SessionFilter, dryRun: boolean): Promise<PrincipalResult<BulkRevocation>> {
+    return this.authenticated(proof, idem, () => governance.revokeSessions(this.sql, this.env, this.id, filter, dryRun));
+  }
+
+  setSessionFrozen(proof: KeyProof, idem: Idempotency | null, id: string, frozen: boolean): Promise<PrincipalResult<SessionView>> {
+    return this.authenticated(proof, idem, async (): Promise<Outcome<SessionView>> => (await this.tree(id)?.setSessionFrozen(this.id, id, frozen)) ?? noSession(id));
+  }
+
   /** The kill switch: returns once every tree has the flag, so nothing under the principal succeeds after it. */
   setFrozen(proof: KeyProof, idem: Idempotency | null, frozen: boolean): Promise<PrincipalResult<PrincipalView & { trees: number }>> {
     return this.authenticated(proof, idem, () => this.oneFreezeAtATime(() => setFrozen(this.sql, this.env, this.webhooks, frozen)));
@@ -198,6 +231,32 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     decision: { verdict: "approve" | "deny"; text: string | null },
   ): Promise<PrincipalResult<ApprovalView>> {
     return this.authenticated(proof, idem, () => approvals.decideApproval(this.env, this.id, proof.keyId, id, decision));
+  }
+
+  // ---------------------------------------------------------------- trip-wires (./tripwires.ts)
+
+  createTripwire(proof: KeyProof, idem: Idempotency | null, fields: TripwireFields): Promise<PrincipalResult<TripwireChange>> {
+    return this.authenticated(proof, idem, () => tripwires.createTripwire(this.sql, this.env, fields));
+  }
+
+  listTripwires(proof: KeyProof): Promise<PrincipalResult<{ data: TripwireView[] }>> {
+    return this.authenticated(proof, null, () => tripwires.listTripwires(this.sql));
+  }
+
+  getTripwire(proof: KeyProof, id: string): Promise<PrincipalResult<TripwireView>> {
+    return this.authenticated(proof, null, () => tripwires.getTripwire(this.sql, id));
+  }
+
+  updateTripwire(proof: KeyProof, idem: Idempotency | null, id: string, patch: Partial<TripwireFields>): Promise<PrincipalResult<TripwireChange>> {
+    return this.authenticated(proof, idem, () => tripwires.updateTripwire(this.sql, this.env, id, patch));
+  }
+
+  deleteTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<DeletedTripwire>> {
+    return this.authenticated(proof, idem, () => tripwires.deleteTripwire(this.sql, this.env, id));
+  }
+
+  resetTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<TripwireReset>> {
+    return this.authenticated(proof, idem, () => tripwires.resetTripwire(this.sql, this.env, id));
   }
 
   // ---------------------------------------------------------------- webhooks (./webhooks.ts)
@@ -244,7 +303,11 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
       console.error(`webhooks: ${events.length} events for a principal that does not exist, dropped`);
       return { accepted: 0, duplicates: 0, deliveries: 0 };
     }
-    return this.webhooks.ingest(events);
+    const ingested = await this.webhooks.ingest(events);
+    // A tree's freeze_principal trip-wire tripped: the principal freezes itself (./tripwires.ts).
+    if (tripwires.principalTripped(this.sql, events))
+      void this.oneFreezeAtATime(() => setFrozen(this.sql, this.env, this.webhooks, true)).catch((e) => console.error("tripwires: the principal's freeze failed", e));
+    return ingested;
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Env } from "../../src/contract/env";
 import { problem, refused, type Outcome, type Problem } from "../../src/core/errors";
 import { newTreeId, treeKey } from "../../src/core/tree-ids";
 import type { Grant, NewSession } from "../../src/contract/session-tree";
+import type { TripwireSet } from "../../src/core/policy/tripwires";
 import { principalRow, principalView } from "./profile";
 
 /** The object of the tree that holds `anyIdInTree` (a session, receipt or tree id). */
@@ -32,7 +33,8 @@ export function treeIds(sql: SqlStorage): { id: string }[] {
 export async function grantSession(
   sql: SqlStorage,
   env: Env,
-  input: { session: NewSession; issuer: string },
+  /** `tripwires`: the principal's trip-wires, read in the same synchronous step as the tree is indexed (./tripwires.ts). */
+  input: { session: NewSession; issuer: string; tripwires?: TripwireSet },
   /** Runs its function with no freeze or unfreeze under way (index.ts `oneFreezeAtATime`). */
   betweenFreezes: (fn: () => Promise<void>) => Promise<void>,
 ): Promise<Outcome<Grant>> {
@@ -49,7 +51,14 @@ export async function grantSession(
   const tree = newTreeId();
   sql.exec("INSERT INTO trees (id, created_at) VALUES (?, ?)", tree, now);
   const stub = treeStub(env, tree);
-  const created = await stub.createRoot({ tree, principal: p.id, issuer: input.issuer, session: input.session });
+  // The principal's trip-wires from the tree's first decision (a push since then is newer and wins).
+  const created = await stub.createRoot({
+    tree,
+    principal: p.id,
+    issuer: input.issuer,
+    session: input.session,
+    ...(input.tripwires ? { tripwires: input.tripwires } : {}),
+  });
   if (created.ok) {
     sql.exec("UPDATE trees SET root = ? WHERE id = ?", created.value.session.id, tree);
     // A freeze since the tree was indexed may have reached it before createRoot; read the flag

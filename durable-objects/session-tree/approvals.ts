@@ -44,7 +44,7 @@ export interface ApprovalRow {
   [key: string]: SqlStorageValue;
 }
 
-export type CancelCause = "agent" | "session-revoked" | "principal-frozen";
+export type CancelCause = "agent" | "session-revoked" | "principal-frozen" | "session-frozen";
 
 /** What waits: an authorization (with its amount, if any) or a hold to be placed. */
 export interface PendingAction {

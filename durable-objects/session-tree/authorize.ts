@@ -15,14 +15,18 @@ import { requestApproval } from "./approvals";
 import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows } from "./counters";
 import type { DecisionContext } from "./decision-context";
+import { touchSession } from "./governance";
 import { receiptFor } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
+import { checkTripwires, tripwireObservation } from "./tripwires";
 import { viewSession } from "./views";
 
 export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInput): Outcome<{ receipt: SignedReceipt; session: SessionView } | PendingApproval> {
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
+  const tripped = checkTripwires(tree, ctx, tripwireObservation(input.scope, input.amount));
+  if (tripped) return tripped;
   // Over a line of any level of the chain: the amount is reserved and the action waits (./approvals.ts).
   const need = approvalNeeded(ctx.chain, input.scope, input.amount ? { asset: input.amount.asset, value: BigInt(input.amount.value) } : undefined);
   if (need)
@@ -33,6 +37,7 @@ export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInpu
       ...(input.request_digest ? { requestDigest: input.request_digest } : {}),
     });
   countCall(tree.sql, ctx.chain);
+  touchSession(tree.sql, ctx.session.id, ctx.now);
   let amount: string | null = null;
   let charged: ChargedWindow[] | undefined;
   if (input.amount) {

@@ -13,6 +13,7 @@ import { isStored, readIdempotent, storeIdempotent } from "./idempotency";
 import { lifeless, refuseLifeless } from "./liveness";
 import { consumeRate, countRateRefusal } from "./rate";
 import { readChain, readSession } from "./store";
+import { countRefusal } from "./tripwires";
 import type { Tree } from "./tree";
 
 export function agentDecision<T>(tree: Tree, call: AgentCall, opts: { liveness: boolean }, decide: (ctx: DecisionContext) => Outcome<T>): AgentResult<T> {
@@ -67,7 +68,8 @@ export function agentDecision<T>(tree: Tree, call: AgentCall, opts: { liveness: 
       }
     }
 
-    const outcome = decide(ctx);
+    // A refusal that reached this step counts for the principal's `denials` trip-wires (./tripwires.ts).
+    const outcome = countRefusal(tree, ctx, decide(ctx));
     const result: AgentResult<T> = { outcome, ...rateLimit };
     if (call.idempotency && isStored(outcome)) storeIdempotent(sql, session.id, call.idempotency, result, now);
     return result;

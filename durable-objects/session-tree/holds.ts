@@ -16,9 +16,11 @@ import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows, settleHoldCounters, type HoldWindow } from "./counters";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
+import { touchSession } from "./governance";
 import { receiptFor, writeReceipt } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
+import { checkTripwires, tripwireObservation } from "./tripwires";
 
 const DEFAULT_HOLD_SECONDS = 15 * 60;
 
@@ -49,10 +51,13 @@ export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): O
   const expiresAt = Math.min(ctx.now + requested * 1000, ctx.session.expiresAt);
   const denied = checkAction(tree, ctx, input.scope, input.amount);
   if (denied) return denied;
+  const tripped = checkTripwires(tree, ctx, tripwireObservation(input.scope, input.amount));
+  if (tripped) return tripped;
   // Over the line: reserved now, and the hold opens once approved (./approvals.ts).
   const need = approvalNeeded(ctx.chain, input.scope, { asset: input.amount.asset, value: BigInt(input.amount.value) });
   if (need) return requestApproval(tree, ctx, need, { kind: "hold", scope: input.scope, amount: input.amount, holdSeconds: requested });
   countCall(tree.sql, ctx.chain);
+  touchSession(tree.sql, ctx.session.id, ctx.now);
   const value = BigInt(input.amount.value);
   const windows = holdWindows(applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)));
   const id = newIdIn("hld", tree.id);

@@ -35,10 +35,17 @@ import { createRoot, delegate } from "./grants";
 import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
 import { drainReceipts } from "./receipt-outbox";
 import { revokeSubtree } from "./revoke";
+import { listSessions, listTreeReceipts, revokeMatching, type ListedSession } from "./listing";
+import { treeExposure } from "./exposure-inputs";
+import { setSessionFrozen } from "./session-switch";
+import type { ListCursor, ReceiptFilter, SessionFilter, TreeExposure } from "../../src/contract/governance";
 import { hasTreeTables, migrateTree } from "./schema";
+import { migrateGovernance } from "./governance";
 import { getMeta, readSubtreePage } from "./store";
 import { TreeHandle } from "./tree-handle";
 import { parseAssetDecimals } from "../../src/core/policy/money";
+import { handOverPrincipalTrips, resetTripwire, setTripwireRules } from "./tripwires";
+import type { TripwireSet } from "../../src/core/policy/tripwires";
 import { viewSession, type SessionView } from "./views";
 export type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
 
@@ -65,6 +72,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     if (!this.stored) {
       migrateTree(this.tree.sql);
       migrateApprovals(this.tree.sql);
+      migrateGovernance(this.tree.sql);
     }
     this.stored = true;
   }
@@ -72,10 +80,16 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   // ---------------------------------------------------------------- principal surface
 
   /** Creates the tree with its root session. Called once per tree, by the principal's object. */
-  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant> {
+  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession; tripwires?: TripwireSet }): Outcome<Grant> {
     this.store();
     const now = Date.now();
-    const out = this.tree.transaction(() => createRoot(this.tree, input, this.caps, now));
+    const { tripwires, ...root } = input;
+    const out = this.tree.transaction(() => {
+      const created = createRoot(this.tree, root, this.caps, now);
+      // The principal's trip-wires from the first decision on (a push since may already be newer).
+      if (created.ok && tripwires) setTripwireRules(this.tree, tripwires.rules, tripwires.version);
+      return created;
+    });
     this.tree.scheduleAlarm();
     return out;
   }
@@ -122,6 +136,50 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     return out;
   }
 
+  // ---------------------------------------------------------------- governance (./listing.ts, ./exposure-inputs.ts, ./session-switch.ts)
+
+  /** Matching sessions, newest first before the cursor, with counters and last use (the principal merges trees). */
+  listSessions(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListedSession[] {
+    if (!this.stored) return [];
+    return listSessions(this.tree, principal, filter, page, Date.now());
+  }
+
+  listTreeReceipts(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[] {
+    if (!this.stored) return [];
+    return listTreeReceipts(this.tree, principal, filter, page);
+  }
+
+  /** This tree's part of the principal's exposure (null: not the principal's, or no root yet). */
+  exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null {
+    if (!this.stored) return null;
+    return treeExposure(this.tree, principal, Date.now(), opts);
+  }
+
+  /** A bulk revocation's part here: with `dryRun` only what it would revoke and what would remain exposed. */
+  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null } {
+    if (!this.stored) return { ids: [], exposure: null };
+    const now = Date.now();
+    const out = revokeMatching(this.tree, principal, filter, dryRun, now);
+    if (!dryRun && out.ids.length > 0) this.tree.scheduleAlarmSoon(now); // drains the events outbox
+    return out;
+  }
+
+  /** A session's own switch (separate from the principal's): it and everything beneath stop or work again. */
+  setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView> {
+    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
+    const now = Date.now();
+    const out = this.tree.transaction(() => setSessionFrozen(this.tree, principal, id, frozen, now));
+    this.tree.scheduleAlarmSoon(now); // drains the events outbox (approvals a freeze canceled)
+    return out;
+  }
+
+  /** The agent's panic button: its own session and everything beneath, never an ancestor. Allowed when already dead. */
+  revokeSelf(call: AgentCall): AgentResult<{ revoked: number; session: string }> {
+    const result = agentDecision(this.tree, call, { liveness: false }, (ctx) => revokeSubtree(this.tree, ctx.session.id, ctx.now));
+    this.tree.scheduleAlarmSoon(Date.now());
+    return result;
+  }
+
   /** The principal's kill switch, fanned out to each of its trees. */
   setFrozen(frozen: boolean): void {
     this.store(); // a freeze can reach a tree its principal indexed before createRoot
@@ -130,6 +188,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     this.tree.transaction(() => {
       this.tree.setFrozen(frozen);
       if (frozen && getMetaTree(this.tree)) cancelPendingApprovals(this.tree, null, "principal-frozen", now);
+      if (frozen) handOverPrincipalTrips(this.tree);
     });
     this.tree.scheduleAlarmSoon(now);
   }
@@ -151,6 +210,18 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     const out = this.tree.transaction(() => decideApproval(this.tree, principal, id, decision, now));
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
     return out;
+  }
+
+  /** The principal's trip-wires, pushed on every change; like a freeze, it can reach a tree indexed before createRoot. */
+  setTripwires(set: TripwireSet): { version: number } {
+    this.store();
+    return this.tree.transaction(() => setTripwireRules(this.tree, set.rules, set.version));
+  }
+
+  /** Clears what the rule froze in this tree, and its window log. */
+  resetTripwire(ruleId: string): { cleared: number } {
+    if (!this.stored) return { cleared: 0 };
+    return this.tree.transaction(() => resetTripwire(this.tree, ruleId));
   }
 
   receipt(caller: ReceiptReader, id: string): Outcome<SignedReceipt> {

@@ -9,6 +9,8 @@
 import { problem, refused, type Outcome, type ProblemName, type ProblemValue } from "../../src/core/errors";
 import type { DecisionContext } from "./decision-context";
 import { denyOncePerWindow } from "./denials";
+import { frozenInChain } from "./governance";
+import { tripsOf } from "./tripwires";
 import type { Tree } from "./tree";
 
 export interface Lifeless {
@@ -24,6 +26,17 @@ export function lifeless(tree: Tree, ctx: DecisionContext): Lifeless | null {
   const revoked = ctx.chain.find((s) => s.status === "revoked");
   if (revoked) return { name: "session-revoked", detail: `session ${revoked.id} was revoked`, extra: { revoked_session: revoked.id }, receipted: true };
   if (tree.frozen) return { name: "principal-frozen", detail: "every session of this principal is frozen", receipted: true };
+  const held = frozenInChain(tree, ctx.chain);
+  if (held) return { name: "session-frozen", detail: `session ${held.id} is frozen`, extra: { frozen_session: held.id }, receipted: true };
+  // A trip-wire's freeze is a switch of its own (./tripwires.ts): only a reset of the rule clears it.
+  const trip = tripsOf(tree, ctx.session.path)[0];
+  if (trip)
+    return {
+      name: "tripwire",
+      detail: `trip-wire ${trip.rule} froze this session (${trip.action}) at ${trip.at}; reset the trip-wire to let it act`,
+      extra: { rule: trip.rule, action: trip.action },
+      receipted: true,
+    };
   const expired = ctx.chain.find((s) => ctx.now >= s.expiresAt);
   if (expired) return { name: "session-expired", detail: `session ${expired.id} expired at ${new Date(expired.expiresAt).toISOString()}`, receipted: false };
   const early = ctx.chain.find((s) => ctx.now < s.notBefore);

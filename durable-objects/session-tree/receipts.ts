@@ -10,7 +10,7 @@ import { DRAIN_COALESCE_MS } from "./receipt-outbox";
 import type { Tree } from "./tree";
 
 export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" | "asset" | "amount" | "request_digest" | "reason" | "hold" | "charged_to"> &
-  Partial<Pick<Receipt, "approval">>;
+  Partial<Pick<Receipt, "approval" | "tripwire">>;
 
 /**
  * Signs and stores a receipt inside the caller's transaction: the debit and its
@@ -26,7 +26,7 @@ export function writeReceipt(
 ): SignedReceipt {
   // The unique index on seq answers this from its last entry; receipts are never deleted.
   const seq = sql.exec<{ seq: number }>("SELECT coalesce(max(seq), 0) + 1 AS seq FROM receipts").one().seq;
-  const { charged_to, approval, ...rest } = fields;
+  const { charged_to, approval, tripwire, ...rest } = fields;
   const receipt: Receipt = {
     v: 1,
     id: newIdIn("rcp", tree.id),
@@ -34,6 +34,7 @@ export function writeReceipt(
     // Present only on receipts that commit an amount; never an undefined member in the signed form.
     ...(charged_to ? { charged_to } : {}),
     ...(approval ? { approval } : {}),
+    ...(tripwire ? { tripwire } : {}),
     tree: tree.id,
     principal: tree.principal,
     seq,

@@ -1,3 +1,5 @@
+import { migrateTripwires } from "./tripwires";
+
 /** Whether this object has the tree's tables (a read: an object without storage stays without). */
 export function hasTreeTables(sql: SqlStorage): boolean {
   return sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
@@ -97,6 +99,7 @@ export function migrateTree(sql: SqlStorage): void {
     CREATE INDEX IF NOT EXISTS events_outbox ON events(sent, created_at);
   `);
   addColumn(sql, "holds", "request_digest", "TEXT");
+  migrateTripwires(sql);
 }
 
 /** Columns added after a table first shipped: trees created before keep their rows and gain the column. */

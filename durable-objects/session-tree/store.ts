@@ -116,6 +116,11 @@ export function readSubtreePage(sql: SqlStorage, rootId: string, page: { limit: 
   return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
 
+/** The session and every descendant, depth-first (governance reads a whole tree: its size is capped, ./caps). */
+export function readSubtree(sql: SqlStorage, rootId: string): SessionRow[] {
+  return sql.exec(`${SUBTREE} SELECT s.* FROM sub JOIN sessions s ON s.id = sub.id ORDER BY sub.k`, rootId).toArray().map(toSession);
+}
+
 /** Marks the session and every active descendant revoked, in SQL; returns only the ids it revoked. */
 export function revokeSubtreeRows(sql: SqlStorage, rootId: string, revokedBy: string, now: number): string[] {
   return sql

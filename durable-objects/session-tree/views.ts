@@ -3,9 +3,11 @@ import { formatAmount } from "../../src/core/policy/amounts";
 import { rollover } from "../../src/core/policy/budgets";
 import { windowEnd } from "../../src/core/policy/periods";
 import { gcraPeek, type RateLimit } from "../../src/core/policy/rate";
+import { frozenBy } from "./governance";
 import { readTat } from "./rate";
 import { readChain, readCounters, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
+import { tripsOf, type TripView } from "./tripwires";
 import type { SessionView } from "../../src/contract/views";
 export type { SessionView } from "../../src/contract/views";
 
@@ -15,24 +17,34 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function viewSession(tree: Tree, row: SessionRow, now: number, knownChain?: SessionRow[]): SessionView {
   const chain = knownChain ?? readChain(tree.sql, row);
   const tat = row.limits.rate ? readTat(tree.sql, row.id) : null;
-  return sessionView(
+  const by = frozenBy(tree, chain);
+  const view = sessionView(
     row,
-    { tree: tree.id, principal: tree.principal, frozen: tree.frozen, revokedAncestor: chain.some((s) => s.status === "revoked") },
+    { tree: tree.id, principal: tree.principal, frozen: by.length > 0, revokedAncestor: chain.some((s) => s.status === "revoked"), tripped: tripsOf(tree, row.path) },
     readCounters(tree.sql, [row.id]),
     tat,
     now,
   );
+  return by.length > 0 ? { ...view, frozen_by: by } : view;
 }
 
 export function sessionView(
   s: SessionRow,
-  ctx: { tree: string; principal: string; frozen: boolean; revokedAncestor: boolean },
+  ctx: { tree: string; principal: string; frozen: boolean; revokedAncestor: boolean; tripped?: TripView[] },
   counters: StoredCounter[],
   tat: number | null,
   now: number,
 ): SessionView {
   const status: SessionView["status"] =
-    s.status === "revoked" || ctx.revokedAncestor ? "revoked" : now >= s.expiresAt ? "expired" : ctx.frozen ? "frozen" : now < s.notBefore ? "pending" : "active";
+    s.status === "revoked" || ctx.revokedAncestor
+      ? "revoked"
+      : now >= s.expiresAt
+        ? "expired"
+        : ctx.frozen || (ctx.tripped?.length ?? 0) > 0
+          ? "frozen"
+          : now < s.notBefore
+            ? "pending"
+            : "active";
   const calls = s.limits.calls;
   return {
     id: s.id,
@@ -70,6 +82,7 @@ export function sessionView(
       rate: s.limits.rate ? { ...s.limits.rate, ...ratePeekFields(s.limits.rate, tat, now) } : null,
       rate_limited: s.rateRefused,
     },
+    tripped: ctx.tripped ?? [],
   };
 }
 

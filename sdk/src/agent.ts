@@ -6,7 +6,7 @@ import { amountString, boundsBody, enc, toAmount, type AmountValue, type MoneyIn
 import { createProof } from "./dpop";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import { generateAgentKey, loadAgentKey, type AgentKey } from "./keys";
-import type { Authorization, Hold, PublicJwk, ReceiptProofResponse, Session, SessionGrant, SettledHold, SignedReceipt } from "./types";
+import type { Authorization, Hold, PublicJwk, ReceiptProofResponse, Revocation, Session, SessionGrant, SettledHold, SignedReceipt } from "./types";
 
 export interface RemitAgentOptions extends ClientOptions {
   /** The session token (`Authorization: DPoP <token>`). */
@@ -104,6 +104,11 @@ export class RemitAgent {
 
   private get<T>(path: string, call: CallOptions = {}): Promise<T> {
     return this.http.request<T>({ method: "GET", path, auth: this.proofFor, ...call });
+  }
+
+  /** The panic button: revoke this session and everything beneath it (never an ancestor). Works even once frozen or revoked. */
+  revokeSelf(call: CallOptions = {}): Promise<Revocation> {
+    return this.post<Revocation>("/v1/session/revoke", {}, call);
   }
 
   /**

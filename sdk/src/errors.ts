@@ -106,6 +106,21 @@ export class SessionNotYetValidError extends RemitError {
 export class PrincipalFrozenError extends RemitError {
   static override readonly code = "principal-frozen";
 }
+/** The session's own switch (or an ancestor's) is on: `POST /v1/sessions/{id}/freeze`. */
+export class SessionFrozenError extends RemitError {
+  static override readonly code = "session-frozen";
+}
+
+/** A trip-wire of the principal refused the decision; `rule` names it, `action` what it did. */
+export class TripwireError extends RemitError {
+  static override readonly code = "tripwire";
+  get rule(): string | undefined {
+    return this.member<string>("rule");
+  }
+  get action(): string | undefined {
+    return this.member<string>("action");
+  }
+}
 export class ForbiddenError extends RemitError {
   static override readonly code = "forbidden";
 }
@@ -205,6 +220,8 @@ export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.free
       SessionExpiredError,
       SessionNotYetValidError,
       PrincipalFrozenError,
+      SessionFrozenError,
+      TripwireError,
       ForbiddenError,
       ScopeDeniedError,
       BudgetExceededError,

@@ -12,6 +12,8 @@ export { RemitPrincipal } from "./principal";
 export type { DeliveryListOptions, Grant, GrantToKey, GrantOptions, RemitPrincipalOptions, WebhookEndpointInput, WebhookEndpointPatch } from "./principal";
 export { RemitClient } from "./public";
 export type { AssetInfo } from "./public";
+export { RemitGovernance, isoDuration, sessionFilterWire } from "./governance";
+export type { BulkRevocation, Exposure, PageOptions, ReceiptFilter, ReceiptList, SessionFilter, SessionList } from "./governance";
 export { RemitOperator } from "./operator";
 export type { NewPrincipal, RemitOperatorOptions, SettlementRun } from "./operator";
 export { amountString, decimalsOf, formatMoney, ISO_4217_EXPONENTS, parseAssetDecimals, parseMoney, rfc3339, toAmount } from "./common";
@@ -32,6 +34,7 @@ export { httpRequestDigest, toolCallDigest } from "./digest";
 export type { HttpRequestDigestInput } from "./digest";
 export { verifyReceiptSignature } from "./receipt-signature";
 export type { KeySetLike, ReceiptSignatureOptions, ReceiptSignatureResult } from "./receipt-signature";
+export type { DeletedTripwire, Tripwire, TripwireChange, TripwireInput, TripwirePatch, TripwireReset, TrippedView } from "./tripwires";
 export * from "./errors";
 export {
   ApprovalCanceledError,

@@ -2,10 +2,12 @@
 import { RemitAgent } from "./agent";
 import type { Approval, ApprovalStatus } from "./approvals";
 import { boundsBody, enc, type SessionBounds } from "./common";
+import { RemitGovernance } from "./governance";
 import { HttpClient, type CallOptions, type ClientOptions } from "./http";
 import type { AgentKey } from "./keys";
 import { RemitClient } from "./public";
 import type { AssetInfo } from "./public";
+import { tripwireClient } from "./tripwires";
 import type {
   Anchor,
   ApiKey,
@@ -86,6 +88,11 @@ export class RemitPrincipal {
 
   get baseUrl(): string {
     return this.http.baseUrl;
+  }
+
+  /** Listings across every tree, exposure, bulk revocation and per-session switches (./governance.ts). */
+  get governance(): RemitGovernance {
+    return new RemitGovernance(this.options);
   }
 
   private auth = (): Record<string, string> => ({ authorization: `Bearer ${this.options.apiKey}` });
@@ -270,6 +277,10 @@ export class RemitPrincipal {
       });
     },
   };
+
+  // ---------------------------------------------------------------- trip-wires (./tripwires.ts)
+
+  readonly tripwires = tripwireClient({ get: (path, call) => this.get(path, call), send: (method, path, body, call) => this.send(method, path, body, call) });
 
   /** Deliver a delivery's event again (a new attempt of the same message). */
   redeliver(deliveryId: string, call?: CallOptions): Promise<WebhookDelivery> {

@@ -7,7 +7,9 @@ import type { ReceiptKeyInput, ReceiptKeyRecord, ReceiptKeyRegistration } from "
 import type { Outcome } from "../core/errors";
 import type { SignedReceipt } from "../core/receipts/receipt";
 import type { EventData, EventType } from "../core/webhooks/events";
+import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExposure } from "./governance";
 import type { DashboardSessionView, Idempotency, KeyProof, PrincipalResult } from "./principal";
+import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "./wire/governance";
 import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
 import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
 import type { SessionView } from "./views";
@@ -34,17 +36,22 @@ import type {
 } from "./wire-types";
 import type { TreePage } from "./wire/session";
 import type { ApprovalPage, ApprovalStatus, ApprovalView, PendingApproval } from "./wire/approvals";
+import type { TripwireFields, TripwireSet } from "../core/policy/tripwires";
+import type { DeletedTripwire, TripwireChange, TripwireList, TripwireReset, TripwireView } from "./wire-types";
 
 /**
  * The SessionTree object's RPC surface (durable-objects/session-tree/index.ts implements it).
  * Every method is one synchronous decision inside the object.
  */
 export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
-  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession }): Outcome<Grant>;
+  createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession; tripwires?: TripwireSet }): Outcome<Grant>;
   getSession(principal: string, id: string): Outcome<SessionView>;
   getTree(principal: string, id: string, page?: TreePage): Outcome<SessionTreeView>;
   revoke(principal: string, id: string): Outcome<Revocation>;
   setFrozen(frozen: boolean): void;
+  /** The principal's trip-wires (durable-objects/session-tree/tripwires.ts); an older version than the tree's changes nothing. */
+  setTripwires(set: TripwireSet): { version: number };
+  resetTripwire(ruleId: string): { cleared: number };
   receipt(caller: ReceiptCaller, id: string): Outcome<SignedReceipt>;
   listReceipts(principal: string, sessionId: string, page: { limit: number; startingAfter?: string }): Outcome<ReceiptPage>;
   receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt>;
@@ -62,6 +69,13 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   approvalForAgent(call: AgentCall, id: string): AgentResult<ApprovalView>;
   approvalForSession(session: string, id: string): Outcome<ApprovalView>;
   cancelApproval(call: AgentCall, id: string): AgentResult<ApprovalView>;
+  // Governance (durable-objects/session-tree/listing.ts, exposure-inputs.ts, session-switch.ts).
+  listSessions(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListedSession[];
+  listTreeReceipts(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[];
+  exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null;
+  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null };
+  setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView>;
+  revokeSelf(call: AgentCall): AgentResult<Revocation>;
 }
 
 /** One key's vote on an approval: yes (with an optional note) or no (with an optional reason). */
@@ -105,6 +119,18 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
     id: string,
     decision: { verdict: "approve" | "deny"; text: string | null },
   ): Promise<PrincipalResult<ApprovalView>>;
+  // Governance (durable-objects/principal/listing.ts, exposure.ts): every tree asked at once.
+  listAllSessions(proof: KeyProof, filter: SessionFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<SessionList>>;
+  listAllReceipts(proof: KeyProof, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): Promise<PrincipalResult<ReceiptList>>;
+  exposure(proof: KeyProof): Promise<PrincipalResult<ExposureView>>;
+  revokeSessions(proof: KeyProof, idem: Idempotency | null, filter: SessionFilter, dryRun: boolean): Promise<PrincipalResult<BulkRevocation>>;
+  setSessionFrozen(proof: KeyProof, idem: Idempotency | null, id: string, frozen: boolean): Promise<PrincipalResult<SessionView>>;
+  createTripwire(proof: KeyProof, idem: Idempotency | null, fields: TripwireFields): Promise<PrincipalResult<TripwireChange>>;
+  listTripwires(proof: KeyProof): Promise<PrincipalResult<TripwireList>>;
+  getTripwire(proof: KeyProof, id: string): Promise<PrincipalResult<TripwireView>>;
+  updateTripwire(proof: KeyProof, idem: Idempotency | null, id: string, patch: Partial<TripwireFields>): Promise<PrincipalResult<TripwireChange>>;
+  deleteTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<DeletedTripwire>>;
+  resetTripwire(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<TripwireReset>>;
   createWebhookEndpoint(proof: KeyProof, idem: Idempotency | null, input: EndpointInput): Promise<PrincipalResult<NewEndpointView>>;
   listWebhookEndpoints(proof: KeyProof): Promise<PrincipalResult<EndpointView[]>>;
   getWebhookEndpoint(proof: KeyProof, id: string): Promise<PrincipalResult<EndpointView>>;

@@ -174,12 +174,24 @@ export interface SessionView {
   agent_jkt: string;
   created_at: string;
   revoked_at: string | null;
+  /** Present while frozen: which switches hold it (the principal's, its own, an ancestor's). */
+  frozen_by?: ("principal" | "session" | "ancestor")[];
   counters: {
     calls: { limit: number; used: number; remaining: number } | null;
     budgets: BudgetCounterView[];
     rate: { requests: number; per_seconds: number; remaining: number; reset_seconds: number } | null;
     rate_limited: number;
   };
+  /** Trip-wire freezes that stop this session (its own or an ancestor's, the tree's, the principal's): a switch apart from the principal's freeze, cleared by resetting the rule. */
+  tripped: TrippedView[];
+}
+
+export interface TrippedView {
+  rule: string;
+  action: "freeze_session" | "freeze_tree" | "freeze_principal";
+  /** For freeze_session: the session whose subtree is frozen; else null. */
+  session: string | null;
+  at: string;
 }
 
 export interface Grant {
@@ -344,10 +356,33 @@ export type EventType =
   | "approval.approved"
   | "approval.denied"
   | "approval.expired"
-  | "approval.canceled";
+  | "approval.canceled"
+  | "tripwire.tripped"
+  | "tripwire.shadow";
 
 /** What an endpoint subscribes to: some event types, or every one (`["*"]`). */
 export type EventSelection = EventType[] | ["*"];
+
+/** What a trip-wire event says: the rule, where it tripped, and the trailing-window total the decision would have reached. */
+export interface TripwireTripData {
+  rule: string;
+  tree: string;
+  session: string;
+  metric: "amount" | "count" | "denials";
+  per: "session" | "tree";
+  action: "deny" | "freeze_session" | "freeze_tree" | "freeze_principal";
+  scope: string | null;
+  asset: string | null;
+  window: number;
+  threshold: string;
+  total: string;
+  at: string;
+}
+
+export interface TripwireTrippedData extends TripwireTripData {
+  /** The signed denial receipt (reason `tripwire`) of the refused decision. */
+  receipt: string;
+}
 
 /** Each event type's `data`. */
 export interface EventDataMap {
@@ -397,12 +432,14 @@ export interface EventDataMap {
   "approval.approved": { approval: string; session: string; tree: string; decided_by: string[]; receipt: string | null; hold: string | null };
   "approval.denied": { approval: string; session: string; tree: string; decided_by: string[]; reason: string | null; receipt: string };
   "approval.expired": { approval: string; session: string; tree: string; expired_at: string; receipt: string };
-  "approval.canceled": { approval: string; session: string; tree: string; cause: "agent" | "session-revoked" | "principal-frozen"; receipt: string };
+  "approval.canceled": { approval: string; session: string; tree: string; cause: "agent" | "session-revoked" | "principal-frozen" | "session-frozen"; receipt: string };
   "principal.frozen": { frozen_at: string };
   "principal.unfrozen": { unfrozen_at: string };
   "settlement.anchored": { period: string; root: string; count: number; tx_hash: string; chain_id: number; contract: string };
   "settlement.failed": { period: string; reason: string };
   "settlement.delayed": { period: string; late_seconds: number; expected_by: string; stage: "new" | "signed" | "sent" | "mined" | "conflict" | "failed" };
+  "tripwire.tripped": TripwireTrippedData;
+  "tripwire.shadow": TripwireTripData;
 }
 
 /** An event as delivered: `{ id, type, created_at, principal, data }`. Distributes over `T`. */
@@ -508,4 +545,130 @@ export interface PendingApproval {
 export interface ApprovalPage {
   data: ApprovalView[];
   has_more: boolean;
+}
+
+// ---- trip-wires -------------------------------------------------------------
+
+/** A trip-wire rule as the API shows it (src/core/policy/tripwires.ts evaluates it). */
+export interface TripwireView {
+  id: string;
+  object: "tripwire";
+  metric: "amount" | "count" | "denials";
+  asset: string | null;
+  scope: string | null;
+  window: number;
+  threshold: string;
+  per: "session" | "tree";
+  action: "deny" | "freeze_session" | "freeze_tree" | "freeze_principal";
+  mode: "enforce" | "shadow";
+  created_at: string;
+  updated_at: string;
+}
+
+/** A change of the principal's trip-wires: reached every tree before the call returned, except `pending_trees`. */
+export interface TripwireChange {
+  tripwire: TripwireView;
+  /** Trees the change has not reached yet (their object did not answer); empty when every tree has it. */
+  pending_trees: string[];
+}
+
+export interface TripwireList {
+  data: TripwireView[];
+}
+
+export interface DeletedTripwire {
+  id: string;
+  object: "tripwire";
+  deleted: true;
+  pending_trees: string[];
+}
+
+export interface TripwireReset {
+  id: string;
+  object: "tripwire_reset";
+  /** Trips cleared across the principal's trees. */
+  cleared: number;
+  pending_trees: string[];
+}
+
+// ---- governance ---------------------------------------------------------------
+
+/** A session of the principal's listing: its view with counters, and its last use. */
+export interface ListedSession extends SessionView {
+  /** The last authorization or hold of this session (null: never). */
+  last_used_at: string | null;
+}
+
+export interface SessionList {
+  object: "list";
+  data: ListedSession[];
+  has_more: boolean;
+  /** Pass as `cursor` for the next page (null: none). */
+  next_cursor: string | null;
+}
+
+export interface ReceiptList {
+  object: "list";
+  data: SignedReceiptView[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+/** One asset's exposure: decimal strings of integer minor units. */
+export interface AssetExposure {
+  asset: string;
+  /** The most every live session together could spend at once. */
+  now: string;
+  next_hour: string;
+  next_day: string;
+  next_week: string;
+  until_expiry: string;
+  /** The part of `now` that open holds and pending approvals reserve. */
+  held: string;
+  /** Some live tree has no budget in this asset that bounds it; the figures count only the bounded trees. */
+  unbounded: boolean;
+  unbounded_trees: string[];
+}
+
+export interface ExposureHolder {
+  asset: string;
+  session: string;
+  tree: string;
+  /** The most this session can spend now: the least remaining along its chain. */
+  reach: string;
+  agent_jkt: string;
+  label: string | null;
+  depth: number;
+  expires_at: string;
+  last_used_at: string | null;
+}
+
+export interface ExposureFinding {
+  kind: "idle" | "long_lived" | "no_rate_limit" | "depth_exhausted" | "budgets_unused";
+  description: string;
+  count: number;
+  /** Up to 100 of them. */
+  sessions: string[];
+}
+
+export interface ExposureView {
+  object: "exposure";
+  as_of: string;
+  trees: { total: number; live: number };
+  assets: AssetExposure[];
+  /** They overlap: siblings share their ancestors' caps. */
+  holders: ExposureHolder[];
+  holders_overlap: boolean;
+  holders_note: string;
+  findings: ExposureFinding[];
+}
+
+export interface BulkRevocation {
+  object: "bulk_revocation";
+  dry_run: boolean;
+  count: number;
+  /** Every session revoked (or that would be), descendants included. */
+  ids: string[];
+  /** Dry run: the exposure that would remain. */
+  exposure: ExposureView | null;
 }

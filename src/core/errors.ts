@@ -13,10 +13,13 @@ export const PROBLEMS = {
   "session-expired": { status: 401, title: "The session has expired" },
   "session-not-yet-valid": { status: 401, title: "The session is not valid yet" },
   "principal-frozen": { status: 403, title: "The principal is frozen" },
+  "session-frozen": { status: 403, title: "The session is frozen" },
   forbidden: { status: 403, title: "The caller may not do this" },
   "scope-denied": { status: 403, title: "The scope is not granted" },
   "budget-exceeded": { status: 403, title: "The budget would be exceeded" },
   "calls-exhausted": { status: 403, title: "No calls remain" },
+  /** A trip-wire of the principal refused the decision (src/core/policy/tripwires.ts); members `rule`, `action`. */
+  tripwire: { status: 403, title: "A trip-wire refused the decision" },
   "not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "idempotency-in-flight": { status: 409, title: "A request with this Idempotency-Key is in flight" },

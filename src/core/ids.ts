@@ -1,5 +1,5 @@
 /** Prefixed, unguessable identifiers (`ses_…`). 128 bits of randomness, base32 (lowercase). */
-export type IdPrefix = "prn" | "ses" | "tre" | "rcp" | "hld" | "apr" | "whe" | "key" | "evt" | "dlv" | "msg";
+export type IdPrefix = "prn" | "ses" | "tre" | "rcp" | "hld" | "apr" | "whe" | "key" | "evt" | "dlv" | "msg" | "trw";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lowercase
 

@@ -23,6 +23,8 @@ export const AGENT_PROBLEMS = [
   "session-expired",
   "session-not-yet-valid",
   "principal-frozen",
+  "session-frozen",
+  "tripwire",
   "rate-limited",
   "validation-failed",
 ] as const;

@@ -101,6 +101,7 @@ describe("drawing", () => {
           rate_limited: 0,
           budgets: [{ asset: "USD", period: null, limit: "100", spent: "50", held: "0", remaining: "50", window_start: null, resets_at: null }],
         },
+        tripped: [],
       }) as Session;
     const text = renderTree(
       { session: s("ses_a", null, 0), descendants: [s("ses_b", "ses_a", 1), s("ses_c", "ses_b", 2), s("ses_d", "ses_a", 1)] },

@@ -206,6 +206,63 @@ describe("remit", () => {
     expect(humanRevoke.stdout).toMatch(/^revoked \d+ sessions? /);
   });
 
+  it("sessions, receipts, exposure, and revoke by filter with a dry run", async () => {
+    // Logged in by the earlier test (same config file).
+    const granted = await remit([
+      "--json",
+      "grant",
+      "--agent-key",
+      "agent.jwk",
+      "--scope",
+      "http:GET:api.example.com/*",
+      "--budget",
+      "USD:700",
+      "--expires",
+      "1h",
+      "--label",
+      "gov-cli",
+    ]);
+    expect(granted.code, granted.stderr).toBe(0);
+    const id = granted.json.session.id;
+
+    const listed = await remit(["--json", "sessions", "--label", "gov-cli"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.json.map((s: { id: string }) => s.id)).toEqual([id]);
+    expect(listed.json[0].last_used_at).toBeNull();
+    const human = await remit(["sessions", "--label", "gov-cli", "--roots"]);
+    expect(human.stdout).toContain(id);
+    expect(human.stdout).toContain("last used never");
+
+    const exposure = await remit(["exposure"]);
+    expect(exposure.code, exposure.stderr).toBe(0);
+    expect(exposure.stdout).toMatch(/asset +now +next_hour +next_day +next_week +until_expiry +held/);
+    expect(exposure.stdout).toMatch(/\nUSD +\d+/);
+    expect((await remit(["--json", "exposure"])).json.object).toBe("exposure");
+
+    const receipts = await remit(["--json", "receipts", "--allowed", "--limit", "3"]);
+    expect(receipts.code, receipts.stderr).toBe(0);
+    expect(receipts.json.length).toBeLessThanOrEqual(3);
+
+    const dry = await remit(["--json", "revoke", "--label", "gov-cli", "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.json).toMatchObject({ dry_run: true, count: 1, ids: [id] });
+    const idle = await remit(["revoke", "--idle-for", "7d", "--dry-run"]);
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(idle.stdout).toMatch(/^would revoke 0 sessions:/);
+    expect(idle.stdout).toContain("exposure that would remain:");
+    const real = await remit(["--json", "revoke", "--label", "gov-cli"]);
+    expect(real.json).toMatchObject({ dry_run: false, count: 1, ids: [id] });
+    expect((await remit(["--json", "session", id])).json.status).toBe("revoked");
+
+    const neither = await remit(["revoke"]);
+    expect(neither.code).not.toBe(0);
+    expect(neither.stderr).toContain("at least one filter");
+    const both = await remit(["revoke", id, "--label", "x"]);
+    expect(both.stderr).toContain("not both");
+    const badIdle = await remit(["revoke", "--idle-for", "soon", "--dry-run"]);
+    expect(badIdle.stderr).toContain("--idle-for");
+  });
+
   it("API refusals exit 2 with the problem's title, detail and fields on stderr", async () => {
     const missing = await remit(["session", "ses_00000000000000000000000000"]);
     expect(missing.code).toBe(2);

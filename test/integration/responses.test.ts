@@ -167,6 +167,15 @@ describe("response bodies match the served OpenAPI document", () => {
     conforms("GET", "/v1/receipts/{id}", await agentCall(agent, "GET", `/v1/receipts/${rcp}`), 200);
     conforms("GET", "/v1/receipts/{id}/proof", await call("GET", `/v1/receipts/${rcp}/proof`, { headers: key }), 200);
 
+    // Governance: listings across trees, exposure, a bulk dry run, a session's switch, the panic button.
+    conforms("GET", "/v1/sessions", await call("GET", "/v1/sessions?limit=2", { headers: key }), 200);
+    conforms("GET", "/v1/receipts", await call("GET", "/v1/receipts?limit=2", { headers: key }), 200);
+    conforms("GET", "/v1/exposure", await call("GET", "/v1/exposure", { headers: key }), 200);
+    conforms("POST", "/v1/sessions/revoke", await call("POST", "/v1/sessions/revoke", { headers: key, body: { filter: { label: "root" }, dry_run: true } }), 200);
+    conforms("POST", "/v1/sessions/{id}/freeze", await call("POST", `/v1/sessions/${grandchild.session.id}/freeze`, { headers: key, body: {} }), 200);
+    conforms("POST", "/v1/sessions/{id}/unfreeze", await call("POST", `/v1/sessions/${grandchild.session.id}/unfreeze`, { headers: key, body: {} }), 200);
+    conforms("POST", "/v1/session/revoke", await agentCall(grandchild, "POST", "/v1/session/revoke", {}), 200);
+
     // Deliveries of the session events, and a redelivery.
     const delivered = await deliveriesOf(apiKey, whe, "session.granted", { trees: [agent.session.tree] });
     conforms("GET", "/v1/webhook-endpoints/{id}/deliveries", await call("GET", `/v1/webhook-endpoints/${whe}/deliveries?limit=100`, { headers: key }), 200);
@@ -207,6 +216,16 @@ describe("response bodies match the served OpenAPI document", () => {
     conforms("POST", "/v1/approvals/{id}/approve", await call("POST", `/v1/approvals/${apr}/approve`, { headers: key, body: { note: "fine" } }), 200);
     conforms("POST", "/v1/approvals/{id}/deny", await call("POST", `/v1/approvals/${heldApproval.json.approval.id}/deny`, { headers: key, body: {} }), 200);
     conforms("POST", "/v1/approvals/{id}/cancel", await agentCall(payer, "POST", `/v1/approvals/${third}/cancel`, {}), 200);
+    // Trip-wires: a rule on every tree, listed, read, changed, reset and deleted.
+    const rule = { metric: "count", window: 60, threshold: "1000", per: "session", action: "deny", mode: "shadow" };
+    const tw = conforms("POST", "/v1/tripwires", await call("POST", "/v1/tripwires", { headers: key, body: rule }), 201);
+    const trw: string = tw.json.tripwire.id;
+    expect(tw.json.pending_trees).toEqual([]);
+    conforms("GET", "/v1/tripwires", await call("GET", "/v1/tripwires", { headers: key }), 200);
+    conforms("GET", "/v1/tripwires/{id}", await call("GET", `/v1/tripwires/${trw}`, { headers: key }), 200);
+    conforms("PATCH", "/v1/tripwires/{id}", await call("PATCH", `/v1/tripwires/${trw}`, { headers: key, body: { threshold: "2000" } }), 200);
+    conforms("POST", "/v1/tripwires/{id}/reset", await call("POST", `/v1/tripwires/${trw}/reset`, { headers: key, body: {} }), 200);
+    conforms("DELETE", "/v1/tripwires/{id}", await call("DELETE", `/v1/tripwires/${trw}`, { headers: key }), 200);
 
     // Endings: revoke a subtree, freeze and unfreeze, delete the endpoint.
     const revoked = conforms("POST", "/v1/sessions/{id}/revoke", await call("POST", `/v1/sessions/${child.json.session.id}/revoke`, { headers: key, body: {} }), 200);

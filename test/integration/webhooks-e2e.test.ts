@@ -66,7 +66,13 @@ async function everyEvent(p: { id: string; apiKey: string }): Promise<string[]> 
   expect((await call("POST", `/v1/approvals/${ids[0]}/approve`, { headers: bearer(p.apiKey), body: {} })).status).toBe(200);
   expect((await call("POST", `/v1/approvals/${ids[1]}/deny`, { headers: bearer(p.apiKey), body: {} })).status).toBe(200);
   expect((await agentCall(gated, "POST", `/v1/approvals/${ids[2]}/cancel`, {})).status).toBe(200);
-  return [short.session.id, a.session.id, gated.session.id, brief.session.id];
+  // tripwire.shadow, tripwire.tripped: a shadow rule and an enforced one, both over after one action
+  const rule = { metric: "count", window: 60, threshold: "1", per: "session", action: "deny" };
+  for (const mode of ["shadow", "enforce"]) expect((await call("POST", "/v1/tripwires", { headers: bearer(p.apiKey), body: { ...rule, mode } })).status).toBe(201);
+  const t = await grant(p.apiKey);
+  expect((await agentCall(t, "POST", "/v1/authorize", { scope: "http:GET:api.example.com/v1/x" })).status).toBe(200);
+  expect((await agentCall(t, "POST", "/v1/authorize", { scope: "http:GET:api.example.com/v1/x" })).status).toBe(403);
+  return [short.session.id, a.session.id, gated.session.id, brief.session.id, t.session.id];
 }
 
 describe("webhooks end to end, verified by a real receiver", () => {

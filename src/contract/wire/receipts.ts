@@ -44,6 +44,7 @@ export const Receipt = z
     approval: ReceiptApproval.optional().openapi({
       description: "On receipts that close an approval (the approved spend, or its denial, expiry or cancel). Absent on other receipts and on older ones.",
     }),
+    tripwire: z.string().optional().openapi({ description: "On a denial with reason `tripwire`: the id of the trip-wire rule that refused it" }),
     seq: z.number().int().openapi({ description: "Per tree" }),
     at: z.string(),
     kid: z.string().openapi({ description: "The service key that signed it (see the JWKS)" }),

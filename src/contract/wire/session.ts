@@ -34,12 +34,26 @@ export const SessionView = z
     agent_jkt: z.string(),
     created_at: z.string(),
     revoked_at: z.string().nullable(),
+    frozen_by: z
+      .array(z.enum(["principal", "session", "ancestor"]))
+      .optional()
+      .openapi({ description: "Present while frozen: which switches hold it (the principal's, its own, an ancestor's)" }),
     counters: z.object({
       calls: z.object({ limit: z.number(), used: z.number(), remaining: z.number() }).nullable(),
       budgets: z.array(BudgetCounterView),
       rate: z.object({ requests: z.number(), per_seconds: z.number(), remaining: z.number(), reset_seconds: z.number() }).nullable(),
       rate_limited: z.number(),
     }),
+    tripped: z
+      .array(
+        z.object({
+          rule: z.string(),
+          action: z.enum(["freeze_session", "freeze_tree", "freeze_principal"]),
+          session: z.string().nullable().openapi({ description: "For freeze_session: the session whose subtree is frozen" }),
+          at: z.string(),
+        }),
+      )
+      .openapi({ description: "Trip-wire freezes that stop this session; separate from the principal's freeze, cleared by POST /v1/tripwires/{id}/reset" }),
   })
   .openapi("Session");
 

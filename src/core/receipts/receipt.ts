@@ -63,6 +63,8 @@ export interface Receipt {
   charged_to?: ChargedWindow[];
   /** On receipts that close an approval (approved, denied, expired, canceled); absent on every other receipt and on older ones. */
   approval?: ReceiptApproval;
+  /** On a denial with reason `tripwire`: the id of the trip-wire rule that refused it. Absent elsewhere. */
+  tripwire?: string;
   seq: number; // per tree
   at: string; // RFC 3339, ms, UTC
   kid: string;
@@ -87,7 +89,7 @@ export interface Ed25519PublicJwk {
 const KINDS: readonly string[] = ["authorize", "capture", "void", "denial"];
 const FIELDS = ["v", "id", "kind", "tree", "session", "path", "principal", "scope", "asset", "amount", "request_digest", "reason", "hold", "seq", "at", "kid"] as const;
 /** Members a receipt may omit; when present they are signed like the rest. */
-const OPTIONAL = ["charged_to", "approval"] as const;
+const OPTIONAL = ["charged_to", "approval", "tripwire"] as const;
 const APPROVAL_FIELDS = ["id", "decided_by", "decided_at", "note"] as const;
 const CHARGED_FIELDS = ["session", "asset", "period", "window_start"] as const;
 const PERIODS: readonly string[] = ["hour", "day", "week", "month"];
@@ -117,6 +119,8 @@ export function receiptProblem(value: unknown): string | null {
   if (typeof r.at !== "string" || !AT.test(r.at) || Number.isNaN(Date.parse(r.at))) {
     return '"at" must be RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.sssZ)';
   }
+  if ("tripwire" in r && (r.kind !== "denial" || r.reason !== "tripwire" || typeof r.tripwire !== "string" || !r.tripwire.startsWith("trw_")))
+    return '"tripwire" belongs only to a denial with reason "tripwire", and is a trw_ id';
   if ("charged_to" in r) {
     const charged = chargedToProblem(r);
     if (charged) return charged;

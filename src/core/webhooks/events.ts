@@ -24,6 +24,8 @@ export const EVENT_TYPES = [
   "settlement.anchored",
   "settlement.failed",
   "settlement.delayed",
+  "tripwire.tripped",
+  "tripwire.shadow",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -47,6 +49,8 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   "settlement.failed": "Anchoring a settlement period failed; `reason` says why.",
   "settlement.delayed":
     "A settlement period is still not anchored more than one settlement interval after its `expected_by`; `stage` says where it waits. Once per period.",
+  "tripwire.tripped": "A trip-wire in `enforce` mode refused a decision and, for the freeze actions, froze its scope until reset.",
+  "tripwire.shadow": "A trip-wire in `shadow` mode would have tripped; nothing was refused.",
 };
 
 export function isEventType(value: unknown): value is EventType {
@@ -84,6 +88,21 @@ const sessionGrant = {
 };
 
 const approvalRef = { approval: id("apr"), session: id("ses"), tree: id("tre") };
+const tripwireTrip = {
+  rule: id("trw"),
+  tree: id("tre"),
+  session: id("ses"),
+  metric: z.enum(["amount", "count", "denials"]),
+  per: z.enum(["session", "tree"]),
+  action: z.enum(["deny", "freeze_session", "freeze_tree", "freeze_principal"]),
+  scope: z.string().nullable(),
+  asset: asset.nullable(),
+  window: z.int().min(1),
+  threshold: amount,
+  /** The trailing-window total the decision would have reached. */
+  total: amount,
+  at: timestamp,
+};
 
 // ---- data schemas, one per event type --------------------------------------
 
@@ -141,7 +160,7 @@ export const eventDataSchemas = {
   "approval.approved": z.object({ ...approvalRef, decided_by: z.array(z.string()), receipt: id("rcp").nullable(), hold: id("hld").nullable() }),
   "approval.denied": z.object({ ...approvalRef, decided_by: z.array(z.string()), reason: z.string().nullable(), receipt: id("rcp") }),
   "approval.expired": z.object({ ...approvalRef, expired_at: timestamp, receipt: id("rcp") }),
-  "approval.canceled": z.object({ ...approvalRef, cause: z.enum(["agent", "session-revoked", "principal-frozen"]), receipt: id("rcp") }),
+  "approval.canceled": z.object({ ...approvalRef, cause: z.enum(["agent", "session-revoked", "principal-frozen", "session-frozen"]), receipt: id("rcp") }),
   "principal.frozen": z.object({ frozen_at: timestamp }),
   "principal.unfrozen": z.object({ unfrozen_at: timestamp }),
   "settlement.anchored": z.object({
@@ -159,6 +178,9 @@ export const eventDataSchemas = {
     expected_by: timestamp,
     stage: z.enum(["new", "signed", "sent", "mined", "conflict", "failed"]),
   }),
+  /** `receipt` is the signed denial receipt (reason `tripwire`) of the refused decision. */
+  "tripwire.tripped": z.object({ ...tripwireTrip, receipt: id("rcp") }),
+  "tripwire.shadow": z.object(tripwireTrip),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType = EventType> = z.infer<(typeof eventDataSchemas)[T]>;
@@ -196,6 +218,8 @@ export const eventSchemas = {
   "settlement.anchored": envelope("settlement.anchored"),
   "settlement.failed": envelope("settlement.failed"),
   "settlement.delayed": envelope("settlement.delayed"),
+  "tripwire.tripped": envelope("tripwire.tripped"),
+  "tripwire.shadow": envelope("tripwire.shadow"),
 } as const satisfies { [T in EventType]: z.ZodType };
 
 /** Any event, discriminated by `type`. */

@@ -19,7 +19,7 @@ describe("event catalogue", () => {
   it("has one data schema and one envelope schema per type, and nothing else", () => {
     expect(Object.keys(eventDataSchemas).sort()).toEqual([...EVENT_TYPES].sort());
     expect(Object.keys(eventSchemas).sort()).toEqual([...EVENT_TYPES].sort());
-    expect(new Set(EVENT_TYPES).size).toBe(17);
+    expect(new Set(EVENT_TYPES).size).toBe(19);
   });
 
   it.each(EVENT_TYPES)("builds a valid %s envelope", (type) => {

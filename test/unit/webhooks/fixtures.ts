@@ -9,6 +9,21 @@ const tre = newId("tre");
 const apr = newId("apr");
 const jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
+const TRIP = {
+  rule: "trw_01j9zq3x4m5n6p7r8s9t0v1w2x",
+  tree: tre,
+  session: ses,
+  metric: "count",
+  per: "tree",
+  action: "freeze_tree",
+  scope: null,
+  asset: null,
+  window: 60,
+  threshold: "5",
+  total: "6",
+  at: ISO,
+} as const;
+
 /** A valid `data` for every event type. */
 export const SAMPLE_DATA: { [T in EventType]: EventData<T> } = {
   "session.granted": { session: ses, tree: tre, agent_jkt: jkt, scopes: ["http:GET:api.example.com/*"], not_before: ISO, expires_at: ISO, parent: null },
@@ -67,4 +82,6 @@ export const SAMPLE_DATA: { [T in EventType]: EventData<T> } = {
   },
   "settlement.failed": { period: "2026-11-17T10", reason: "rpc unavailable" },
   "settlement.delayed": { period: "3", late_seconds: 420, expected_by: "2026-11-17T10:05:10.000Z", stage: "sent" },
+  "tripwire.tripped": { ...TRIP, receipt: "rcp_01j9zq3x4m5n6p7r8s9t0v1w2x" },
+  "tripwire.shadow": TRIP,
 };
