@@ -75,6 +75,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          // Debian's chromium for the dashboard's browser tests (test/e2e/dashboard.test.ts), installed when missing.
+          globalSetup: ["./test/support/chromium.mjs"],
         },
       },
     ],

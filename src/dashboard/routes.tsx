@@ -16,7 +16,20 @@ import { apiKeyChecksumKey, hashSecret, hasValidChecksum, parseApiKey } from "..
 import { allows } from "../core/auth/roles";
 import { b64urlEncode } from "../core/encoding";
 import { PROBLEMS } from "../core/errors";
-import { parseAssetDecimals, type DecimalsTable } from "../core/policy/money";
+import { parseAssetDecimals, parseMoney, type DecimalsTable } from "../core/policy/money";
+import { parseDuration } from "../core/policy/exposure";
+import { parseScope } from "../core/policy/scopes";
+import {
+  MAX_WINDOW_SECONDS,
+  MIN_WINDOW_SECONDS,
+  TRIPWIRE_ACTIONS,
+  TRIPWIRE_METRICS,
+  TRIPWIRE_MODES,
+  TRIPWIRE_PERS,
+  type TripwireFields,
+  tripwireErrors,
+} from "../core/policy/tripwires";
+import { decodeCursor, type SessionFilter } from "../contract/governance";
 import { apiKeyChecksumMaterial, principalOf } from "../middleware/auth";
 import { proveReceipt } from "../settlement/receipt-proof";
 import type { SpendPoint } from "./components";
@@ -26,6 +39,8 @@ import { ApprovalQueue, ApprovalsPage, type QueueItem } from "./pages/approvals"
 import { LandingPage } from "./pages/landing";
 import { OverviewPage } from "./pages/overview";
 import { SessionPage } from "./pages/session";
+import { type FilterForm, RevokePreview, SessionsPage, STATUSES } from "./pages/sessions";
+import { TripwiresPage } from "./pages/tripwires";
 import { SignInPage } from "./pages/sign-in";
 import { TreePage } from "./pages/tree";
 import { WebhooksPage } from "./pages/webhooks";
@@ -57,7 +72,7 @@ function value<T>(result: PrincipalResult<T>): T {
   throw new PageError(status, p.detail);
 }
 
-const ID = { ses: /^ses_[0-9a-z]{26}$/, apr: /^apr_[0-9a-z]{26}$/, rcp: /^rcp_[0-9a-z]{26}$/, dlv: /^dlv_[0-9a-z]{26}$/ } as const;
+const ID = { ses: /^ses_[0-9a-z]{26}$/, apr: /^apr_[0-9a-z]{26}$/, rcp: /^rcp_[0-9a-z]{26}$/, dlv: /^dlv_[0-9a-z]{26}$/, trw: /^trw_[0-9a-z]{26}$/ } as const;
 
 function idParam(c: Context<DashEnv>, kind: keyof typeof ID): string {
   const id = c.req.param("id") ?? "";
@@ -99,7 +114,8 @@ const nonceOf = (c: Context<DashEnv>) => {
 function html(c: Context<DashEnv>, body: Child, status: 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 = 200, connect: string[] = []): Response {
   const res = c.html(`<!doctype html>${String(body)}`, status);
   res.headers.set("Content-Security-Policy", pagePolicy(nonceOf(c), connect));
-  res.headers.set("Referrer-Policy", "no-referrer");
+  // Nothing leaves for another site; this origin's own form posts keep a real Origin (no-referrer would make it "null").
+  res.headers.set("Referrer-Policy", "same-origin");
   res.headers.set("Cache-Control", "no-store");
   return res;
 }
@@ -146,6 +162,10 @@ const NOTICES: Record<string, string> = {
   frozen: "Frozen: every session of this principal is stopped.",
   unfrozen: "Unfrozen.",
   redelivered: "Queued for redelivery.",
+  "tripwire-added": "Trip-wire added to every tree.",
+  "tripwire-enforced": "The trip-wire now refuses what trips it.",
+  "tripwire-shadow": "The trip-wire now only watches (shadow).",
+  "tripwire-reset": "The trip-wire was reset: its freezes ended, its counts start afresh.",
 };
 
 /** A fixed notice named in the query (never the query's own words). */
@@ -218,16 +238,35 @@ dashboard.post("/dashboard/sign-out", async (c) => {
 const principal = (c: Context<DashEnv>) => principalOf(c.env, c.var.signIn.cookie.principal);
 const can = (c: Context<DashEnv>, need: "read" | "decide" | "admin") => allows(c.var.signIn.view.key.role, need);
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 dashboard.get("/dashboard", async (c) => {
   const signIn = c.var.signIn;
-  const pending = value(await principal(c).listApprovals(signIn.proof("read"), { status: "pending", limit: 100 }));
+  const proof = signIn.proof("read");
+  const [pending, exposure, live, denials] = await Promise.all([
+    principal(c).listApprovals(proof, { status: "pending", limit: 100 }).then(value),
+    principal(c).exposure(proof).then(value),
+    principal(c).listAllSessions(proof, { status: "active" }, { limit: 10 }).then(value),
+    principal(c)
+      .listAllReceipts(proof, { kind: "denial", createdAfter: Date.now() - DAY_MS }, { limit: 100 })
+      .then(value),
+  ]);
   return page(
     c,
     "Overview",
     "/dashboard",
     <>
       <Notice c={c} />
-      <OverviewPage principal={signIn.view.principal} pending={pending.data} table={decimals(c)} csrf={signIn.view.csrf} canFreeze={can(c, "admin")} />
+      <OverviewPage
+        principal={signIn.view.principal}
+        exposure={exposure}
+        live={live}
+        tripped={denials.data.filter((r) => r.receipt.reason === "tripwire")}
+        pending={pending.data}
+        table={decimals(c)}
+        csrf={signIn.view.csrf}
+        canFreeze={can(c, "admin")}
+      />
     </>,
   );
 });
@@ -243,6 +282,68 @@ dashboard.post("/dashboard/unfreeze", async (c) => {
 });
 
 // ------------------------------------------------------------------ sessions, trees, receipts
+
+/** The listing's filters from a query string or a form; a bad one is a 400 page naming it. */
+function filterOf(fields: Record<string, unknown>): { form: FilterForm; filter: SessionFilter } {
+  const text = (k: string) => (typeof fields[k] === "string" && (fields[k] as string).trim() ? (fields[k] as string).trim() : undefined);
+  const form: FilterForm = {};
+  const filter: SessionFilter = {};
+  const status = text("status");
+  if (status) {
+    if (!(STATUSES as readonly string[]).includes(status)) throw new PageError(400, `status: must be one of ${STATUSES.join(", ")}`);
+    form.status = status;
+    filter.status = status as SessionFilter["status"];
+  }
+  const idle = text("idle_for");
+  if (idle) {
+    const ms = parseDuration(idle);
+    if (ms === null) throw new PageError(400, "idle for: must be an ISO 8601 duration such as PT1H or P7D");
+    form.idle_for = idle;
+    filter.idleForMs = ms;
+  }
+  const label = text("label");
+  if (label) {
+    if (label.length > 200) throw new PageError(400, "label: at most 200 characters");
+    form.label = label;
+    filter.label = label;
+  }
+  const agent = text("agent");
+  if (agent) {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(agent)) throw new PageError(400, "agent: must be an RFC 7638 thumbprint (43 base64url characters)");
+    form.agent = agent;
+    filter.agent = agent;
+  }
+  return { form, filter };
+}
+
+dashboard.get("/dashboard/sessions", async (c) => {
+  const { form, filter } = filterOf(c.req.query());
+  const cursorText = c.req.query("cursor");
+  const before = cursorText ? decodeCursor(cursorText) : null;
+  const list = value(await principal(c).listAllSessions(c.var.signIn.proof("read"), filter, { limit: 50, ...(before ? { before } : {}) }));
+  const nextHref = list.has_more && list.next_cursor ? `/dashboard/sessions?${new URLSearchParams({ ...form, cursor: list.next_cursor }).toString()}` : null;
+  return page(
+    c,
+    "Sessions",
+    "/dashboard/sessions",
+    <>
+      <Notice c={c} />
+      <SessionsPage filter={form} list={list} table={decimals(c)} csrf={c.var.signIn.view.csrf} canRevoke={can(c, "admin")} nextHref={nextHref} />
+    </>,
+  );
+});
+
+/** Bulk revocation: `dry_run=true` shows the preview (and the confirming form); `dry_run=false` revokes. */
+dashboard.post("/dashboard/sessions/revoke", async (c) => {
+  const fields = await c.req.parseBody();
+  const { form, filter } = filterOf(fields);
+  if (Object.keys(filter).length === 0)
+    throw new PageError(400, "Choose at least one filter: an empty filter would revoke every session (use the freeze switch to stop everything).");
+  const dryRun = fields.dry_run !== "false";
+  const result = value(await principal(c).revokeSessions(c.var.signIn.proof("admin"), null, filter, dryRun));
+  if (!dryRun) return backTo(c, "/dashboard/sessions", "/dashboard/sessions", "revoked");
+  return page(c, "Revoke these sessions?", "/dashboard/sessions", <RevokePreview filter={form} preview={result} table={decimals(c)} csrf={c.var.signIn.view.csrf} />);
+});
 
 dashboard.get("/dashboard/sessions/:id/tree", async (c) => {
   const id = idParam(c, "ses");
@@ -405,6 +506,76 @@ for (const verdict of ["approve", "deny"] as const) {
     return backTo(c, "/dashboard/approvals", "/dashboard/approvals", verdict === "approve" ? "approved" : "denied");
   });
 }
+
+// ------------------------------------------------------------------ trip-wires
+
+dashboard.get("/dashboard/tripwires", async (c) => {
+  const list = value(await principal(c).listTripwires(c.var.signIn.proof("read")));
+  return page(
+    c,
+    "Trip-wires",
+    "/dashboard/tripwires",
+    <>
+      <Notice c={c} />
+      <TripwiresPage tripwires={list.data} table={decimals(c)} csrf={c.var.signIn.view.csrf} canEdit={can(c, "admin")} />
+    </>,
+  );
+});
+
+const oneOf = <T extends string>(values: readonly T[], v: unknown, name: string): T => {
+  if (typeof v === "string" && (values as readonly string[]).includes(v)) return v as T;
+  throw new PageError(400, `${name}: must be one of ${values.join(", ")}`);
+};
+
+dashboard.post("/dashboard/tripwires", async (c) => {
+  const f = await c.req.parseBody();
+  const str = (k: string) => (typeof f[k] === "string" ? (f[k] as string).trim() : "");
+  const metric = oneOf(TRIPWIRE_METRICS, f.metric, "metric");
+  const asset = str("asset").toUpperCase() || null;
+  let threshold = str("threshold");
+  if (metric === "amount") {
+    if (!asset) throw new PageError(400, "asset: an amount trip-wire needs its asset");
+    try {
+      threshold = parseMoney(`${threshold} ${asset}`, decimals(c)).value.toString();
+    } catch (e) {
+      throw new PageError(400, `threshold: ${e instanceof Error ? e.message : "not an amount"}`);
+    }
+  }
+  const scope = str("scope") || null;
+  if (scope) {
+    const parsed = parseScope(scope);
+    if (!parsed.ok) throw new PageError(400, `scope: ${parsed.error.message}`);
+  }
+  const fields: TripwireFields = {
+    metric,
+    asset,
+    scope,
+    window: Number(str("window")),
+    threshold,
+    per: oneOf(TRIPWIRE_PERS, f.per, "per"),
+    action: oneOf(TRIPWIRE_ACTIONS, f.action, "action"),
+    mode: oneOf(TRIPWIRE_MODES, f.mode, "mode"),
+  };
+  if (!Number.isInteger(fields.window) || fields.window < MIN_WINDOW_SECONDS || fields.window > MAX_WINDOW_SECONDS)
+    throw new PageError(400, `window: whole seconds from ${MIN_WINDOW_SECONDS} to ${MAX_WINDOW_SECONDS}`);
+  const errors = tripwireErrors(fields);
+  if (errors.length > 0) throw new PageError(400, errors.map((e) => `${e.field}: ${e.message}`).join("; "));
+  value(await principal(c).createTripwire(c.var.signIn.proof("admin"), null, fields));
+  return backTo(c, "/dashboard/tripwires", "/dashboard/tripwires", "tripwire-added");
+});
+
+dashboard.post("/dashboard/tripwires/:id/mode", async (c) => {
+  const id = idParam(c, "trw");
+  const mode = oneOf(TRIPWIRE_MODES, await formText(c, "mode"), "mode");
+  value(await principal(c).updateTripwire(c.var.signIn.proof("admin"), null, id, { mode }));
+  return backTo(c, "/dashboard/tripwires", "/dashboard/tripwires", mode === "enforce" ? "tripwire-enforced" : "tripwire-shadow");
+});
+
+dashboard.post("/dashboard/tripwires/:id/reset", async (c) => {
+  const id = idParam(c, "trw");
+  value(await principal(c).resetTripwire(c.var.signIn.proof("admin"), null, id));
+  return backTo(c, "/dashboard/tripwires", "/dashboard/tripwires", "tripwire-reset");
+});
 
 // ------------------------------------------------------------------ webhooks, anchors
 

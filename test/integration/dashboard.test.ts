@@ -86,7 +86,7 @@ describe("dashboard: happy", () => {
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).not.toContain("unsafe-inline");
       expect(r.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(r.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(r.headers.get("referrer-policy")).toBe("same-origin");
       for (const tag of r.text.match(/<script[^>]*>/g) ?? []) expect(tag).toContain(`nonce="${nonce}"`);
       expect(r.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>[^<]/);
       expect(r.text).not.toMatch(/https?:\/\/(?!remit\.test)[a-z]/);
