@@ -148,7 +148,7 @@ export function SpendChart(props: { budget: BudgetCounterView; points: SpendPoin
   const title = `Spend ${windowName(budget.period)} in ${budget.asset}: ${money(budget.asset, total, table)} of ${money(budget.asset, budget.limit, table)} over ${props.points.length} receipts`;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" height="90" role="img" aria-label={title}>
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" height="90" preserveAspectRatio="none" role="img" aria-label={title}>
         <title>{title}</title>
         <line class="chart-limit" x1="0" x2={String(W)} y1={y(limit).toFixed(1)} y2={y(limit).toFixed(1)} />
         <path class="chart-line" d={d} />
