@@ -62,7 +62,8 @@ export default defineConfig({
           // 2-core machine that alone can pass vitest's 5 s default.
           testTimeout: 30_000,
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
-          globalSetup: ["./test/support/webhook-receiver.mjs"],
+          // The static assets (/static/…) exist before the worker starts: scripts/build-assets.mjs.
+          globalSetup: ["./scripts/build-assets.mjs", "./test/support/webhook-receiver.mjs"],
         },
       },
       {
@@ -74,6 +75,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          // Debian's chromium for the dashboard's browser tests (test/e2e/dashboard.test.ts), installed when missing.
+          globalSetup: ["./test/support/chromium.mjs"],
         },
       },
     ],

@@ -10,6 +10,7 @@ import { agent } from "./routes/agent";
 import { assets } from "./routes/assets";
 import { approvals } from "./routes/approvals";
 import { docsPage } from "./routes/docs";
+import { dashboard } from "./dashboard/routes";
 import { fieldErrors } from "./routes/common";
 import { governance } from "./routes/governance";
 import { holds } from "./routes/holds";
@@ -84,6 +85,8 @@ export function createApp() {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.get("/docs", docsPage);
+  // The landing page and the dashboard (cookie sign-in, CSRF, strict CSP): src/dashboard/.
+  app.route("/", dashboard);
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;

@@ -6,13 +6,21 @@
 import { fromHex, timingSafeEqual } from "../../src/core/encoding";
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";
 import type { ApiKeyView, KeyProof, PrincipalView } from "../../src/contract/principal";
+import { liveSignIn } from "./dashboard-sessions";
 import { principalRow, principalView } from "./profile";
 
+/** The key's secret, or a live dashboard sign-in made with the key (dashboard-sessions.ts); never a revoked key. */
 export function authenticate(sql: SqlStorage, proof: KeyProof): Outcome<PrincipalView> {
   const p = principalRow(sql);
   const key = sql.exec<{ hash: string; revoked_at: number | null }>("SELECT hash, revoked_at FROM api_keys WHERE id = ?", proof.keyId).toArray()[0];
-  if (!p || !key || key.revoked_at !== null || !timingSafeEqual(fromHex(key.hash), fromHex(proof.secretHash)))
-    return refused(problem("unauthenticated", "the API key is not valid"));
+  const proven = proof.dashboard !== undefined ? liveSignIn(sql, proof, Date.now()) : !!key && timingSafeEqual(fromHex(key.hash), fromHex(proof.secretHash));
+  if (!p || !key || key.revoked_at !== null || !proven)
+    return refused(
+      problem(
+        "unauthenticated",
+        proof.dashboard !== undefined ? "the dashboard sign-in has ended (signed out, expired, or its key deleted): sign in again" : "the API key is not valid",
+      ),
+    );
   return ok(principalView(sql)!);
 }
 
@@ -49,7 +57,7 @@ export function revokeApiKey(sql: SqlStorage, keyId: string): Outcome<ApiKeyView
   return ok(keyView(sql, keyId)!);
 }
 
-function keyView(sql: SqlStorage, id: string): ApiKeyView | null {
+export function keyView(sql: SqlStorage, id: string): ApiKeyView | null {
   const k = sql
     .exec<{ id: string; prefix: string; label: string | null; role: ApiKeyView["role"]; created_at: number; revoked_at: number | null }>(
       "SELECT id, prefix, label, role, created_at, revoked_at FROM api_keys WHERE id = ?",

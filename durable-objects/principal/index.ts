@@ -12,7 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PrincipalRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
-import type { ApiKeyView, Idempotency, KeyProof, PrincipalResult, PrincipalView } from "../../src/contract/principal";
+import type { ApiKeyView, DashboardSessionView, Idempotency, KeyProof, PrincipalResult, PrincipalView } from "../../src/contract/principal";
 import type { Grant, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
 import type { SessionView } from "../../src/contract/views";
@@ -30,9 +30,10 @@ import type { EventEnvelope, EventPage } from "../../src/contract/wire-types";
 import * as apiKeys from "./api-keys";
 import * as eventLog from "./events";
 import * as approvals from "./approvals";
+import * as dashboard from "./dashboard-sessions";
 import { setFrozen } from "./freeze";
 import { once } from "./idempotency";
-import { createPrincipal, principalRow } from "./profile";
+import { createPrincipal, principalRow, principalView } from "./profile";
 import { hasPrincipalTables, migrate } from "./schema";
 import { grantSession, indexedTree } from "./trees";
 import * as tripwires from "./tripwires";
@@ -66,6 +67,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     if (!this.stored) {
       migrate(this.sql);
       approvals.migrateRoles(this.sql);
+      dashboard.migrateDashboardSessions(this.sql);
       migrateTripwires(this.sql);
       this.stored = new PrincipalWebhooks(this.ctx, this.env, () => principalRow(this.sql)?.id ?? null);
     }
@@ -107,6 +109,34 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
 
   revokeApiKey(proof: KeyProof, idem: Idempotency | null, keyId: string): Promise<PrincipalResult<ApiKeyView>> {
     return this.authenticated(proof, idem, () => apiKeys.revokeApiKey(this.sql, keyId));
+  }
+
+  // ---------------------------------------------------------------- dashboard sign-ins (./dashboard-sessions.ts)
+
+  /** Signs in with the key of `proof` (any role): a row for the cookie's secret hash, 12 h at most (the edge sets `expiresAt`). */
+  openDashboardSession(proof: KeyProof, input: { idHash: string; csrf: string; expiresAt: number }): Promise<PrincipalResult<DashboardSessionView>> {
+    // Only the key's secret opens a sign-in: a sign-in never extends itself.
+    const signIn: KeyProof = { keyId: proof.keyId, secretHash: proof.secretHash, need: "read" };
+    return this.authenticated(signIn, null, () => {
+      const opened = dashboard.openSignIn(this.sql, proof.keyId, input, Date.now());
+      if (!opened.ok) return opened;
+      return this.dashboardView({ ...signIn, dashboard: input.idHash });
+    });
+  }
+
+  /** The sign-in that `proof.dashboard` names, while it lives. */
+  dashboardSession(proof: KeyProof): Promise<PrincipalResult<DashboardSessionView>> {
+    return this.authenticated({ ...proof, need: "read" }, null, () => this.dashboardView(proof));
+  }
+
+  /** Sign-out. */
+  closeDashboardSession(proof: KeyProof): Promise<PrincipalResult<{ signed_out: true }>> {
+    return this.authenticated({ ...proof, need: "read" }, null, () => dashboard.closeSignIn(this.sql, proof.dashboard ?? ""));
+  }
+
+  private dashboardView(proof: KeyProof): Outcome<DashboardSessionView> {
+    const row = dashboard.signInRow(this.sql, proof.dashboard!);
+    return ok({ principal: principalView(this.sql)!, key: apiKeys.keyView(this.sql, proof.keyId)!, ...row });
   }
 
   // ---------------------------------------------------------------- sessions

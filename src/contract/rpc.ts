@@ -8,7 +8,7 @@ import type { Outcome } from "../core/errors";
 import type { SignedReceipt } from "../core/receipts/receipt";
 import type { EventData, EventType } from "../core/webhooks/events";
 import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExposure } from "./governance";
-import type { Idempotency, KeyProof, PrincipalResult } from "./principal";
+import type { DashboardSessionView, Idempotency, KeyProof, PrincipalResult } from "./principal";
 import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "./wire/governance";
 import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
 import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
@@ -101,6 +101,10 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   ): Promise<PrincipalResult<ApiKeyView>>;
   listApiKeys(proof: KeyProof): Promise<PrincipalResult<ApiKeyView[]>>;
   revokeApiKey(proof: KeyProof, idem: Idempotency | null, keyId: string): Promise<PrincipalResult<ApiKeyView>>;
+  /** Dashboard sign-ins (src/dashboard/): open with the key's secret, then read and close with `proof.dashboard`. */
+  openDashboardSession(proof: KeyProof, input: { idHash: string; csrf: string; expiresAt: number }): Promise<PrincipalResult<DashboardSessionView>>;
+  dashboardSession(proof: KeyProof): Promise<PrincipalResult<DashboardSessionView>>;
+  closeDashboardSession(proof: KeyProof): Promise<PrincipalResult<{ signed_out: true }>>;
   grantSession(proof: KeyProof, idem: Idempotency | null, input: { session: NewSession; issuer: string }): Promise<PrincipalResult<Grant>>;
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>>;
   getTree(proof: KeyProof, id: string, page?: TreePage): Promise<PrincipalResult<SessionTreeView>>;

@@ -17,6 +17,7 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   if ((headers.get("Content-Type") ?? "").startsWith("text/html")) {
     if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", STRICT_PAGE_CSP);
     headers.set("X-Frame-Options", "DENY");
-    headers.set("Referrer-Policy", "no-referrer");
+    // A page may ask for `same-origin` (the dashboard: its forms' Origin header must be real, not "null").
+    if (!headers.has("Referrer-Policy")) headers.set("Referrer-Policy", "no-referrer");
   }
 };

@@ -113,7 +113,10 @@ describe("hardening: response headers", () => {
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(nonceOf(b.headers.get("content-security-policy"))).not.toBe(nonce);
     expect(a.headers.get("content-security-policy")).not.toContain("'unsafe-inline' ;");
-    expect(a.headers.get("content-security-policy")).toMatch(/script-src 'nonce-[^']+' https:\/\/cdn\.jsdelivr\.net;/);
+    // Its script is this worker's own asset (the installed package), never a CDN's.
+    expect(a.headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-[^']+';/);
+    expect(a.headers.get("content-security-policy")).not.toMatch(/https:/);
+    expect(a.text).toContain('src="/static/scalar.js"');
     const scripts = a.text.match(/<script[^>]*>/g) ?? [];
     expect(scripts.length).toBeGreaterThan(0);
     for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
