@@ -24,7 +24,7 @@ export function TreePage(props: TreeProps) {
   return (
     <section aria-label="Delegation tree">
       <p class="muted">
-        {all.length} session{all.length === 1 ? "" : "s"} shown, depth first.{" "}
+        {all.length} session{all.length === 1 ? "" : "s"} shown, depth first. A session's spent and held include its descendants': every spend debits the whole chain.{" "}
         {props.tree.has_more && props.tree.next_cursor ? <a href={`?starting_after=${props.tree.next_cursor}`}>Next page</a> : null}
       </p>
       <ul class="tree">
