@@ -109,6 +109,7 @@ try {
     "Remit is running.",
     "",
     `  API              ${url}`,
+    `  Dashboard        ${url}/dashboard  (sign in with the demo API key)`,
     `  Docs             ${url}/docs`,
     `  OpenAPI          ${url}/openapi.json`,
     `  Operator token   ${stack.adminToken}`,
