@@ -4,6 +4,7 @@
  * decimal strings; times epoch ms.
  */
 import type { Figures } from "../core/policy/exposure";
+import type { ExposureHolder } from "./wire-types";
 import type { SessionView } from "./wire/session";
 
 /** A listed session: its view with counters, and when it last authorized or held. */
@@ -46,17 +47,7 @@ export const FINDING_KINDS = ["idle", "long_lived", "no_rate_limit", "depth_exha
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 /** A live session that can spend an asset, with the most it can reach now (least remaining along its chain, its own holds included). */
-export interface Holder {
-  asset: string;
-  session: string;
-  tree: string;
-  reach: string;
-  agent_jkt: string;
-  label: string | null;
-  depth: number;
-  expires_at: string;
-  last_used_at: string | null;
-}
+export type Holder = ExposureHolder;
 
 /** Why a tree cannot spend now (null: it can). */
 export type TreeState = "live" | "revoked" | "expired" | "frozen" | "pending" | "calls_exhausted";

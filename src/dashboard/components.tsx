@@ -7,6 +7,7 @@
 import type { Child } from "hono/jsx";
 import type { BudgetCounterView, SessionView } from "../contract/wire-types";
 import { type DecimalsTable, decimalsOf, formatMoney } from "../core/policy/money";
+import { describeLeft } from "../core/time-left";
 
 /** `1550` USD → `$15.50`. */
 export function money(asset: string, minor: string | bigint, table: DecimalsTable): string {
@@ -78,19 +79,6 @@ export function Countdown(props: { until: string; now?: number }) {
       {describeLeft(left)}
     </time>
   );
-}
-
-export function describeLeft(ms: number): string {
-  if (ms <= 0) return "passed";
-  const s = Math.floor(ms / 1000);
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const min = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (d > 0) return `in ${d}d ${h}h`;
-  if (h > 0) return `in ${h}h ${min}m`;
-  if (min > 0) return `in ${min}m ${sec}s`;
-  return `in ${sec}s`;
 }
 
 export function Status(props: { status: string }) {
