@@ -224,6 +224,7 @@ async function rotate(rows) {
 }
 
 const remit = new Remit(remitServer.url, ADMIN_TOKEN);
+const FLOOR_KEYS = ["bare", "jwt", "do", "jwt-do", "jwt-dpop-do-sign"];
 const results = { floors: {}, real: {}, pieces: {}, settlement: {}, proofs: {}, checks: {} };
 
 // Every real and floor request carries the same headers and body bytes.
@@ -295,7 +296,13 @@ async function main() {
   const reject = want("reject") ? await prepareRejection(principal) : null;
   const rows = [];
   if (want("floors") || want("authorize") || want("reject") || want("holds"))
-    rows.push(floorRow("bare", "/floor/bare"), floorRow("jwt", "/floor/jwt"), floorRow("do", "/floor/do"), floorRow("jwt-do", "/floor/jwt-do"));
+    rows.push(
+      floorRow("bare", "/floor/bare"),
+      floorRow("jwt", "/floor/jwt"),
+      floorRow("do", "/floor/do"),
+      floorRow("jwt-do", "/floor/jwt-do"),
+      floorRow("jwt-dpop-do-sign", "/floor/jwt-dpop-do-sign"),
+    );
   if (want("authorize")) rows.push(authorizeRow("authorize-d1", d1.leaf), authorizeRow("authorize-d8", d8.leaf));
   if (reject)
     rows.push({
@@ -319,7 +326,7 @@ async function main() {
       make: (win) => ({ kind: "hold-capture", origin: remitServer.url, body: HOLD_BODY, dpop: dpop(holdTree.leaf, pregen(win, rateGuess / 2)), ...win }),
     });
   const rotated = await rotate(rows);
-  for (const [k, v] of Object.entries(rotated)) (["bare", "jwt", "do", "jwt-do"].includes(k) ? results.floors : results.real)[k] = v;
+  for (const [k, v] of Object.entries(rotated)) (FLOOR_KEYS.includes(k) ? results.floors : results.real)[k] = v;
   if (reject) await verifyRejection(reject, results.real["reject-bad-proof"]);
   if (settlement.ledgerStatus().exported) results.checks.outbox = await outboxCheck();
 
@@ -873,5 +880,41 @@ const json = {
 await mkdir(join(BENCH, "results"), { recursive: true });
 await writeFile(join(BENCH, "results", `${stamp}.json`), JSON.stringify(json, null, 2));
 await writeFile(join(BENCH, "results", "latest.json"), JSON.stringify(json, null, 2));
-say(`results: bench/results/${stamp}.json (and latest.json${onchainFile ? ", onchain.json" : ""}); total ${elapsed()}`);
+// The authorize figures of issue 17 under a stable name: each floor and real path's CPU per request, the targets, the profile.
+let authorizeFile = false;
+if (results.real["authorize-d1"]) {
+  const figure = (x) =>
+    x && { rps: x.rps, p50: x.p50, p99: x.p99, cpuUsPerRequest: x.cpu?.serverUsPerRequest ?? null, otherPct: x.cpu?.otherPct ?? null, requests: x.cpu?.requests ?? null };
+  const p = results.profile?.summary;
+  await writeFile(
+    join(BENCH, "results", "authorize.json"),
+    JSON.stringify(
+      {
+        startedAt: json.startedAt,
+        mode: json.mode,
+        config: { concurrency: CONF.concurrency, rounds: CONF.rounds, durationMs: CONF.durationMs },
+        git,
+        floors: Object.fromEntries(Object.entries(results.floors).map(([k, v]) => [k, figure(v)])),
+        real: Object.fromEntries(
+          Object.entries(results.real)
+            .filter(([k]) => k.startsWith("authorize"))
+            .map(([k, v]) => [k, figure(v)]),
+        ),
+        pieces: Object.fromEntries(Object.entries(results.pieces).map(([k, v]) => [k, figure(v)])),
+        targets: out.targets.filter((t) => /authorize/.test(t.name)),
+        profile: p && {
+          file: results.profile.file,
+          busyUsPerRequest: p.busyUsPerRequest,
+          byModule: p.byModule.slice(0, 20),
+          byFunction: p.byFunction.slice(0, 20),
+          inclusive: p.inclusive,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  authorizeFile = true;
+}
+say(`results: bench/results/${stamp}.json (and latest.json${onchainFile ? ", onchain.json" : ""}${authorizeFile ? ", authorize.json" : ""}); total ${elapsed()}`);
 process.exit(failure ? 1 : 0);
