@@ -38,7 +38,9 @@ const HELP = `node bench/run.mjs [options]
   --only LIST           comma list of: floors,authorize,reject,holds,revoke,revoke-cap,pieces,settlement,onchain,profile
                         (revoke-cap: a tree at the sessions-per-tree cap, every session at the scope caps;
                         not in the default run, ~2 min: name it, e.g. --only revoke-cap --quick)
-  --cap-tree N          sessions in the revoke-cap tree (default 10000, the REMIT_MAX_SESSIONS_PER_TREE default)`;
+  --cap-tree N          sessions in the revoke-cap tree (default 10000, the REMIT_MAX_SESSIONS_PER_TREE default)
+  --baseline REF        also build the worker as of git REF (e.g. HEAD~1, main) and measure its authorize
+                        (depth 1 and 8) in the same rotation: a before/after from one run`;
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +57,7 @@ const { values: args } = parseArgs({
     "no-onchain": { type: "boolean", default: false },
     only: { type: "string" },
     "cap-tree": { type: "string" },
+    baseline: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -115,6 +118,15 @@ const floorsServer = await startWorker({
   stateDir: join(CONF.stateDir, "floors"),
 });
 say(`workerd: remit ${remitServer.url} (pid ${remitServer.pid}), floors ${floorsServer.url} (pid ${floorsServer.pid})`);
+// --baseline REF: the worker as committed at REF, built the same way, for a same-run before/after.
+let baselineServer = null;
+if (args.baseline) {
+  const { baselineBuild } = await import("./lib/build.mjs");
+  const b = await baselineBuild(args.baseline);
+  baselineServer = await startWorker({ build: b, bindings: BINDINGS, stateDir: join(CONF.stateDir, "baseline") });
+  baselineServer.ref = b.ref;
+  say(`baseline ${args.baseline} (${b.ref}): ${baselineServer.url} (pid ${baselineServer.pid})`);
+}
 
 const loadgen = fork(join(BENCH, "loadgen.mjs"), [], { env: { ...process.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
 await new Promise((ok) => loadgen.once("message", (m) => m?.type === "ready" && ok()));
@@ -304,6 +316,33 @@ async function main() {
       floorRow("jwt-dpop-do-sign", "/floor/jwt-dpop-do-sign"),
     );
   if (want("authorize")) rows.push(authorizeRow("authorize-d1", d1.leaf), authorizeRow("authorize-d8", d8.leaf));
+  if (want("authorize") && baselineServer) {
+    const client = new Remit(baselineServer.url, ADMIN_TOKEN);
+    client.agent = remit.agent;
+    client.agentSeed = remit.agentSeed;
+    const bp = await client.createPrincipal("baseline");
+    for (const [key, depth] of [
+      ["baseline-d1", 1],
+      ["baseline-d8", 8],
+    ]) {
+      const chain = await client.chain(bp, depth);
+      rows.push({
+        key,
+        server: baselineServer,
+        make: (win) => ({
+          kind: "dpop",
+          origin: baselineServer.url,
+          path: "/v1/authorize",
+          method: "POST",
+          body: AUTHORIZE_BODY,
+          expectStatus: 200,
+          dpop: dpop(chain.leaf, pregen(win)),
+          ...win,
+        }),
+      });
+    }
+    results.baselineRef = `${args.baseline} (${baselineServer.ref})`;
+  }
   if (reject)
     rows.push({
       key: "reject-bad-proof",
@@ -824,7 +863,7 @@ try {
   console.error(e);
 } finally {
   loadgen.kill();
-  await Promise.allSettled([remitServer.stop(), floorsServer.stop()]);
+  await Promise.allSettled([remitServer.stop(), floorsServer.stop(), baselineServer?.stop()]);
   if (!args["state-dir"]) await rm(CONF.stateDir, { recursive: true, force: true });
 }
 

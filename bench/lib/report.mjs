@@ -48,6 +48,10 @@ export function report(r, conf) {
   row("real", "POST /v1/authorize, spend, depth 8", R["authorize-d8"], "jwt-do");
   row("real", "  depth 1 against the JWT+DPoP+DO+sign floor", R["authorize-d1"], "jwt-dpop-do-sign");
   row("real", "  depth 8 against the JWT+DPoP+DO+sign floor", R["authorize-d8"], "jwt-dpop-do-sign");
+  if (R["baseline-d1"]) {
+    row("real", `baseline ${r.baselineRef ?? ""}: authorize depth 1`.slice(0, 50), R["baseline-d1"], "jwt-dpop-do-sign");
+    row("real", `baseline ${r.baselineRef ?? ""}: authorize depth 8`.slice(0, 50), R["baseline-d8"], "jwt-dpop-do-sign");
+  }
   row("real", "  same, depth 1, concurrency 1", R["authorize-d1-c1"], null);
   row("real", "  same, depth 8, concurrency 1", R["authorize-d8-c1"], null);
   row("real", "rejected: bad DPoP proof (401)", R["reject-bad-proof"], "jwt");
