@@ -933,10 +933,11 @@ if (results.real["authorize-d1"]) {
         mode: json.mode,
         config: { concurrency: CONF.concurrency, rounds: CONF.rounds, durationMs: CONF.durationMs },
         git,
+        baseline: results.baselineRef ?? null,
         floors: Object.fromEntries(Object.entries(results.floors).map(([k, v]) => [k, figure(v)])),
         real: Object.fromEntries(
           Object.entries(results.real)
-            .filter(([k]) => k.startsWith("authorize"))
+            .filter(([k]) => /^(authorize|baseline)/.test(k))
             .map(([k, v]) => [k, figure(v)]),
         ),
         pieces: Object.fromEntries(Object.entries(results.pieces).map(([k, v]) => [k, figure(v)])),
