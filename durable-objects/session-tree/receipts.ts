@@ -13,6 +13,17 @@ export type ReceiptFields = Pick<Receipt, "kind" | "session" | "path" | "scope" 
   Partial<Pick<Receipt, "approval" | "tripwire">>;
 
 /**
+ * The next `seq` of each object's receipts, kept in memory once read (only `writeReceipt`
+ * inserts receipts, and none is ever deleted); a transaction that throws drops it
+ * (`forgetReceiptSeq`, ./tree-handle.ts).
+ */
+const nextSeqs = new WeakMap<SqlStorage, number>();
+
+export function forgetReceiptSeq(sql: SqlStorage): void {
+  nextSeqs.delete(sql);
+}
+
+/**
  * Signs and stores a receipt inside the caller's transaction: the debit and its
  * receipt commit together or not at all (invariant 6). The row is also the outbox
  * entry the ledger drain picks up.
@@ -25,7 +36,7 @@ export function writeReceipt(
   now: number,
 ): SignedReceipt {
   // The unique index on seq answers this from its last entry; receipts are never deleted.
-  const seq = sql.exec<{ seq: number }>("SELECT coalesce(max(seq), 0) + 1 AS seq FROM receipts").one().seq;
+  const seq = nextSeqs.get(sql) ?? sql.exec<{ seq: number }>("SELECT coalesce(max(seq), 0) + 1 AS seq FROM receipts").one().seq;
   const { charged_to, approval, tripwire, ...rest } = fields;
   const receipt: Receipt = {
     v: 1,
@@ -54,6 +65,7 @@ export function writeReceipt(
     signed.leaf_hash,
     now,
   );
+  nextSeqs.set(sql, seq + 1);
   return signed;
 }
 
