@@ -38,7 +38,9 @@ const HELP = `node bench/run.mjs [options]
   --only LIST           comma list of: floors,authorize,reject,holds,revoke,revoke-cap,pieces,settlement,onchain,profile
                         (revoke-cap: a tree at the sessions-per-tree cap, every session at the scope caps;
                         not in the default run, ~2 min: name it, e.g. --only revoke-cap --quick)
-  --cap-tree N          sessions in the revoke-cap tree (default 10000, the REMIT_MAX_SESSIONS_PER_TREE default)`;
+  --cap-tree N          sessions in the revoke-cap tree (default 10000, the REMIT_MAX_SESSIONS_PER_TREE default)
+  --baseline REF        also build the worker as of git REF (e.g. HEAD~1, main) and measure its authorize
+                        (depth 1 and 8) in the same rotation: a before/after from one run`;
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +57,7 @@ const { values: args } = parseArgs({
     "no-onchain": { type: "boolean", default: false },
     only: { type: "string" },
     "cap-tree": { type: "string" },
+    baseline: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -115,6 +118,15 @@ const floorsServer = await startWorker({
   stateDir: join(CONF.stateDir, "floors"),
 });
 say(`workerd: remit ${remitServer.url} (pid ${remitServer.pid}), floors ${floorsServer.url} (pid ${floorsServer.pid})`);
+// --baseline REF: the worker as committed at REF, built the same way, for a same-run before/after.
+let baselineServer = null;
+if (args.baseline) {
+  const { baselineBuild } = await import("./lib/build.mjs");
+  const b = await baselineBuild(args.baseline);
+  baselineServer = await startWorker({ build: b, bindings: BINDINGS, stateDir: join(CONF.stateDir, "baseline") });
+  baselineServer.ref = b.ref;
+  say(`baseline ${args.baseline} (${b.ref}): ${baselineServer.url} (pid ${baselineServer.pid})`);
+}
 
 const loadgen = fork(join(BENCH, "loadgen.mjs"), [], { env: { ...process.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
 await new Promise((ok) => loadgen.once("message", (m) => m?.type === "ready" && ok()));
@@ -224,6 +236,7 @@ async function rotate(rows) {
 }
 
 const remit = new Remit(remitServer.url, ADMIN_TOKEN);
+const FLOOR_KEYS = ["bare", "jwt", "do", "jwt-do", "jwt-dpop-do-sign"];
 const results = { floors: {}, real: {}, pieces: {}, settlement: {}, proofs: {}, checks: {} };
 
 // Every real and floor request carries the same headers and body bytes.
@@ -295,8 +308,41 @@ async function main() {
   const reject = want("reject") ? await prepareRejection(principal) : null;
   const rows = [];
   if (want("floors") || want("authorize") || want("reject") || want("holds"))
-    rows.push(floorRow("bare", "/floor/bare"), floorRow("jwt", "/floor/jwt"), floorRow("do", "/floor/do"), floorRow("jwt-do", "/floor/jwt-do"));
+    rows.push(
+      floorRow("bare", "/floor/bare"),
+      floorRow("jwt", "/floor/jwt"),
+      floorRow("do", "/floor/do"),
+      floorRow("jwt-do", "/floor/jwt-do"),
+      floorRow("jwt-dpop-do-sign", "/floor/jwt-dpop-do-sign"),
+    );
   if (want("authorize")) rows.push(authorizeRow("authorize-d1", d1.leaf), authorizeRow("authorize-d8", d8.leaf));
+  if (want("authorize") && baselineServer) {
+    const client = new Remit(baselineServer.url, ADMIN_TOKEN);
+    client.agent = remit.agent;
+    client.agentSeed = remit.agentSeed;
+    const bp = await client.createPrincipal("baseline");
+    for (const [key, depth] of [
+      ["baseline-d1", 1],
+      ["baseline-d8", 8],
+    ]) {
+      const chain = await client.chain(bp, depth);
+      rows.push({
+        key,
+        server: baselineServer,
+        make: (win) => ({
+          kind: "dpop",
+          origin: baselineServer.url,
+          path: "/v1/authorize",
+          method: "POST",
+          body: AUTHORIZE_BODY,
+          expectStatus: 200,
+          dpop: dpop(chain.leaf, pregen(win)),
+          ...win,
+        }),
+      });
+    }
+    results.baselineRef = `${args.baseline} (${baselineServer.ref})`;
+  }
   if (reject)
     rows.push({
       key: "reject-bad-proof",
@@ -319,7 +365,7 @@ async function main() {
       make: (win) => ({ kind: "hold-capture", origin: remitServer.url, body: HOLD_BODY, dpop: dpop(holdTree.leaf, pregen(win, rateGuess / 2)), ...win }),
     });
   const rotated = await rotate(rows);
-  for (const [k, v] of Object.entries(rotated)) (["bare", "jwt", "do", "jwt-do"].includes(k) ? results.floors : results.real)[k] = v;
+  for (const [k, v] of Object.entries(rotated)) (FLOOR_KEYS.includes(k) ? results.floors : results.real)[k] = v;
   if (reject) await verifyRejection(reject, results.real["reject-bad-proof"]);
   if (settlement.ledgerStatus().exported) results.checks.outbox = await outboxCheck();
 
@@ -817,7 +863,7 @@ try {
   console.error(e);
 } finally {
   loadgen.kill();
-  await Promise.allSettled([remitServer.stop(), floorsServer.stop()]);
+  await Promise.allSettled([remitServer.stop(), floorsServer.stop(), baselineServer?.stop()]);
   if (!args["state-dir"]) await rm(CONF.stateDir, { recursive: true, force: true });
 }
 
@@ -873,5 +919,42 @@ const json = {
 await mkdir(join(BENCH, "results"), { recursive: true });
 await writeFile(join(BENCH, "results", `${stamp}.json`), JSON.stringify(json, null, 2));
 await writeFile(join(BENCH, "results", "latest.json"), JSON.stringify(json, null, 2));
-say(`results: bench/results/${stamp}.json (and latest.json${onchainFile ? ", onchain.json" : ""}); total ${elapsed()}`);
+// The authorize figures of issue 17 under a stable name: each floor and real path's CPU per request, the targets, the profile.
+let authorizeFile = false;
+if (results.real["authorize-d1"]) {
+  const figure = (x) =>
+    x && { rps: x.rps, p50: x.p50, p99: x.p99, cpuUsPerRequest: x.cpu?.serverUsPerRequest ?? null, otherPct: x.cpu?.otherPct ?? null, requests: x.cpu?.requests ?? null };
+  const p = results.profile?.summary;
+  await writeFile(
+    join(BENCH, "results", "authorize.json"),
+    JSON.stringify(
+      {
+        startedAt: json.startedAt,
+        mode: json.mode,
+        config: { concurrency: CONF.concurrency, rounds: CONF.rounds, durationMs: CONF.durationMs },
+        git,
+        baseline: results.baselineRef ?? null,
+        floors: Object.fromEntries(Object.entries(results.floors).map(([k, v]) => [k, figure(v)])),
+        real: Object.fromEntries(
+          Object.entries(results.real)
+            .filter(([k]) => /^(authorize|baseline)/.test(k))
+            .map(([k, v]) => [k, figure(v)]),
+        ),
+        pieces: Object.fromEntries(Object.entries(results.pieces).map(([k, v]) => [k, figure(v)])),
+        targets: out.targets.filter((t) => /authorize/.test(t.name)),
+        profile: p && {
+          file: results.profile.file,
+          busyUsPerRequest: p.busyUsPerRequest,
+          byModule: p.byModule.slice(0, 20),
+          byFunction: p.byFunction.slice(0, 20),
+          inclusive: p.inclusive,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  authorizeFile = true;
+}
+say(`results: bench/results/${stamp}.json (and latest.json${onchainFile ? ", onchain.json" : ""}${authorizeFile ? ", authorize.json" : ""}); total ${elapsed()}`);
 process.exit(failure ? 1 : 0);

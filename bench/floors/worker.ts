@@ -8,6 +8,11 @@
  *            /floor/jwt      jose `jwtVerify` of the EdDSA session token, nothing else
  *            /floor/do       one RPC into a Durable Object that runs one UPDATE
  *            /floor/jwt-do   both
+ *            /floor/jwt-dpop-do-sign  what any authorize must do, at its cheapest: jose `jwtVerify` of
+ *                            the session token, the DPoP proof's signature checked with its own key
+ *                            (WebCrypto, key imported once per isolate as the token's is), then one
+ *                            RPC into a DO that runs one transaction with one read and one write and
+ *                            signs 300 bytes with Ed25519 (node:crypto, synchronous, in the transaction)
  *
  *   pieces   (attribution: the real server's own functions, in isolation)
  *            /piece/edge-auth     the real `verifySessionToken` + `verifyProof` (what agentAuth does)
@@ -42,18 +47,20 @@ import { leafHash, MerkleLog } from "../../src/core/receipts/merkle";
 import { SessionTree } from "../../durable-objects/session-tree";
 import { Principal } from "../../durable-objects/principal";
 import { Ledger, type LedgerEntry } from "../../durable-objects/ledger";
+import { Settlement } from "../../durable-objects/settlement";
 import { shardName } from "../../src/core/settlement-config";
 import { thumbprint } from "../../src/core/auth/jwk";
 import { newId } from "../../src/core/ids";
 import { newTreeId, treeKey } from "../../src/core/tree-ids";
 
-export { SessionTree, Principal, Ledger };
+export { SessionTree, Principal, Ledger, Settlement };
 
 interface Env {
   COUNTER: DurableObjectNamespace<Counter>;
   SESSION_TREE: DurableObjectNamespace<SessionTree>;
   PRINCIPAL: DurableObjectNamespace<Principal>;
   LEDGER: DurableObjectNamespace<Ledger>;
+  SETTLEMENT: DurableObjectNamespace<Settlement>;
   LEDGER_BATCH_SIZE?: string;
   REMIT_SIGNING_KEY: string;
   REMIT_ADMIN_TOKEN: string;
@@ -74,6 +81,23 @@ export class Counter extends DurableObject<Env> {
   /** The DO floor: one RPC, one UPDATE. */
   increment(): number {
     return this.sql.exec<{ n: number }>("UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n").one().n;
+  }
+
+  /**
+   * The floor of a decision: one synchronous transaction with one read and one write, and
+   * an Ed25519 signature over 300 bytes inside it (a receipt is about that size).
+   */
+  decideAndSign(jti: string): { n: number; signature: string } {
+    this.seed ??= b64urlDecode(this.env.REMIT_SIGNING_KEY);
+    this.keyObject ??= createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, this.seed]), format: "der", type: "pkcs8" });
+    const key = this.keyObject;
+    return this.ctx.storage.transactionSync(() => {
+      const n = this.sql.exec<{ n: number }>("SELECT n FROM counter WHERE id = 1").one().n + 1;
+      this.sql.exec("UPDATE counter SET n = ? WHERE id = 1", n);
+      const message = Buffer.alloc(300, 0x20);
+      message.write(`{"n":${n},"jti":"${jti.slice(0, 128)}"}`);
+      return { n, signature: b64urlEncode(nodeSign(null, message, key)) };
+    });
   }
 
   /** The increment plus the per-receipt work SessionTree.writeReceipt does inside its transaction. */
@@ -150,6 +174,26 @@ app.post("/floor/do", async (c) => c.json({ n: await counter(c.env).increment() 
 app.post("/floor/jwt-do", async (c) => {
   const { payload } = await jwtVerify(bearer(c), await servicePublicKey(c.env), { algorithms: ["EdDSA"] });
   return c.json({ n: await counter(c.env).increment(), sub: payload.sub });
+});
+
+const proofKeys = new Map<string, CryptoKey>();
+/** The cheapest check of a DPoP proof: its JWS signature under its own header's key (imported once per key). */
+async function proofSignature(proof: string): Promise<{ jti: string }> {
+  const [h, p, sig] = proof.split(".") as [string, string, string];
+  const header = JSON.parse(new TextDecoder().decode(b64urlDecode(h))) as { jwk: { x: string } };
+  let key = proofKeys.get(header.jwk.x);
+  if (!key) {
+    key = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: header.jwk.x }, { name: "Ed25519" }, false, ["verify"]);
+    proofKeys.set(header.jwk.x, key);
+  }
+  if (!(await crypto.subtle.verify({ name: "Ed25519" }, key, b64urlDecode(sig), utf8(`${h}.${p}`)))) throw new Error("bad proof");
+  return JSON.parse(new TextDecoder().decode(b64urlDecode(p))) as { jti: string };
+}
+
+app.post("/floor/jwt-dpop-do-sign", async (c) => {
+  const { payload } = await jwtVerify(bearer(c), await servicePublicKey(c.env), { algorithms: ["EdDSA"] });
+  const proof = await proofSignature(c.req.header("dpop") ?? "");
+  return c.json({ ...(await counter(c.env).decideAndSign(proof.jti)), sub: payload.sub });
 });
 
 async function edgeAuth(c: { req: { header(name: string): string | undefined; method: string; url: string }; env: Env }) {

@@ -64,6 +64,24 @@ export async function configCopy(config, dir) {
   return copy;
 }
 
+/**
+ * The worker as committed at git `ref` (`git archive` of its sources into
+ * bench/.build/baseline/<commit>/, resolving packages from this checkout's node_modules),
+ * bundled like the working tree's.
+ */
+export async function baselineBuild(ref) {
+  const commit = (await run("git", ["rev-parse", "--short", ref])).trim();
+  const dir = join(BUILD, "baseline", commit);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const tar = join(BUILD, "baseline", `${commit}.tar`);
+  await run("git", ["archive", "--format=tar", "-o", tar, commit, "src", "durable-objects", "sdk", "wrangler.toml", "tsconfig.json", "package.json"]);
+  await run("tar", ["-xf", tar, "-C", dir]);
+  const config = join(dir, "wrangler.toml");
+  const script = await wranglerBundle(config, join(BUILD, "baseline", `${commit}-bundle`));
+  return { script, config: await configCopy(config, join(BUILD, "baseline", `${commit}-config`)), ref: commit };
+}
+
 export async function buildAll() {
   await mkdir(BUILD, { recursive: true });
   const t0 = performance.now();

@@ -10,6 +10,9 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { startWorker } from "./server.mjs";
 
+// Node 20 has no global WebSocket; undici's (the load generator's HTTP client) is the same WHATWG API.
+const WebSocket = globalThis.WebSocket ?? (await import("undici")).WebSocket;
+
 function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();

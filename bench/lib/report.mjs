@@ -10,10 +10,10 @@ export function report(r, conf) {
   const R = r.real;
   const rows = [];
   const targets = [];
-  const target = (name, value, op, limit, note = "") => {
+  const target = (name, value, op, limit, note = "", id = undefined) => {
     if (value == null || !Number.isFinite(value)) return null;
     const met = op === ">=" ? value >= limit : value <= limit;
-    const t = { name, value: +value.toFixed(3), op, limit, met, note };
+    const t = { ...(id ? { id } : {}), name, value: +value.toFixed(3), op, limit, met, note };
     targets.push(t);
     return t;
   };
@@ -42,9 +42,16 @@ export function report(r, conf) {
   row("floor", "jose EdDSA JWT verify", F.jwt);
   row("floor", "DO SQLite increment (1 RPC, 1 UPDATE)", F.do);
   row("floor", "JWT verify + DO increment", F["jwt-do"]);
+  row("floor", "JWT + DPoP verify + DO txn (1 read, 1 write) + sign 300 B", F["jwt-dpop-do-sign"]);
 
   row("real", "POST /v1/authorize, spend, depth 1", R["authorize-d1"], "jwt-do");
   row("real", "POST /v1/authorize, spend, depth 8", R["authorize-d8"], "jwt-do");
+  row("real", "  depth 1 against the JWT+DPoP+DO+sign floor", R["authorize-d1"], "jwt-dpop-do-sign");
+  row("real", "  depth 8 against the JWT+DPoP+DO+sign floor", R["authorize-d8"], "jwt-dpop-do-sign");
+  if (R["baseline-d1"]) {
+    row("real", `baseline ${r.baselineRef ?? ""}: authorize depth 1`.slice(0, 50), R["baseline-d1"], "jwt-dpop-do-sign");
+    row("real", `baseline ${r.baselineRef ?? ""}: authorize depth 8`.slice(0, 50), R["baseline-d8"], "jwt-dpop-do-sign");
+  }
   row("real", "  same, depth 1, concurrency 1", R["authorize-d1-c1"], null);
   row("real", "  same, depth 8, concurrency 1", R["authorize-d8-c1"], null);
   row("real", "rejected: bad DPoP proof (401)", R["reject-bad-proof"], "jwt");
@@ -74,7 +81,7 @@ export function report(r, conf) {
   // would show). The verdict uses the measured ratio unless the rows were disturbed
   // (others used > 25% of a core on average), then the CPU-equivalent; it says which.
   const DISTURBED = 25;
-  const throughputTarget = (name, real, floor, limit, factor = 1) => {
+  const throughputTarget = (name, real, floor, limit, factor = 1, id = undefined) => {
     if (!real || !floor) return;
     const measured = (factor * real.rps) / floor.rps;
     const cpuEq = real.cpu && floor.cpu ? floor.cpu.serverUsPerRequest / real.cpu.serverUsPerRequest : null;
@@ -82,6 +89,7 @@ export function report(r, conf) {
     const useCpu = other > DISTURBED && cpuEq != null;
     const value = useCpu ? cpuEq : measured;
     targets.push({
+      ...(id ? { id } : {}),
       name,
       value: +value.toFixed(3),
       op: ">=",
@@ -93,7 +101,9 @@ export function report(r, conf) {
       note: `measured ${measured.toFixed(2)}×, cpu-equivalent ${cpuEq == null ? "—" : cpuEq.toFixed(2) + "×"}; others used ${other.toFixed(0)}% of a core → verdict on ${useCpu ? "cpu-equivalent" : "measured"}`,
     });
   };
-  throughputTarget("authorize d1 throughput ≥ 0.7× JWT+DO floor", R["authorize-d1"], F["jwt-do"], 0.7);
+  // Issue 17: the decision floor (what any authorize must do at its cheapest) and the JWT + DO floor, same run, depth 1.
+  throughputTarget("authorize d1 throughput ≥ 0.85× JWT+DPoP+DO+sign floor", R["authorize-d1"], F["jwt-dpop-do-sign"], 0.85, 1, "authorize-d1-vs-jwt-dpop-do-sign");
+  throughputTarget("authorize d1 throughput ≥ 0.6× JWT+DO floor", R["authorize-d1"], F["jwt-do"], 0.6, 1, "authorize-d1-vs-jwt-do");
   throughputTarget("bad-proof rejection throughput ≥ 0.8× jose floor", R["reject-bad-proof"], F.jwt, 0.8);
   if (R["authorize-d8"] && R["authorize-d1"]) {
     const a = R["authorize-d1"];
@@ -115,6 +125,15 @@ export function report(r, conf) {
       note: `measured p50 ratio ${p50.toFixed(2)}×, p99 ratio ${(b.p99 / a.p99).toFixed(2)}×; CPU per request ratio ${cpuRatio?.toFixed(2)}× (under saturation latency ∝ service time); verdict on ${useCpu ? "cpu-equivalent" : "measured"}`,
     });
   }
+  if (R["authorize-d8"]?.cpu && R["authorize-d1"]?.cpu)
+    target(
+      "authorize d8 CPU per request ≤ 1.3× d1",
+      R["authorize-d8"].cpu.serverUsPerRequest / R["authorize-d1"].cpu.serverUsPerRequest,
+      "<=",
+      1.3,
+      `${R["authorize-d8"].cpu.serverUsPerRequest.toFixed(0)} µs against ${R["authorize-d1"].cpu.serverUsPerRequest.toFixed(0)} µs of workerd CPU per request, same run`,
+      "authorize-d8-cpu-vs-d1",
+    );
   if (R["authorize-d8-c1"] && R["authorize-d1-c1"])
     target("authorize d8 p50 ≤ 1.5× d1 p50 (unloaded, 1 in flight)", R["authorize-d8-c1"].p50 / R["authorize-d1-c1"].p50, "<=", 1.5);
   const never = r.checks?.rejectionNeverReachesDO;

@@ -8,7 +8,7 @@ import { eventsDueAt, emitEvent } from "./event-outbox";
 import { expireDueHolds } from "./holds";
 import { IDEMPOTENCY_TTL_MS } from "./idempotency";
 import { receiptsDueAt } from "./receipt-outbox";
-import { getMeta } from "./store";
+import { getMeta, setExpiryNotified } from "./store";
 
 /** An alarm that would only sweep the replay cache or idempotency records comes no sooner than this. */
 const JTI_SWEEP_MS = 60_000;
@@ -46,7 +46,7 @@ export function runMaintenance(sql: SqlStorage, key: { kid: string; sign(message
         now,
       );
     if (expired) emitEvent(sql, "session.expired", principal, { session: s.id, tree, expired_at: new Date(s.expires_at).toISOString() }, now);
-    sql.exec("UPDATE sessions SET expiry_notified = ? WHERE id = ?", expired ? 2 : 1, s.id);
+    setExpiryNotified(sql, s.id, expired ? 2 : 1);
   }
 
   sql.exec("DELETE FROM jti WHERE expires_at <= ?", now);

@@ -15,7 +15,6 @@ import { requestApproval } from "./approvals";
 import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows } from "./counters";
 import type { DecisionContext } from "./decision-context";
-import { touchSession } from "./governance";
 import { receiptFor } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
@@ -36,8 +35,7 @@ export function authorize(tree: Tree, ctx: DecisionContext, input: AuthorizeInpu
       ...(input.amount ? { amount: input.amount } : {}),
       ...(input.request_digest ? { requestDigest: input.request_digest } : {}),
     });
-  countCall(tree.sql, ctx.chain);
-  touchSession(tree.sql, ctx.session.id, ctx.now);
+  countCall(tree.sql, ctx.chain, { id: ctx.session.id, at: ctx.now });
   let amount: string | null = null;
   let charged: ChargedWindow[] | undefined;
   if (input.amount) {

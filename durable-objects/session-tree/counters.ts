@@ -9,14 +9,19 @@ import type { Period } from "../../src/core/policy/periods";
 import type { ChargedWindow } from "../../src/core/receipts/receipt";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
-import { getMeta, readCounters, writeCounter, type SessionRow, type StoredCounter } from "./store";
+import { countCalls, getMeta, readCounters, writeCounter, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
 
 /** Percentages of a budget at which `budget.threshold` is announced, once per window. */
 const THRESHOLDS = [50, 80, 100] as const;
 
-export function countCall(sql: SqlStorage, chain: SessionRow[]): void {
-  sql.exec(`UPDATE sessions SET calls_used = calls_used + 1 WHERE id IN (${chain.map(() => "?").join(",")})`, ...chain.map((s) => s.id));
+/** One call more up the chain; with `usedBy`, also that session's last use (an authorization or a hold, ./governance.ts). */
+export function countCall(sql: SqlStorage, chain: SessionRow[], usedBy?: { id: string; at: number }): void {
+  countCalls(
+    sql,
+    chain.map((s) => s.id),
+    usedBy,
+  );
 }
 
 /** Applies `change` to every counter of `asset` up the chain (already checked), returning what was written. */

@@ -2,7 +2,7 @@
  * Governance state of a tree's sessions that the decision path only reads: each
  * session's own freeze switch (separate from the principal's, ./tree-handle.ts) and the
  * moment it was last used (an authorization or a hold, written in that decision's
- * transaction). Both are columns added to `sessions` here, so old trees gain them on start.
+ * transaction, with its call count: ./counters.ts `countCall`). Both are columns added to `sessions` here, so old trees gain them on start.
  */
 import { getMeta, readSubtree, type SessionRow } from "./store";
 import type { Tree } from "./tree";
@@ -18,6 +18,11 @@ export function migrateGovernance(sql: SqlStorage): void {
   if (!columns.has("last_used_at")) sql.exec("ALTER TABLE sessions ADD COLUMN last_used_at INTEGER");
   if (!columns.has("frozen")) sql.exec("ALTER TABLE sessions ADD COLUMN frozen INTEGER NOT NULL DEFAULT 0");
   sql.exec("CREATE INDEX IF NOT EXISTS receipts_created ON receipts(created_at)");
+  frozenSessionsChanged(sql);
+}
+
+/** Drops the frozen-session ids read (a rolled-back transaction may have changed them). */
+export function frozenSessionsChanged(sql: SqlStorage): void {
   frozenCache.delete(sql);
 }
 
@@ -55,11 +60,6 @@ export function frozenInChain(tree: Tree, chain: readonly SessionRow[]): Session
   if (own.size === 0) return null;
   for (let i = chain.length - 1; i >= 0; i--) if (own.has(chain[i]!.id)) return chain[i]!;
   return null;
-}
-
-/** Records an authorization or hold of the session, inside its decision's transaction. */
-export function touchSession(sql: SqlStorage, id: string, now: number): void {
-  sql.exec("UPDATE sessions SET last_used_at = ? WHERE id = ?", now, id);
 }
 
 export function lastUsed(sql: SqlStorage): Map<string, number> {

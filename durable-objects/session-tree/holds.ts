@@ -16,7 +16,6 @@ import { checkAction } from "./checks";
 import { applyToCounters, chargedTo, countCall, holdWindows, settleHoldCounters, type HoldWindow } from "./counters";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
-import { touchSession } from "./governance";
 import { receiptFor, writeReceipt } from "./receipts";
 import { readSession } from "./store";
 import type { Tree } from "./tree";
@@ -56,8 +55,7 @@ export function placeHold(tree: Tree, ctx: DecisionContext, input: HoldInput): O
   // Over the line: reserved now, and the hold opens once approved (./approvals.ts).
   const need = approvalNeeded(ctx.chain, input.scope, { asset: input.amount.asset, value: BigInt(input.amount.value) });
   if (need) return requestApproval(tree, ctx, need, { kind: "hold", scope: input.scope, amount: input.amount, holdSeconds: requested });
-  countCall(tree.sql, ctx.chain);
-  touchSession(tree.sql, ctx.session.id, ctx.now);
+  countCall(tree.sql, ctx.chain, { id: ctx.session.id, at: ctx.now });
   const value = BigInt(input.amount.value);
   const windows = holdWindows(applyToCounters(tree, ctx, input.amount.asset, (c) => reserve(c, value)));
   const id = newIdIn("hld", tree.id);

@@ -5,7 +5,7 @@
  */
 import { problem, type Problem } from "../../src/core/errors";
 import { gcra, rateLimitHeaders, tightest, type RateLimit } from "../../src/core/policy/rate";
-import type { SessionRow } from "./store";
+import { countRateRefused, type SessionRow } from "./store";
 
 export interface RateVerdict {
   allowed: boolean;
@@ -48,5 +48,5 @@ export function consumeRate(sql: SqlStorage, chain: SessionRow[], now: number): 
 
 /** Counts a refusal on the session, for its view's `rate_limited`. */
 export function countRateRefusal(sql: SqlStorage, sessionId: string): void {
-  sql.exec("UPDATE sessions SET rate_refused = rate_refused + 1 WHERE id = ?", sessionId);
+  countRateRefused(sql, sessionId);
 }

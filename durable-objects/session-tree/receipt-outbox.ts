@@ -140,7 +140,8 @@ export async function drainReceipts(sql: SqlStorage, env: Env, now: number, hook
       await hooks.afterAppend?.(rows.map((r) => r.id));
     },
     markSent(rows) {
-      for (const r of rows) sql.exec("UPDATE receipts SET shipped = 1 WHERE id = ?", r.id);
+      // One statement for the batch (at most RECEIPT_DRAIN_BATCH ids, as one JSON parameter).
+      sql.exec("UPDATE receipts SET shipped = 1 WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
     },
     onFailure(e, failures, delay) {
       console.error(`receipts: ledger shard ${shard} did not take the outbox (attempt ${failures}); retrying in ${delay} ms`, e);

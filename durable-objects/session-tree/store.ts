@@ -1,4 +1,14 @@
-/** Typed reads and writes of the tree's rows, so no decision parses SQL rows itself; no decisions live here. */
+/**
+ * Typed reads and writes of the tree's rows, so no decision parses SQL rows itself; no decisions live here.
+ *
+ * Sessions and budget counters are also kept in memory, write-through: SQLite stays the
+ * record, every write below goes to SQLite first and then to the copy, and a read is
+ * answered from the copy, loading what it lacks. The copy belongs to one object's storage
+ * and starts empty when the object wakes; a transaction that throws drops it
+ * (`forgetRows`, called by ./tree-handle.ts), since SQLite rolled back what it held. Only
+ * the writers here touch `sessions` and `budgets` (their other columns — `frozen`,
+ * `last_used_at` — are not in the copy). Cached values are frozen: nobody changes a read row.
+ */
 import type { AgentJwk } from "../../src/core/auth/jwk";
 import type { BudgetCounter } from "../../src/core/policy/budgets";
 import type { Limits } from "../../src/core/policy/attenuate";
@@ -69,21 +79,64 @@ function toSession(r: Raw): SessionRow {
   };
 }
 
+interface Rows {
+  sessions: Map<string, SessionRow>;
+  /** Every counter of a session (all assets), in SQLite's key order (asset, period); [] for none. */
+  counters: Map<string, readonly StoredCounter[]>;
+}
+
+/** The in-memory copy of each object's rows, by its storage (one object, one `SqlStorage`). */
+const copies = new WeakMap<SqlStorage, Rows>();
+/** A tree holds at most REMIT_MAX_SESSIONS_PER_TREE sessions; past this many the copy starts over. */
+const MAX_CACHED_SESSIONS = 50_000;
+
+function rowsOf(sql: SqlStorage): Rows {
+  let rows = copies.get(sql);
+  if (!rows) {
+    rows = { sessions: new Map(), counters: new Map() };
+    copies.set(sql, rows);
+  }
+  return rows;
+}
+
+/** Drops the copy: after a rolled-back transaction it may hold writes SQLite no longer has. */
+export function forgetRows(sql: SqlStorage): void {
+  copies.delete(sql);
+}
+
+function keepSession(rows: Rows, row: SessionRow): SessionRow {
+  if (rows.sessions.size >= MAX_CACHED_SESSIONS) {
+    rows.sessions.clear();
+    rows.counters.clear();
+  }
+  rows.sessions.set(row.id, Object.freeze(row));
+  return row;
+}
+
+/** Replaces a cached session with `change` applied (nothing when it is not cached: the next read loads it). */
+function updateCached(sql: SqlStorage, id: string, change: (row: SessionRow) => Partial<SessionRow>): void {
+  const rows = copies.get(sql);
+  const row = rows?.sessions.get(id);
+  if (rows && row) rows.sessions.set(id, Object.freeze({ ...row, ...change(row) }));
+}
+
 export function readSession(sql: SqlStorage, id: string): SessionRow | null {
-  const rows = sql.exec("SELECT * FROM sessions WHERE id = ?", id).toArray();
-  return rows[0] ? toSession(rows[0]) : null;
+  const rows = rowsOf(sql);
+  const known = rows.sessions.get(id);
+  if (known) return known;
+  const found = sql.exec("SELECT * FROM sessions WHERE id = ?", id).toArray()[0];
+  return found ? keepSession(rows, toSession(found)) : null;
 }
 
 /** The session and its ancestors, root first. */
 export function readChain(sql: SqlStorage, session: SessionRow): SessionRow[] {
   if (session.path.length === 1) return [session];
+  const rows = rowsOf(sql);
   const ids = session.path.slice(0, -1);
-  const rows = sql
-    .exec(`SELECT * FROM sessions WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids)
-    .toArray()
-    .map(toSession);
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return [...ids.map((id) => byId.get(id)!), session];
+  const missing = ids.filter((id) => !rows.sessions.has(id));
+  if (missing.length > 0)
+    for (const r of sql.exec(`SELECT * FROM sessions WHERE id IN (${missing.map(() => "?").join(",")})`, ...missing).toArray()) keepSession(rows, toSession(r));
+  return [...ids.map((id) => rows.sessions.get(id)!), session];
 }
 
 /**
@@ -123,7 +176,7 @@ export function readSubtree(sql: SqlStorage, rootId: string): SessionRow[] {
 
 /** Marks the session and every active descendant revoked, in SQL; returns only the ids it revoked. */
 export function revokeSubtreeRows(sql: SqlStorage, rootId: string, revokedBy: string, now: number): string[] {
-  return sql
+  const ids = sql
     .exec<{ id: string }>(
       `UPDATE sessions SET status = 'revoked', revoked_at = ?, revoked_by = ?
        WHERE status = 'active' AND id IN (${SUBTREE} SELECT id FROM sub) RETURNING id`,
@@ -133,6 +186,37 @@ export function revokeSubtreeRows(sql: SqlStorage, rootId: string, revokedBy: st
     )
     .toArray()
     .map((r) => r.id);
+  for (const id of ids) updateCached(sql, id, () => ({ status: "revoked", revokedAt: now, revokedBy }));
+  return ids;
+}
+
+/**
+ * One call more on every session of the chain and, when `usedBy` is given, that session's
+ * last use (`last_used_at`, ./governance.ts) — one statement for both.
+ */
+export function countCalls(sql: SqlStorage, chainIds: readonly string[], usedBy?: { id: string; at: number }): void {
+  const marks = chainIds.map(() => "?").join(",");
+  if (usedBy)
+    sql.exec(
+      `UPDATE sessions SET calls_used = calls_used + 1, last_used_at = CASE WHEN id = ? THEN ? ELSE last_used_at END WHERE id IN (${marks})`,
+      usedBy.id,
+      usedBy.at,
+      ...chainIds,
+    );
+  else sql.exec(`UPDATE sessions SET calls_used = calls_used + 1 WHERE id IN (${marks})`, ...chainIds);
+  for (const id of new Set(chainIds)) updateCached(sql, id, (r) => ({ callsUsed: r.callsUsed + 1 }));
+}
+
+/** Counts a rate-limited refusal on the session, for its view's `rate_limited`. */
+export function countRateRefused(sql: SqlStorage, id: string): void {
+  sql.exec("UPDATE sessions SET rate_refused = rate_refused + 1 WHERE id = ?", id);
+  updateCached(sql, id, (r) => ({ rateRefused: r.rateRefused + 1 }));
+}
+
+/** Which lifetime events of the session were sent: 1 `session.expiring`, 2 `session.expired` too. */
+export function setExpiryNotified(sql: SqlStorage, id: string, notified: 1 | 2): void {
+  sql.exec("UPDATE sessions SET expiry_notified = ? WHERE id = ?", notified, id);
+  updateCached(sql, id, () => ({ expiryNotified: notified }));
 }
 
 /** How many sessions the tree holds (revoked ones included) and how many children `parent` has. */
@@ -163,6 +247,10 @@ export function insertSession(sql: SqlStorage, s: SessionRow): void {
   for (const b of s.limits.budgets ?? []) {
     sql.exec("INSERT INTO budgets (session_id, asset, period, limit_amount) VALUES (?, ?, ?, ?)", s.id, b.asset, b.period ?? "life", b.amount);
   }
+  // Read back from SQLite on first use, with its defaults.
+  const rows = copies.get(sql);
+  rows?.sessions.delete(s.id);
+  rows?.counters.delete(s.id);
 }
 
 export interface StoredCounter extends BudgetCounter {
@@ -183,12 +271,30 @@ function toCounter(r: Raw): StoredCounter {
   };
 }
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The counters of these sessions (of one asset, if given), in the order SQLite's primary
+ * key gives them: by session id, then asset, then period.
+ */
 export function readCounters(sql: SqlStorage, sessionIds: string[], asset?: string): StoredCounter[] {
-  const marks = sessionIds.map(() => "?").join(",");
-  const rows = asset
-    ? sql.exec(`SELECT * FROM budgets WHERE session_id IN (${marks}) AND asset = ?`, ...sessionIds, asset)
-    : sql.exec(`SELECT * FROM budgets WHERE session_id IN (${marks})`, ...sessionIds);
-  return rows.toArray().map(toCounter);
+  const rows = rowsOf(sql);
+  const ids = [...new Set(sessionIds)].sort(byText);
+  const missing = ids.filter((id) => !rows.counters.has(id));
+  if (missing.length > 0) {
+    const loaded = new Map<string, StoredCounter[]>(missing.map((id) => [id, []]));
+    for (const r of sql.exec(`SELECT * FROM budgets WHERE session_id IN (${missing.map(() => "?").join(",")}) ORDER BY session_id, asset, period`, ...missing).toArray())
+      loaded.get(r.session_id as string)!.push(frozenCounter(toCounter(r)));
+    for (const [id, list] of loaded) rows.counters.set(id, Object.freeze(list));
+  }
+  const out: StoredCounter[] = [];
+  for (const id of ids) for (const c of rows.counters.get(id)!) if (asset === undefined || c.asset === asset) out.push(c);
+  return out;
+}
+
+function frozenCounter(c: StoredCounter): StoredCounter {
+  Object.freeze(c.thresholds);
+  return Object.freeze(c);
 }
 
 export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
@@ -202,6 +308,12 @@ export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
     c.asset,
     c.period ?? "life",
   );
+  const rows = copies.get(sql);
+  const list = rows?.counters.get(c.session);
+  if (rows && list) {
+    const stored = frozenCounter({ ...c, thresholds: [...c.thresholds] });
+    rows.counters.set(c.session, Object.freeze(list.map((x) => (x.asset === c.asset && x.period === c.period ? stored : x))));
+  }
 }
 
 export { getMeta, setMeta } from "../shared/meta";

@@ -5,7 +5,10 @@
  */
 import type { ServiceKey } from "../../src/core/auth/service-keys";
 import { nextAlarmAt } from "./alarm";
-import { getMeta, setMeta } from "./store";
+import { frozenSessionsChanged } from "./governance";
+import { forgetReceiptSeq } from "./receipts";
+import { forgetRows, getMeta, setMeta } from "./store";
+import { forgetTripwires } from "./tripwires";
 import type { Tree } from "./tree";
 
 export class TreeHandle implements Tree {
@@ -40,7 +43,22 @@ export class TreeHandle implements Tree {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.storage.transactionSync(fn);
+    try {
+      return this.storage.transactionSync(fn);
+    } catch (e) {
+      // SQLite rolled back: so do the in-memory copies of what it holds (they are reloaded on use).
+      this.forgetCopies();
+      throw e;
+    }
+  }
+
+  /** Drops every in-memory copy of the tree's rows; the next read loads them from SQLite. */
+  forgetCopies(): void {
+    forgetRows(this.sql);
+    forgetTripwires(this.sql);
+    forgetReceiptSeq(this.sql);
+    frozenSessionsChanged(this.sql);
+    this.frozenFlag = null;
   }
 
   scheduleAlarmSoon(at: number): void {

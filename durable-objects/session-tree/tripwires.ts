@@ -46,6 +46,31 @@ export function migrateTripwires(sql: SqlStorage): void {
   `);
 }
 
+/**
+ * The rules and the trips are read by every decision and written rarely (a push, a trip, a
+ * reset): both are kept in memory per object storage, loaded on first use and dropped by
+ * every writer below — and by a transaction that throws (`forgetTripwires`, ./tree-handle.ts).
+ */
+interface Copy {
+  rules?: StoredRule[];
+  trips?: TripRow[];
+}
+const copies = new WeakMap<SqlStorage, Copy>();
+
+function copyOf(sql: SqlStorage): Copy {
+  let c = copies.get(sql);
+  if (!c) {
+    c = {};
+    copies.set(sql, c);
+  }
+  return c;
+}
+
+/** Drops the in-memory rules and trips (after a write to them, or a rolled-back transaction). */
+export function forgetTripwires(sql: SqlStorage): void {
+  copies.delete(sql);
+}
+
 /** One trip as the session view shows it. */
 export interface TripView {
   rule: string;
@@ -72,6 +97,7 @@ export function setTripwireRules(tree: Tree, rules: TripwireRule[], version: num
   const { sql } = tree;
   const current = Number(getMeta(sql, "tripwires_version") ?? "0");
   if (version < current) return { version: current };
+  forgetTripwires(sql);
   sql.exec("DELETE FROM tripwire_rules");
   for (const r of rules) sql.exec("INSERT INTO tripwire_rules (id, rule) VALUES (?, ?)", r.id, JSON.stringify(r));
   sql.exec("DELETE FROM tripwire_hits WHERE rule_id NOT IN (SELECT id FROM tripwire_rules)");
@@ -82,6 +108,7 @@ export function setTripwireRules(tree: Tree, rules: TripwireRule[], version: num
 
 /** Clears the rule's trips and its window log in this tree: what it froze acts again, and it counts afresh. */
 export function resetTripwire(tree: Tree, ruleId: string): { cleared: number } {
+  forgetTripwires(tree.sql);
   const cleared = tree.sql.exec("DELETE FROM tripwire_trips WHERE rule_id = ? RETURNING 1", ruleId).toArray().length;
   tree.sql.exec("DELETE FROM tripwire_hits WHERE rule_id = ?", ruleId);
   return { cleared };
@@ -94,6 +121,7 @@ export function resetTripwire(tree: Tree, ruleId: string): { cleared: number } {
  */
 export function clearTripsOn(tree: Tree, session: { id: string; parent: string | null }): number {
   const subjects = session.parent === null ? [session.id, tree.id] : [session.id];
+  forgetTripwires(tree.sql);
   const marks = subjects.map(() => "?").join(", ");
   const rules = tree.sql
     .exec<{ rule_id: string }>(`DELETE FROM tripwire_trips WHERE subject IN (${marks}) AND action <> 'freeze_principal' RETURNING rule_id`, ...subjects)
@@ -105,15 +133,18 @@ export function clearTripsOn(tree: Tree, session: { id: string; parent: string |
 
 /** The principal has frozen itself: its own switch now holds what the tree held for it. */
 export function handOverPrincipalTrips(tree: Tree): void {
+  forgetTripwires(tree.sql);
   tree.sql.exec("DELETE FROM tripwire_trips WHERE action = 'freeze_principal'");
 }
 
 /** The trips that stop a session with this path: its own or an ancestor's, the tree's, the principal's. */
 export function tripsOf(tree: Tree, path: string[]): TripView[] {
-  const subjects = [...path, tree.id, tree.principal];
-  return tree.sql
-    .exec<TripRow>(`SELECT rule_id, subject, action, at FROM tripwire_trips WHERE subject IN (${subjects.map(() => "?").join(", ")}) ORDER BY at, rule_id`, ...subjects)
-    .toArray()
+  const copy = copyOf(tree.sql);
+  copy.trips ??= tree.sql.exec<TripRow>("SELECT rule_id, subject, action, at FROM tripwire_trips ORDER BY at, rule_id, rowid").toArray();
+  if (copy.trips.length === 0) return [];
+  const subjects = new Set([...path, tree.id, tree.principal]);
+  return copy.trips
+    .filter((t) => subjects.has(t.subject))
     .map((t) => ({ rule: t.rule_id, action: t.action, session: t.action === "freeze_session" ? t.subject : null, at: new Date(t.at).toISOString() }));
 }
 
@@ -123,10 +154,12 @@ interface StoredRule {
 }
 
 function readRules(tree: Tree): StoredRule[] {
-  return tree.sql
+  const copy = copyOf(tree.sql);
+  copy.rules ??= tree.sql
     .exec<{ id: string; rule: string }>("SELECT id, rule FROM tripwire_rules ORDER BY id")
     .toArray()
     .map((r) => ({ id: r.id, rule: readRule(r.rule) }));
+  return copy.rules;
 }
 
 interface Crossing {
@@ -257,6 +290,7 @@ function tripAll(tree: Tree, ctx: DecisionContext, o: TripwireObservation, cross
     const receipt = denialReceipt(tree, ctx, o, c.rule.id);
     if (c.rule.action !== "deny") {
       const subject = c.rule.action === "freeze_session" ? ctx.session.id : c.rule.action === "freeze_tree" ? tree.id : tree.principal;
+      forgetTripwires(tree.sql);
       tree.sql.exec(
         "INSERT INTO tripwire_trips (rule_id, subject, action, at, receipt_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         c.rule.id,

@@ -9,7 +9,7 @@ import { issuer } from "../http";
 import { treeKey } from "../core/tree-ids";
 import { apiKeyChecksumKey, hashSecret, hasValidChecksum, parseApiKey } from "../core/auth/api-keys";
 import { needOfMethod, type Need } from "../core/auth/roles";
-import { dpopChallenge, invalidProof, verifyProof } from "../core/auth/dpop";
+import { dpopChallenge, invalidProof, tokenDigest, verifyProof } from "../core/auth/dpop";
 import { serviceKeys } from "../core/auth/service-keys";
 import { verifySessionToken, type SessionClaims } from "../core/auth/session-token";
 
@@ -47,12 +47,15 @@ export const agentAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (proof.includes(",")) throw invalidProof("exactly one DPoP header is allowed");
   const now = Date.now();
   const keys = await serviceKeys(c.env);
-  const claims = await verifySessionToken(keys, token, issuer(c.env), now);
+  // The token's SHA-256 keys the verified-token cache and is the proof's `ath`: computed once.
+  const digest = tokenDigest(token);
+  const claims = await verifySessionToken(keys, token, issuer(c.env), now, digest);
   const window = dpopWindowSeconds(c.env);
   const verified = await verifyProof(proof, {
     method: c.req.method,
     url: c.req.url,
     accessToken: token,
+    accessTokenDigest: digest,
     jkt: claims.cnf.jkt,
     now,
     windowSeconds: window,

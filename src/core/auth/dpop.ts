@@ -14,6 +14,8 @@ export interface ProofExpectations {
   jkt: string;
   now: number;
   windowSeconds: number;
+  /** `tokenDigest(accessToken)`, when the caller has it already (the edge computes it once per request). */
+  accessTokenDigest?: string;
 }
 
 /** The stateless result of checking a proof; the `jti` still has to pass the tree's replay cache. */
@@ -33,9 +35,12 @@ export function dpopChallenge(error?: "invalid_token" | "invalid_dpop_proof", de
 
 export const invalidProof = (detail: string) => new RemitError(problem("invalid-proof", detail, undefined, dpopChallenge("invalid_dpop_proof", detail)));
 
+/** Stateless between calls (no streaming), so one decoder serves every proof. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 function decodeJson(part: string, what: string): Record<string, unknown> {
   try {
-    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(b64urlDecode(part)));
+    const value: unknown = JSON.parse(strictUtf8.decode(b64urlDecode(part)));
     if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error();
     return value as Record<string, unknown>;
   } catch {
@@ -43,8 +48,22 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
   }
 }
 
+/** Recent `htuOf` answers: a client sends the same few URLs (and proofs the same `htu`s) again and again. */
+const htus = new Map<string, string | null>();
+
 /** RFC 9449 §4.3 (9): scheme, host and path; no query, no fragment; scheme and host case-insensitive. */
 function htuOf(value: string): string | null {
+  const known = htus.get(value);
+  if (known !== undefined) return known;
+  const htu = parseHtu(value);
+  if (value.length <= 2048) {
+    if (htus.size >= 256) htus.clear();
+    htus.set(value, htu);
+  }
+  return htu;
+}
+
+function parseHtu(value: string): string | null {
   try {
     const u = new URL(value);
     return `${u.protocol.toLowerCase()}//${u.host.toLowerCase()}${u.pathname}`;
@@ -89,7 +108,7 @@ export async function verifyProof(proof: string, expect: ProofExpectations): Pro
   if (typeof iat !== "number" || !Number.isFinite(iat)) throw invalidProof("the proof iat must be a number");
   const skew = iat - expect.now / 1000;
   if (Math.abs(skew) > expect.windowSeconds) throw invalidProof(skew > 0 ? "the proof iat is in the future" : "the proof iat is too old");
-  if (ath !== tokenDigest(expect.accessToken)) throw invalidProof("the proof ath is not the hash of the session token");
+  if (ath !== (expect.accessTokenDigest ?? tokenDigest(expect.accessToken))) throw invalidProof("the proof ath is not the hash of the session token");
   return { jti, iat };
 }
 

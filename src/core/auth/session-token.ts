@@ -26,8 +26,7 @@ const invalidToken = (detail: string) => new RemitError(problem("invalid-token",
  */
 const verified = new BoundedCache<{ kid: string; issuer: string; claims: SessionClaims }>(5000, 8 * 1024 * 1024);
 
-export async function verifySessionToken(keys: ServiceKeys, token: string, issuer: string, now: number): Promise<SessionClaims> {
-  const digest = tokenDigest(token);
+export async function verifySessionToken(keys: ServiceKeys, token: string, issuer: string, now: number, digest = tokenDigest(token)): Promise<SessionClaims> {
   const hit = verified.get(digest);
   if (hit && hit.issuer === issuer && keys.byKid.has(hit.kid)) return checkWindow(hit.claims, now);
   const claims = await verifySignatureAndShape(keys, token, issuer, now);
