@@ -8,6 +8,7 @@ import type { PendingApproval } from "../../src/contract/wire/approvals";
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";
 import { approvalNeeded } from "../../src/core/policy/approval";
 import { formatAmount } from "../../src/core/policy/amounts";
+import { decimalsOf, formatMoney } from "../../src/core/policy/money";
 import { capture as captureCounter, release, reserve } from "../../src/core/policy/budgets";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { newIdIn } from "../../src/core/tree-ids";
@@ -82,10 +83,11 @@ export function captureHold(tree: Tree, ctx: DecisionContext, holdId: string, am
   if (!hold.ok) return hold;
   const held = BigInt(hold.value.amount);
   const take = amount === undefined ? held : BigInt(amount);
+  const money = (v: bigint) => formatMoney(hold.value.asset, v, decimalsOf(hold.value.asset, tree.decimals));
   if (take > held)
     return refused(
-      problem("validation-failed", `amount ${amount} is more than the ${hold.value.amount} held`, {
-        errors: [{ field: "amount", rule: "exceeds_hold", message: `must be at most ${hold.value.amount}` }],
+      problem("validation-failed", `capturing ${money(take)} is more than the ${money(held)} held`, {
+        errors: [{ field: "amount", rule: "exceeds_hold", message: `must be at most "${hold.value.amount}" (${money(held)}, in minor units)` }],
       }),
     );
   settleHoldCounters(tree.sql, hold.value, (c) => captureCounter(c, held, take));

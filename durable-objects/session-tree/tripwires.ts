@@ -21,6 +21,7 @@
  */
 import type { ProblemValue } from "../../src/core/errors";
 import { problem, refused, type Outcome } from "../../src/core/errors";
+import { decimalsOf, formatMoney } from "../../src/core/policy/money";
 import { increment, overThreshold, readRule, type TripwireObservation, type TripwireRule } from "../../src/core/policy/tripwires";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
@@ -306,10 +307,12 @@ function tripAll(tree: Tree, ctx: DecisionContext, o: TripwireObservation, cross
   const first = trips[0]!;
   const r = first.c.rule;
   const frozen = FROZEN[r.action];
+  // An amount as a person reads it ($15.50); `threshold` and `total` keep the exact minor units.
+  const shown = (v: bigint | string) => (r.metric === "amount" && r.asset ? formatMoney(r.asset, v, decimalsOf(r.asset, tree.decimals)) : String(v));
   return refused(
     problem(
       "tripwire",
-      `trip-wire ${r.id} tripped: ${r.metric} per ${r.per} would reach ${first.c.total} in ${r.window} s, over its threshold of ${r.threshold}${frozen ? `; ${frozen} until the trip-wire is reset` : ""}`,
+      `trip-wire ${r.id} tripped: ${r.metric} per ${r.per} would reach ${shown(first.c.total)} in ${r.window} s, over its threshold of ${shown(r.threshold)}${frozen ? `; ${frozen} until the trip-wire is reset or the frozen session unfrozen` : ""}`,
       {
         rule: r.id,
         action: r.action,

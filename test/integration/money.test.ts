@@ -223,7 +223,8 @@ describe("holds", () => {
     const h = await agentCall(leaf, "POST", "/v1/holds", { scope: SCOPE, amount: { asset: "USD", value: "10" } });
     const c = await agentCall(leaf, "POST", `/v1/holds/${h.json.id}/capture`, { amount: "11" });
     expect(c.status).toBe(400);
-    expect(c.json.errors[0]).toMatchObject({ field: "amount", rule: "exceeds_hold" });
+    expect(c.json.errors[0]).toMatchObject({ field: "amount", rule: "exceeds_hold", message: 'must be at most "10" ($0.10, in minor units)' });
+    expect(c.json.detail).toBe("capturing $0.11 is more than the $0.10 held");
   });
 
   it("void releases everything and leaves a receipt", async () => {

@@ -154,6 +154,8 @@ describe("trip-wires", () => {
     const over = await spend(a, "50");
     expect(over.status, over.text).toBe(403);
     expect(over.json).toMatchObject({ rule: id, action: "deny", total: "110", threshold: "100" });
+    expect(over.json.detail).toContain("would reach $1.10 in"); // the words in dollars; the members in minor units
+    expect(over.json.detail).toContain("over its threshold of $1.00");
     expect(await receipt(p.apiKey, over.json.receipt)).toMatchObject({ reason: "tripwire", tripwire: id, amount: "50" });
     expect((await spend(a, "40")).status).toBe(200); // exactly 100: not over
     expect((await spend(a, "1")).status).toBe(403);
