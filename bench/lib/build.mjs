@@ -3,7 +3,7 @@
 //   bench/.build/floors/index.js   the floors worker (bench/floors), same command
 //   bench/.build/node/remit-node.mjs  SDK proofs + Merkle log for the Node side (esbuild)
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { join } from "node:path";
 import { BENCH, ROOT } from "./paths.mjs";
@@ -77,6 +77,10 @@ export async function baselineBuild(ref) {
   const tar = join(BUILD, "baseline", `${commit}.tar`);
   await run("git", ["archive", "--format=tar", "-o", tar, commit, "src", "durable-objects", "sdk", "wrangler.toml", "tsconfig.json", "package.json"]);
   await run("tar", ["-xf", tar, "-C", dir]);
+  // wrangler.toml's [assets] directory: the static assets (dashboard, /docs) are off the
+  // measured paths, so the working tree's built ones stand in (wrangler refuses a missing one).
+  await mkdir(join(dir, ".build"), { recursive: true });
+  await symlink(join(ROOT, ".build", "assets"), join(dir, ".build", "assets"));
   const config = join(dir, "wrangler.toml");
   const script = await wranglerBundle(config, join(BUILD, "baseline", `${commit}-bundle`));
   return { script, config: await configCopy(config, join(BUILD, "baseline", `${commit}-config`)), ref: commit };

@@ -4,7 +4,7 @@
  * the rate limit, and the Idempotency-Key record. The order is the contract
  * (each step below says why it comes where it does).
  */
-import type { AgentCall, AgentResult } from "../../src/contract/session-tree";
+import type { AgentCall, AgentResult, SerializedAnswer } from "../../src/contract/session-tree";
 import { dpopChallenge } from "../../src/core/auth/dpop";
 import { problem, refused, type Outcome } from "../../src/core/errors";
 import type { DecisionContext } from "./decision-context";
@@ -78,4 +78,18 @@ export function agentDecision<T>(tree: Tree, call: AgentCall, opts: { liveness: 
   const eventsAt = eventsDueAt(sql, now);
   if (eventsAt !== null) tree.scheduleAlarmSoon(eventsAt);
   return result;
+}
+
+/**
+ * The answer with its body already serialised (see `SerializedAnswer`): the same bytes
+ * `c.json` would have written at the edge, one `JSON.stringify` here instead of a
+ * structured clone out of the object and a stringify there.
+ */
+export function serialized<T extends object>(result: AgentResult<T>): AgentResult<SerializedAnswer> {
+  const { outcome } = result;
+  if (!outcome.ok) return result as AgentResult<never>;
+  const value = outcome.value as T & { approval?: { id: string } };
+  const answer: SerializedAnswer = { json: JSON.stringify(value) };
+  if ("approval" in value && value.approval) answer.approval = value.approval.id;
+  return { ...result, outcome: { ok: true, value: answer } };
 }
