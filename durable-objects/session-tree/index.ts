@@ -30,7 +30,7 @@ import {
   ownApproval,
 } from "./approvals";
 import { authorize } from "./authorize";
-import { agentDecision, serialized } from "./decide";
+import { agentDecision, serializedDecision } from "./decide";
 import { drainEvents } from "./event-outbox";
 import { createRoot, delegate } from "./grants";
 import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
@@ -262,7 +262,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   }
 
   authorize(call: AgentCall, input: AuthorizeInput): AgentResult<SerializedAnswer> {
-    return serialized<Authorization | PendingApproval>(agentDecision(this.tree, call, { liveness: true }, (ctx) => authorize(this.tree, ctx, input)));
+    return serializedDecision<Authorization | PendingApproval>(this.tree, call, { liveness: true }, (ctx) => authorize(this.tree, ctx, input));
   }
 
   hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval> {
