@@ -303,7 +303,7 @@ app.post("/piece/tree-authorize", async (c) => {
     amount: { asset: "USD", value: "1" },
   });
   if (!result.outcome.ok) return c.json(result.outcome.problem, 403);
-  return c.body(result.outcome.value.json, 200, { "Content-Type": "application/json" });
+  return c.json(result.outcome.value);
 });
 
 /** Seals `n` leaves in batches of `batch` (append each, root per batch); the client times the call. */

@@ -4,12 +4,12 @@
  * the rate limit, and the Idempotency-Key record. The order is the contract
  * (each step below says why it comes where it does).
  */
-import type { AgentCall, AgentResult, SerializedAnswer } from "../../src/contract/session-tree";
+import type { AgentCall, AgentResult } from "../../src/contract/session-tree";
 import { dpopChallenge } from "../../src/core/auth/dpop";
-import { ok, problem, refused, type Outcome } from "../../src/core/errors";
+import { problem, refused, type Outcome } from "../../src/core/errors";
 import type { DecisionContext } from "./decision-context";
 import { eventsDueAt } from "./event-outbox";
-import { isStored, readIdempotent, storeIdempotent, storeIdempotentText } from "./idempotency";
+import { isStored, readIdempotent, storeIdempotent } from "./idempotency";
 import { lifeless, refuseLifeless } from "./liveness";
 import { consumeRate, countRateRefusal } from "./rate";
 import { readChain, readSession } from "./store";
@@ -17,34 +17,9 @@ import { countRefusal } from "./tripwires";
 import type { Tree } from "./tree";
 
 export function agentDecision<T>(tree: Tree, call: AgentCall, opts: { liveness: boolean }, decide: (ctx: DecisionContext) => Outcome<T>): AgentResult<T> {
-  return decision(tree, call, opts, decide, undefined) as AgentResult<T>;
-}
-
-/**
- * `agentDecision` whose success comes back serialised (`SerializedAnswer`): the body is
- * stringified once, inside the transaction, and that string is both the answer and the
- * value in the Idempotency-Key record (whose text is the same as before: the record of
- * `{ outcome: { ok: true, value }, rateLimit }`). A replay re-serialises the stored value.
- */
-export function serializedDecision<T extends object>(
-  tree: Tree,
-  call: AgentCall,
-  opts: { liveness: boolean },
-  decide: (ctx: DecisionContext) => Outcome<T>,
-): AgentResult<SerializedAnswer> {
-  return decision(tree, call, opts, decide, true) as AgentResult<SerializedAnswer>;
-}
-
-function decision<T>(
-  tree: Tree,
-  call: AgentCall,
-  opts: { liveness: boolean },
-  decide: (ctx: DecisionContext) => Outcome<T>,
-  serialize: true | undefined,
-): AgentResult<unknown> {
   const { sql } = tree;
   const now = Date.now();
-  const result = tree.transaction((): AgentResult<unknown> => {
+  const result = tree.transaction((): AgentResult<T> => {
     // A proof is good once, whatever happens next (invariant 5).
     const fresh = sql.exec("INSERT INTO jti (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING RETURNING 1", call.jti, call.jtiExpiresAt).toArray().length === 1;
     if (!fresh) {
@@ -89,27 +64,12 @@ function decision<T>(
             ),
             ...rateLimit,
           };
-        const replayed = (JSON.parse(stored.response) as AgentResult<T>).outcome;
-        return { outcome: serialize && replayed.ok ? ok(answerOf(replayed.value as object)) : replayed, ...rateLimit, replayed: true };
+        return { outcome: (JSON.parse(stored.response) as AgentResult<T>).outcome, ...rateLimit, replayed: true };
       }
     }
 
     // A refusal that reached this step counts for the principal's `denials` trip-wires (./tripwires.ts).
     const outcome = countRefusal(tree, ctx, decide(ctx));
-    if (serialize && outcome.ok) {
-      const answer = answerOf(outcome.value as object);
-      const result: AgentResult<SerializedAnswer> = { outcome: ok(answer), ...rateLimit };
-      // The text JSON.stringify({ outcome, ...rateLimit }) would give, around the body already made.
-      if (call.idempotency)
-        storeIdempotentText(
-          sql,
-          session.id,
-          call.idempotency,
-          `{"outcome":{"ok":true,"value":${answer.json}}${rateLimit.rateLimit ? `,"rateLimit":${JSON.stringify(rateLimit.rateLimit)}` : ""}}`,
-          now,
-        );
-      return result;
-    }
     const result: AgentResult<T> = { outcome, ...rateLimit };
     if (call.idempotency && isStored(outcome)) storeIdempotent(sql, session.id, call.idempotency, result, now);
     return result;
@@ -118,11 +78,4 @@ function decision<T>(
   const eventsAt = eventsDueAt(sql, now);
   if (eventsAt !== null) tree.scheduleAlarmSoon(eventsAt);
   return result;
-}
-
-/** The wire value serialised as the edge sends it, with the approval's id when it is a pending approval. */
-function answerOf(value: object & { approval?: { id: string } }): SerializedAnswer {
-  const answer: SerializedAnswer = { json: JSON.stringify(value) };
-  if ("approval" in value && value.approval) answer.approval = value.approval.id;
-  return answer;
 }

@@ -30,17 +30,12 @@ export function isStored(outcome: Outcome<unknown>): boolean {
 }
 
 export function storeIdempotent<T>(sql: SqlStorage, caller: string, idempotency: Idempotency, result: AgentResult<T>, now: number): void {
-  storeIdempotentText(sql, caller, idempotency, JSON.stringify(result), now);
-}
-
-/** The same with the record's text (`JSON.stringify` of the `AgentResult`) already made. */
-export function storeIdempotentText(sql: SqlStorage, caller: string, idempotency: Idempotency, response: string, now: number): void {
   sql.exec(
     "INSERT INTO idempotency (caller, key, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET fingerprint = excluded.fingerprint, response = excluded.response, created_at = excluded.created_at",
     caller,
     idempotency.key,
     idempotency.fingerprint,
-    response,
+    JSON.stringify(result),
     now,
   );
 }

@@ -7,9 +7,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { SessionTreeRpc } from "../../src/contract/rpc";
 import type { Env } from "../../src/contract/env";
-import type { AgentCall, AgentResult, AuthorizeInput, SerializedAnswer, ChildRequest, Grant, HoldInput, HoldView, NewSession } from "../../src/contract/session-tree";
+import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, Grant, HoldInput, HoldView, NewSession } from "../../src/contract/session-tree";
 import type { ReceiptInOutbox } from "../../src/contract/settlement";
-import type { Authorization } from "../../src/contract/wire-types";
 import { TREE_PAGE_DEFAULT, TREE_PAGE_MAX, type SessionTreeView, type TreePage } from "../../src/contract/wire/session";
 import { serviceKeys } from "../../src/core/auth/service-keys";
 import { treeCaps, type TreeCaps } from "../../src/core/policy/caps";
@@ -30,7 +29,7 @@ import {
   ownApproval,
 } from "./approvals";
 import { authorize } from "./authorize";
-import { agentDecision, serializedDecision } from "./decide";
+import { agentDecision } from "./decide";
 import { drainEvents } from "./event-outbox";
 import { createRoot, delegate } from "./grants";
 import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
@@ -261,8 +260,8 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     return agentDecision(this.tree, call, { liveness: true }, (ctx) => delegate(this.tree, ctx, request, this.caps));
   }
 
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<SerializedAnswer> {
-    return serializedDecision<Authorization | PendingApproval>(this.tree, call, { liveness: true }, (ctx) => authorize(this.tree, ctx, input));
+  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<{ receipt: SignedReceipt; session: SessionView } | PendingApproval> {
+    return agentDecision(this.tree, call, { liveness: true }, (ctx) => authorize(this.tree, ctx, input));
   }
 
   hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval> {

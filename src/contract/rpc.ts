@@ -10,7 +10,7 @@ import type { EventData, EventType } from "../core/webhooks/events";
 import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExposure } from "./governance";
 import type { DashboardSessionView, Idempotency, KeyProof, PrincipalResult } from "./principal";
 import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "./wire/governance";
-import type { AgentCall, AgentResult, AuthorizeInput, SerializedAnswer, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
+import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
 import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
 import type { SessionView } from "./views";
 import type { AttemptInput, DeliveryJob, DeliveryView, EndpointInput, EndpointPatch, EndpointView, IngestResult, NewEndpointView } from "./webhooks";
@@ -61,8 +61,7 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox>;
   introspect(call: AgentCall): AgentResult<SessionView>;
   delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant>;
-  /** The body is `Authorization | PendingApproval` (the wire schemas), serialised in the object. */
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<SerializedAnswer>;
+  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<Authorization | PendingApproval>;
   hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval>;
   capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold>;
   void(call: AgentCall, holdId: string): AgentResult<SettledHold>;

@@ -21,17 +21,6 @@ export interface AgentResult<T> {
   replayed?: boolean;
 }
 
-/**
- * An answer the object serialised itself: the response body as the edge sends it
- * (`JSON.stringify` of the wire value, run once in the object, so the value is not
- * structured-cloned out of it and stringified again), and the approval's id when the
- * answer is a pending approval (202, `Location`).
- */
-export interface SerializedAnswer {
-  json: string;
-  approval?: string;
-}
-
 export interface NewSession {
   agentJwk: AgentJwk;
   jkt: string;

@@ -9,7 +9,7 @@ import { AuthorizeRequest, DelegateRequest } from "../schemas";
 import { Authorization, GrantResponse, SessionView } from "../contract/wire/session";
 import { AGENT_SECURITY, body, RequiredIdempotencyHeaders, json, jsonBody, problems } from "./common";
 import { PendingApproval } from "../contract/wire/approvals";
-import { respondSerialized } from "./pending";
+import { respondOrPending } from "./pending";
 
 export const agent = new OpenAPIHono<AppEnv>();
 
@@ -95,5 +95,5 @@ agent.openapi(authorize, async (c) => {
   const input = c.req.valid("json");
   const { claims, call } = c.var.agent;
   const idempotency = await idempotencyOf(c);
-  return respondSerialized(c, await treeOf(c.env, claims.tree).authorize({ ...call, ...(idempotency ? { idempotency } : {}) }, input), 200);
+  return respondOrPending(c, await treeOf(c.env, claims.tree).authorize({ ...call, ...(idempotency ? { idempotency } : {}) }, input), 200);
 });

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AgentResult, SerializedAnswer } from "../contract/session-tree";
+import type { AgentResult } from "../contract/session-tree";
 import type { PendingApproval } from "../contract/wire/approvals";
 import { respond } from "../http";
 
@@ -16,22 +16,4 @@ export function respondOrPending<T extends object>(c: Context, result: AgentResu
     return c.json(pending, 202, headers) as never;
   }
   return respond(c, result, status);
-}
-
-/**
- * The same for an answer the object serialised (`SerializedAnswer`): the body is sent as
- * it came, with the headers `respondOrPending` would have set (`c.json`'s Content-Type
- * first), so the bytes on the wire are the same.
- */
-export function respondSerialized(c: Context, result: AgentResult<SerializedAnswer>, status: 200 | 201) {
-  const { outcome } = result;
-  if (!outcome.ok) return respond(c, result, status);
-  const headers: Record<string, string> = { "Content-Type": "application/json", ...(result.rateLimit ?? {}) };
-  const { json, approval } = outcome.value;
-  if (approval !== undefined) {
-    headers.Location = `/v1/approvals/${approval}`;
-    headers["Retry-After"] = "2";
-  }
-  if (result.replayed) headers["Idempotent-Replayed"] = "true";
-  return c.body(json, approval !== undefined ? 202 : status, headers) as never;
 }
