@@ -319,6 +319,18 @@ describe("idempotency (invariant 4)", () => {
     expect((await usd(p, root)).spent).toBe("30");
   });
 
+  it("a retried spend is answered with the first answer's bytes and headers", async () => {
+    const { leaf } = await chain({ root: "100", middle: "100", leaf: "100" });
+    const headers = { "idempotency-key": "pay-43" };
+    const first = await agentCall(leaf, "POST", "/v1/authorize", { scope: SCOPE, amount: { asset: "USD", value: "5" } }, { headers });
+    const retry = await agentCall(leaf, "POST", "/v1/authorize", { scope: SCOPE, amount: { asset: "USD", value: "5" } }, { headers });
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.text).toBe(first.text);
+    expect(retry.headers.get("content-type")).toBe("application/json");
+    expect(first.headers.get("content-type")).toBe("application/json");
+  });
+
   it("a replay after revocation is refused, not handed the stored success (invariant 3)", async () => {
     const { p, root, leaf } = await chain({ root: "100", middle: "100", leaf: "100" });
     const headers = { "idempotency-key": "pay-after-revoke" };
