@@ -1,16 +1,18 @@
 /**
- * Listings and bulk revocation across the principal's trees. Each page asks every tree
- * that could hold an entry before the cursor (one RPC each, all in flight at once) for
- * its own first `limit + 1` matches before it, newest first, and merges them by
- * (created_at, id): the composite cursor names the last entry shown, so a page never
+ * Listings and bulk revocation across the principal's trees. A listing page takes two
+ * phases. Phase 1 asks every tree that could hold an entry before the cursor (one RPC
+ * each, all in flight at once) for only the sort keys (created_at, id) of its first
+ * `limit + 1` matches before it: an indexed query, no view, no counter, no receipt body.
+ * The keys merge newest first; the first `limit` make the page and one more says there
+ * are more. Phase 2 asks only the trees holding the page's entries for them by id (at
+ * most `limit` trees). The composite cursor names the page's last key, so a page never
  * repeats or skips one, whatever trees are added meanwhile. Trees created after the
  * cursor (or after `created_before`) are not asked: their entries are all newer.
  */
 import type { Env } from "../../src/contract/env";
-import { encodeCursor, type ListCursor, type ListedSession, type ReceiptFilter, type SessionFilter } from "../../src/contract/governance";
+import { encodeCursor, type ListCursor, type ReceiptFilter, type SessionFilter } from "../../src/contract/governance";
 import type { BulkRevocation, ReceiptList, SessionList } from "../../src/contract/wire/governance";
 import { ok, type Outcome } from "../../src/core/errors";
-import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { combineExposure } from "./exposure";
 import { treeStub } from "./trees";
 
@@ -27,30 +29,55 @@ const bound = (...xs: (number | undefined)[]) => {
   return given.length ? Math.min(...given) : undefined;
 };
 
-function merge<T>(parts: T[][], key: (t: T) => ListCursor, limit: number): { data: T[]; has_more: boolean; next_cursor: string | null } {
-  const all = parts.flat().sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
-    return y.createdAt - x.createdAt || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0);
-  });
-  const data = all.slice(0, limit);
-  const has_more = all.length > limit;
-  return { data, has_more, next_cursor: has_more ? encodeCursor(key(data[data.length - 1]!)) : null };
+const newestFirst = (x: ListCursor, y: ListCursor) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0);
+
+/**
+ * One page in two phases: `keysOf` each tree's first `limit + 1` keys, merged; then
+ * `entriesOf` only the trees holding the page's `limit`, by id. An entry phase 2 no longer
+ * returns (a session whose status changed in between) is left out; the cursor is still
+ * the page's last key, so nothing after it is skipped.
+ */
+async function twoPhase<T>(
+  trees: string[],
+  limit: number,
+  keysOf: (tree: string, limit: number) => Promise<ListCursor[]>,
+  entriesOf: (tree: string, ids: string[]) => Promise<T[]>,
+  key: (t: T) => ListCursor,
+): Promise<{ data: T[]; has_more: boolean; next_cursor: string | null }> {
+  const parts = await Promise.all(trees.map(async (tree) => (await keysOf(tree, limit + 1)).map((k) => ({ tree, key: k }))));
+  const merged = parts.flat().sort((a, b) => newestFirst(a.key, b.key));
+  const page = merged.slice(0, limit);
+  const has_more = merged.length > limit;
+  const byTree = new Map<string, string[]>();
+  for (const { tree, key: k } of page) (byTree.get(tree) ?? byTree.set(tree, []).get(tree)!).push(k.id);
+  const entries = await Promise.all([...byTree].map(([tree, ids]) => entriesOf(tree, ids)));
+  const data = entries.flat().sort((a, b) => newestFirst(key(a), key(b)));
+  return { data, has_more, next_cursor: has_more ? encodeCursor(page[page.length - 1]!.key) : null };
 }
 
 export async function listSessions(sql: SqlStorage, env: Env, principal: string, filter: SessionFilter, page: Page): Promise<Outcome<SessionList>> {
   const trees = treesBefore(sql, bound(page.before?.createdAt, filter.createdBefore));
-  const parts = await Promise.all(trees.map((t) => treeStub(env, t).listSessions(principal, filter, { ...page, limit: page.limit + 1 })));
-  const key = (s: ListedSession) => ({ createdAt: Date.parse(s.created_at), id: s.id });
-  return ok({ object: "list", ...merge(parts, key, page.limit) });
+  const listed = await twoPhase(
+    trees,
+    page.limit,
+    (t, limit) => treeStub(env, t).sessionKeys(principal, filter, { ...page, limit }),
+    (t, ids) => treeStub(env, t).sessionsByIds(principal, filter, ids),
+    (s) => ({ createdAt: Date.parse(s.created_at), id: s.id }),
+  );
+  return ok({ object: "list", ...listed });
 }
 
 export async function listReceipts(sql: SqlStorage, env: Env, principal: string, filter: ReceiptFilter, page: Page): Promise<Outcome<ReceiptList>> {
   // A session filter names its tree: ask only that one.
   const trees = filter.session ? [filter.session] : treesBefore(sql, bound(page.before?.createdAt, filter.createdBefore));
-  const parts = await Promise.all(trees.map((t) => treeStub(env, t).listTreeReceipts(principal, filter, { ...page, limit: page.limit + 1 })));
-  const key = (r: SignedReceipt) => ({ createdAt: Date.parse(r.receipt.at), id: r.receipt.id });
-  return ok({ object: "list", ...merge(parts, key, page.limit) });
+  const listed = await twoPhase(
+    trees,
+    page.limit,
+    (t, limit) => treeStub(env, t).receiptKeys(principal, filter, { ...page, limit }),
+    (t, ids) => treeStub(env, t).receiptsByIds(principal, ids),
+    (r) => ({ createdAt: Date.parse(r.receipt.at), id: r.receipt.id }),
+  );
+  return ok({ object: "list", ...listed });
 }
 
 /** Revokes (or with `dryRun` only names) every session matching the filter, cascading, in every tree at once. */
