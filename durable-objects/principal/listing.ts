@@ -24,6 +24,29 @@ function treesBefore(sql: SqlStorage, bound: number | undefined): string[] {
   return rows.toArray().map((r) => r.id);
 }
 
+/**
+ * Trees that may hold sessions matching `filter` before `bound`. No session outlives its
+ * tree's root (attenuation), so a tree whose root expired by `now` holds only expired or
+ * revoked sessions, and none of a tree expires after its root: such trees are not asked.
+ */
+function sessionTrees(sql: SqlStorage, filter: SessionFilter, bound: number | undefined, now: number): string[] {
+  const where = ["1"];
+  const args: SqlStorageValue[] = [];
+  const add = (clause: string, value: number) => {
+    where.push(clause);
+    args.push(value);
+  };
+  if (bound !== undefined) add("created_at <= ?", bound);
+  // The root's expiry unknown (a tree indexed before it was kept): asked.
+  const live = filter.status === "active" || filter.status === "pending" || filter.status === "frozen";
+  if (live) add("(expires_at IS NULL OR expires_at > ?)", now);
+  if (filter.expiresAfter !== undefined) add("(expires_at IS NULL OR expires_at > ?)", filter.expiresAfter);
+  return sql
+    .exec<{ id: string }>(`SELECT id FROM trees WHERE ${where.join(" AND ")}`, ...args)
+    .toArray()
+    .map((r) => r.id);
+}
+
 const bound = (...xs: (number | undefined)[]) => {
   const given = xs.filter((x): x is number => x !== undefined);
   return given.length ? Math.min(...given) : undefined;
@@ -56,7 +79,7 @@ async function twoPhase<T>(
 }
 
 export async function listSessions(sql: SqlStorage, env: Env, principal: string, filter: SessionFilter, page: Page): Promise<Outcome<SessionList>> {
-  const trees = treesBefore(sql, bound(page.before?.createdAt, filter.createdBefore));
+  const trees = sessionTrees(sql, filter, bound(page.before?.createdAt, filter.createdBefore), Date.now());
   const listed = await twoPhase(
     trees,
     page.limit,

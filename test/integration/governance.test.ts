@@ -349,6 +349,17 @@ describe("listing sessions", () => {
     );
   });
 
+  it("a tree whose root expired lists under expired, never under active, pending or frozen (the principal skips it)", async () => {
+    const { p, roots, child } = await fleet();
+    vi.setSystemTime(T0 + 2.5 * HOUR); // roots 0 and 1 (and the child of root 0) have expired
+    const list = async (q: string) => ids(await call("GET", `/v1/sessions?limit=100&${q}`, { headers: key(p.apiKey) }));
+    expect(await list("status=active")).toEqual([roots[4]!.session.id, roots[3]!.session.id, roots[2]!.session.id]);
+    expect(await list("status=expired")).toEqual([child.session.id, roots[1]!.session.id, roots[0]!.session.id]);
+    expect(await list("status=pending")).toEqual([]);
+    expect(await list(`expires_after=${at(T0 + HOUR - 1)}&root=false`)).toEqual([child.session.id]);
+    expect(await list(`expires_after=${at(T0 + HOUR)}`)).toEqual([roots[4]!.session.id, roots[3]!.session.id, roots[2]!.session.id, roots[1]!.session.id]);
+  });
+
   it("refuses bad filters and cursors naming field and rule; another principal sees nothing", async () => {
     const p = await createPrincipal("Gov", 40 * 86_400);
     await grant(p.apiKey);
