@@ -2,7 +2,8 @@
  * Listings and bulk revocation across the principal's trees. A listing page takes two
  * phases. Phase 1 asks every tree that could hold an entry before the cursor (one RPC
  * each, all in flight at once) for only the sort keys (created_at, id) of its first
- * `limit + 1` matches before it: an indexed query, no view, no counter, no receipt body.
+ * matches before it: an indexed query, no view, no counter, no receipt body (a few keys
+ * each, then `limit + 1` from the few trees that may hold more of the page: `pageKeys`).
  * The keys merge newest first; the first `limit` make the page and one more says there
  * are more. Phase 2 asks only the trees holding the page's entries for them by id (at
  * most `limit` trees). The composite cursor names the page's last key, so a page never
@@ -55,10 +56,40 @@ const bound = (...xs: (number | undefined)[]) => {
 const newestFirst = (x: ListCursor, y: ListCursor) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0);
 
 /**
- * One page in two phases: `keysOf` each tree's first `limit + 1` keys, merged; then
- * `entriesOf` only the trees holding the page's `limit`, by id. An entry phase 2 no longer
- * returns (a session whose status changed in between) is left out; the cursor is still
- * the page's last key, so nothing after it is skipped.
+ * Keys asked of each tree first: about four pages' worth spread over the trees, at least 2.
+ * Entries interleaved across many trees need no more; a tree that may hold more of the
+ * page is asked again for `limit + 1` (see `pageKeys`).
+ */
+const firstAsk = (limit: number, trees: number) => Math.min(limit + 1, Math.max(2, Math.ceil((4 * (limit + 1)) / Math.max(1, trees))));
+
+type TreeKey = { tree: string; key: ListCursor };
+
+/**
+ * The page's `limit + 1` newest keys over all trees, exactly. Each tree is asked for its
+ * first `k` keys; T is the (limit + 1)-th newest of all answers. A tree that answered fewer
+ * than `k` has no more; a tree whose k-th key is older than T has more only older than T.
+ * Only a tree that answered `k` keys, its k-th newer than T (or all trees so answering
+ * when there are fewer than `limit + 1` keys), may hold more of the page: it alone is
+ * asked again, for `limit + 1`. So 1,000 trees send ~2,000 keys, not 101,000.
+ */
+async function pageKeys(trees: string[], limit: number, keysOf: (tree: string, limit: number) => Promise<ListCursor[]>): Promise<TreeKey[]> {
+  const want = limit + 1;
+  const k = firstAsk(limit, trees.length);
+  const first = await Promise.all(trees.map(async (tree) => ({ tree, keys: await keysOf(tree, k) })));
+  const merged = first.flatMap((p) => p.keys.map((key) => ({ tree: p.tree, key }))).sort((a, b) => newestFirst(a.key, b.key));
+  const threshold = merged.length >= want ? merged[want - 1]!.key : null;
+  const again = k >= want ? [] : first.filter((p) => p.keys.length === k && (threshold === null || newestFirst(p.keys[k - 1]!, threshold) < 0));
+  if (again.length === 0) return merged.slice(0, want);
+  const asked = new Set(again.map((p) => p.tree));
+  const more = await Promise.all(again.map(async (p) => (await keysOf(p.tree, want)).map((key) => ({ tree: p.tree, key }))));
+  return [...merged.filter((e) => !asked.has(e.tree)), ...more.flat()].sort((a, b) => newestFirst(a.key, b.key)).slice(0, want);
+}
+
+/**
+ * One page in two phases: the page's keys (`pageKeys`), then `entriesOf` only the trees
+ * holding the page's `limit`, by id. An entry phase 2 no longer returns (a session whose
+ * status changed in between) is left out; the cursor is still the page's last key, so
+ * nothing after it is skipped.
  */
 async function twoPhase<T>(
   trees: string[],
@@ -67,10 +98,9 @@ async function twoPhase<T>(
   entriesOf: (tree: string, ids: string[]) => Promise<T[]>,
   key: (t: T) => ListCursor,
 ): Promise<{ data: T[]; has_more: boolean; next_cursor: string | null }> {
-  const parts = await Promise.all(trees.map(async (tree) => (await keysOf(tree, limit + 1)).map((k) => ({ tree, key: k }))));
-  const merged = parts.flat().sort((a, b) => newestFirst(a.key, b.key));
-  const page = merged.slice(0, limit);
-  const has_more = merged.length > limit;
+  const keys = await pageKeys(trees, limit, keysOf);
+  const page = keys.slice(0, limit);
+  const has_more = keys.length > limit;
   const byTree = new Map<string, string[]>();
   for (const { tree, key: k } of page) (byTree.get(tree) ?? byTree.set(tree, []).get(tree)!).push(k.id);
   const entries = await Promise.all([...byTree].map(([tree, ids]) => entriesOf(tree, ids)));

@@ -496,6 +496,21 @@ describe("listing across many trees", () => {
     expect(gone.seen).toEqual(sessions.filter((s) => revoked.has(s.id)).map((s) => s.id));
   });
 
+  it("pages exactly when one tree holds most entries: that tree is asked again for a full page", async () => {
+    const { p, roots, receipts } = await interleaved();
+    const busy: { at: number; id: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      vi.setSystemTime(T0 + 20_000 + i);
+      const r = await agentCall(roots[2]!, "POST", "/v1/authorize", { scope: SCOPE });
+      busy.push({ at: T0 + 20_000 + i, id: r.json.receipt.receipt.id });
+    }
+    const expected = [...busy, ...receipts].sort(newestFirst).map((r) => r.id);
+    for (const limit of [3, 10, 13]) {
+      const { seen } = await everyPage(p.apiKey, "/v1/receipts", limit, (r) => r.receipt.id);
+      expect(seen, `limit ${limit}`).toEqual(expected);
+    }
+  });
+
   it("a tree granted while paging never makes a page repeat or skip an entry", async () => {
     const { p, sessions } = await interleaved();
     const first = await call("GET", "/v1/sessions?limit=10", { headers: key(p.apiKey) });
