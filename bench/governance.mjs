@@ -5,8 +5,8 @@
 // (first page, every page, a filter that matches nothing), GET /v1/receipts (first page,
 // a later page) and a bulk-revocation dry run. Each answer fans out one RPC per tree
 // from the Principal object (all in flight at once), so the figures scale with the
-// number of trees; receipts per tree only change the receipt listing's per-tree query
-// (an index on created_at). Latencies are wall clock from this process, sequential
+// number of trees; receipts per tree only change the receipt listing's per-tree key query
+// (the (created_at, id) index). bench/README.md "Governance" explains each row's cost. Latencies are wall clock from this process, sequential
 // requests (nothing else in flight), median and p95 of `--samples` (default 15).
 import { existsSync } from "node:fs";
 import { join } from "node:path";

@@ -18,4 +18,8 @@ export function migrate(sql: SqlStorage): void {
     CREATE TABLE IF NOT EXISTS trees (id TEXT PRIMARY KEY, root TEXT, created_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, response TEXT, created_at INTEGER NOT NULL);
   `);
+  // The root's expiry (no session of the tree outlives it), so a listing skips trees that cannot match;
+  // null for trees indexed before it was kept: always asked.
+  const trees = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('trees') WHERE name = 'expires_at'").toArray();
+  if (trees.length === 0) sql.exec("ALTER TABLE trees ADD COLUMN expires_at INTEGER");
 }

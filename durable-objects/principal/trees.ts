@@ -49,7 +49,7 @@ export async function grantSession(
     return refused(validation("expires_at", "max_lifetime", `must be at most ${p.max_session_seconds} s from now (the principal's maximum session lifetime)`));
   // Index the tree before it exists, so a freeze that races this grant still reaches it.
   const tree = newTreeId();
-  sql.exec("INSERT INTO trees (id, created_at) VALUES (?, ?)", tree, now);
+  sql.exec("INSERT INTO trees (id, created_at, expires_at) VALUES (?, ?, ?)", tree, now, input.session.expiresAt);
   const stub = treeStub(env, tree);
   // The principal's trip-wires from the tree's first decision (a push since then is newer and wins).
   const created = await stub.createRoot({

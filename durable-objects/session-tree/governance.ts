@@ -7,7 +7,12 @@
 import { getMeta, readSubtree, type SessionRow } from "./store";
 import type { Tree } from "./tree";
 
-/** Adds the governance columns and the receipts' time index (idempotent). */
+/**
+ * Adds the governance columns and the listings' key indexes (idempotent): `(created_at, id)`
+ * on sessions and receipts answers a listing's phase 1 (./listing.ts) in key order, and
+ * covers it when no other filter applies. The receipts' older `(created_at)` index is a
+ * prefix of the new one and goes.
+ */
 export function migrateGovernance(sql: SqlStorage): void {
   const columns = new Set(
     sql
@@ -17,7 +22,9 @@ export function migrateGovernance(sql: SqlStorage): void {
   );
   if (!columns.has("last_used_at")) sql.exec("ALTER TABLE sessions ADD COLUMN last_used_at INTEGER");
   if (!columns.has("frozen")) sql.exec("ALTER TABLE sessions ADD COLUMN frozen INTEGER NOT NULL DEFAULT 0");
-  sql.exec("CREATE INDEX IF NOT EXISTS receipts_created ON receipts(created_at)");
+  sql.exec("CREATE INDEX IF NOT EXISTS receipts_created_id ON receipts(created_at, id)");
+  sql.exec("DROP INDEX IF EXISTS receipts_created");
+  sql.exec("CREATE INDEX IF NOT EXISTS sessions_created_id ON sessions(created_at, id)");
   frozenSessionsChanged(sql);
 }
 

@@ -35,7 +35,7 @@ import { createRoot, delegate } from "./grants";
 import { captureHold, placeHold, voidHold, type SettledHold } from "./holds";
 import { drainReceipts } from "./receipt-outbox";
 import { revokeSubtree } from "./revoke";
-import { listSessions, listTreeReceipts, revokeMatching, type ListedSession } from "./listing";
+import { receiptKeys, receiptsByIds, revokeMatching, sessionKeys, sessionsByIds, type ListedSession } from "./listing";
 import { treeExposure } from "./exposure-inputs";
 import { setSessionFrozen } from "./session-switch";
 import type { ListCursor, ReceiptFilter, SessionFilter, TreeExposure } from "../../src/contract/governance";
@@ -138,15 +138,26 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   // ---------------------------------------------------------------- governance (./listing.ts, ./exposure-inputs.ts, ./session-switch.ts)
 
-  /** Matching sessions, newest first before the cursor, with counters and last use (the principal merges trees). */
-  listSessions(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListedSession[] {
+  /** A session listing's phase 1: the keys of the first matches before the cursor, newest first (the principal merges trees). */
+  sessionKeys(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListCursor[] {
     if (!this.stored) return [];
-    return listSessions(this.tree, principal, filter, page, Date.now());
+    return sessionKeys(this.tree, principal, filter, page, Date.now());
   }
 
-  listTreeReceipts(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[] {
+  /** Its phase 2: the listed sessions (views with counters, last use) among the ids the principal kept, if they still match. */
+  sessionsByIds(principal: string, filter: SessionFilter, ids: string[]): ListedSession[] {
     if (!this.stored) return [];
-    return listTreeReceipts(this.tree, principal, filter, page);
+    return sessionsByIds(this.tree, principal, filter, ids, Date.now());
+  }
+
+  receiptKeys(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): ListCursor[] {
+    if (!this.stored) return [];
+    return receiptKeys(this.tree, principal, filter, page);
+  }
+
+  receiptsByIds(principal: string, ids: string[]): SignedReceipt[] {
+    if (!this.stored) return [];
+    return receiptsByIds(this.tree, principal, ids);
   }
 
   /** This tree's part of the principal's exposure (null: not the principal's, or no root yet). */

@@ -1,8 +1,10 @@
 /**
- * The tree's part of the principal's listings and bulk revocation: its sessions that
- * match a filter, newest first before a cursor, with their counters; its receipts the
- * same way; and the sessions a filter would revoke (with what would remain exposed).
- * Each call reads the tree's rows once; the principal merges the trees' pages.
+ * The tree's part of the principal's listings and bulk revocation. A listing comes in two
+ * phases (the principal merges the trees, ../principal/listing.ts): first only the sort
+ * keys (created_at, id) of the tree's first matches before a cursor, from the
+ * `(created_at, id)` indexes without reading a view, a counter or a receipt body; then the
+ * full entries of only the ids the principal kept for its page. Bulk revocation reads the
+ * tree's rows once: the sessions a filter would revoke (with what would remain exposed).
  */
 import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExposure } from "../../src/contract/governance";
 import type { SessionView } from "../../src/contract/views";
@@ -11,7 +13,7 @@ import { treeExposure } from "./exposure-inputs";
 import { frozenInChain, lastUsed, sessionsWithChains } from "./governance";
 import { readReceipts } from "./receipts";
 import { revokeSubtree } from "./revoke";
-import { getMeta, type SessionRow } from "./store";
+import { getMeta, readChain, sessionsWhere, type SessionRow } from "./store";
 import type { Tree } from "./tree";
 import { viewSession } from "./views";
 
@@ -41,20 +43,98 @@ function matches(tree: Tree, s: { row: SessionRow; chain: SessionRow[] }, f: Ses
   return true;
 }
 
-const newestFirst = (a: SessionRow, b: SessionRow) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-const before = (row: SessionRow, c: ListCursor) => row.createdAt < c.createdAt || (row.createdAt === c.createdAt && row.id < c.id);
+type Page = { limit: number; before?: ListCursor };
 
-/** Up to `limit` matching sessions strictly before the cursor, newest first, with counters and last use. */
-export function listSessions(tree: Tree, principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }, now: number): ListedSession[] {
-  const used = lastUsed(tree.sql);
-  return sessionsWithChains(tree, principal)
-    .filter((s) => (!page.before || before(s.row, page.before)) && matches(tree, s, filter, used, now))
-    .sort((a, b) => newestFirst(a.row, b.row))
-    .slice(0, page.limit)
-    .map(({ row, chain }) => {
-      const at = used.get(row.id);
-      return { ...viewSession(tree, row, now, chain), last_used_at: at === undefined ? null : new Date(at).toISOString() };
-    });
+/** Strictly before the cursor, newest first: both tables' `(created_at, id)` index answers it in order. */
+const BEFORE = "(created_at < ? OR (created_at = ? AND id < ?))";
+const NEWEST_FIRST = "ORDER BY created_at DESC, id DESC";
+/** One bound JSON array instead of one parameter per id (SQLite caps bound parameters). */
+const IN_IDS = "id IN (SELECT value FROM json_each(?))";
+
+class Where {
+  readonly clauses: string[] = [];
+  readonly args: SqlStorageValue[] = [];
+  add(clause: string, ...values: SqlStorageValue[]): this {
+    this.clauses.push(clause);
+    this.args.push(...values);
+    return this;
+  }
+  get sql(): string {
+    return this.clauses.length ? this.clauses.join(" AND ") : "1";
+  }
+}
+
+/**
+ * Every member of a session filter but `status`, in SQL: each is read from the session's
+ * own row (the same rules as `matches`). `status` depends on the chain and is checked on
+ * the rows this returns, in order, until enough match.
+ */
+function sessionWhere(f: SessionFilter, now: number): Where {
+  const w = new Where();
+  if (f.root !== undefined) w.add(f.root ? "parent IS NULL" : "parent IS NOT NULL");
+  if (f.label !== undefined) w.add("label = ?", f.label);
+  if (f.agent !== undefined) w.add("jkt = ?", f.agent);
+  if (f.depth !== undefined) w.add("depth = ?", f.depth);
+  if (f.createdBefore !== undefined) w.add("created_at < ?", f.createdBefore);
+  if (f.createdAfter !== undefined) w.add("created_at > ?", f.createdAfter);
+  if (f.expiresBefore !== undefined) w.add("expires_at < ?", f.expiresBefore);
+  if (f.expiresAfter !== undefined) w.add("expires_at > ?", f.expiresAfter);
+  // Idle for at least the period: last used (or, never used, created) no later than now minus it.
+  if (f.idleForMs !== undefined) w.add("coalesce(last_used_at, created_at) <= ?", now - f.idleForMs);
+  return w;
+}
+
+const ownsSessions = (tree: Tree, principal: string) => tree.principal === principal && getMeta(tree.sql, "root") !== null;
+
+/** The filter's matching sessions among the rows `where` selects (in its order), with their chains; stops when the caller does. */
+function* matchingSessions(tree: Tree, f: SessionFilter, where: Where, tail: string, now: number): Generator<{ row: SessionRow; chain: SessionRow[] }> {
+  for (const row of sessionsWhere(tree.sql, `${where.sql} ${tail}`, ...where.args)) {
+    const chain = readChain(tree.sql, row);
+    if (f.status === undefined || statusOf(tree, row, chain, now) === f.status) yield { row, chain };
+  }
+}
+
+/**
+ * Phase 1 of a session listing: the keys of up to `limit` matching sessions strictly before
+ * the cursor, newest first. Without a status filter one covering-index query; with one,
+ * the rows in key order until `limit` match (each chain read for its status).
+ */
+export function sessionKeys(tree: Tree, principal: string, filter: SessionFilter, page: Page, now: number): ListCursor[] {
+  if (!ownsSessions(tree, principal)) return [];
+  const where = sessionWhere(filter, now);
+  if (page.before) where.add(BEFORE, page.before.createdAt, page.before.createdAt, page.before.id);
+  if (filter.status === undefined)
+    return tree.sql
+      .exec<{ id: string; created_at: number }>(`SELECT id, created_at FROM sessions WHERE ${where.sql} ${NEWEST_FIRST} LIMIT ?`, ...where.args, page.limit)
+      .toArray()
+      .map((r) => ({ createdAt: r.created_at, id: r.id }));
+  const keys: ListCursor[] = [];
+  if (page.limit <= 0) return keys;
+  for (const { row } of matchingSessions(tree, filter, where, NEWEST_FIRST, now)) {
+    keys.push({ createdAt: row.createdAt, id: row.id });
+    if (keys.length >= page.limit) break;
+  }
+  return keys;
+}
+
+/**
+ * Phase 2: the listed sessions (views with counters, and last use) among `ids` that still
+ * match the filter (one may have changed since phase 1: a listing never shows a session
+ * its filter excludes). In no particular order: the principal sorts its page.
+ */
+export function sessionsByIds(tree: Tree, principal: string, filter: SessionFilter, ids: string[], now: number): ListedSession[] {
+  if (ids.length === 0 || !ownsSessions(tree, principal)) return [];
+  const where = sessionWhere(filter, now).add(IN_IDS, JSON.stringify(ids));
+  const used = new Map(
+    tree.sql
+      .exec<{ id: string; last_used_at: number }>(`SELECT id, last_used_at FROM sessions WHERE ${IN_IDS} AND last_used_at IS NOT NULL`, JSON.stringify(ids))
+      .toArray()
+      .map((r) => [r.id, r.last_used_at]),
+  );
+  return [...matchingSessions(tree, filter, where, "", now)].map(({ row, chain }) => {
+    const at = used.get(row.id);
+    return { ...viewSession(tree, row, now, chain), last_used_at: at === undefined ? null : new Date(at).toISOString() };
+  });
 }
 
 /** The sessions a bulk revocation by `filter` reaches: every match and everything beneath it that is not revoked yet. */
@@ -80,23 +160,28 @@ export function revokeMatching(tree: Tree, principal: string, filter: SessionFil
   return { ids, exposure: null };
 }
 
-const receiptBefore = "(created_at < ? OR (created_at = ? AND id < ?))";
+const ownsReceipts = (tree: Tree, principal: string) => tree.principal === principal && getMeta(tree.sql, "tree") !== null;
 
-/** Up to `limit` of the tree's receipts matching `filter`, newest first, strictly before the cursor. */
-export function listTreeReceipts(tree: Tree, principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[] {
-  if (tree.principal !== principal || !getMeta(tree.sql, "tree")) return [];
-  const where: string[] = [];
-  const args: SqlStorageValue[] = [];
-  const add = (clause: string, ...values: SqlStorageValue[]) => {
-    where.push(clause);
-    args.push(...values);
-  };
-  if (filter.session) add("session_id = ?", filter.session);
-  if (filter.kind) add("kind = ?", filter.kind);
-  if (filter.outcome === "denied") add("kind = 'denial'");
-  if (filter.outcome === "allowed") add("kind <> 'denial'");
-  if (filter.createdAfter !== undefined) add("created_at > ?", filter.createdAfter);
-  if (filter.createdBefore !== undefined) add("created_at < ?", filter.createdBefore);
-  if (page.before) add(receiptBefore, page.before.createdAt, page.before.createdAt, page.before.id);
-  return readReceipts(tree.sql, `${where.length ? where.join(" AND ") : "1"} ORDER BY created_at DESC, id DESC LIMIT ?`, ...args, page.limit);
+/** Phase 1 of a receipt listing: the keys of up to `limit` of the tree's receipts matching `filter`, newest first, strictly before the cursor. */
+export function receiptKeys(tree: Tree, principal: string, filter: ReceiptFilter, page: Page): ListCursor[] {
+  if (!ownsReceipts(tree, principal)) return [];
+  const where = new Where();
+  if (filter.session) where.add("session_id = ?", filter.session);
+  if (filter.kind) where.add("kind = ?", filter.kind);
+  if (filter.outcome === "denied") where.add("kind = 'denial'");
+  if (filter.outcome === "allowed") where.add("kind <> 'denial'");
+  if (filter.createdAfter !== undefined) where.add("created_at > ?", filter.createdAfter);
+  if (filter.createdBefore !== undefined) where.add("created_at < ?", filter.createdBefore);
+  if (page.before) where.add(BEFORE, page.before.createdAt, page.before.createdAt, page.before.id);
+  // Unfiltered, the (created_at, id) index covers it: no receipt row is read.
+  return tree.sql
+    .exec<{ id: string; created_at: number }>(`SELECT id, created_at FROM receipts WHERE ${where.sql} ${NEWEST_FIRST} LIMIT ?`, ...where.args, page.limit)
+    .toArray()
+    .map((r) => ({ createdAt: r.created_at, id: r.id }));
+}
+
+/** Phase 2: the signed receipts among `ids` (receipts never change), in no particular order. */
+export function receiptsByIds(tree: Tree, principal: string, ids: string[]): SignedReceipt[] {
+  if (ids.length === 0 || !ownsReceipts(tree, principal)) return [];
+  return readReceipts(tree.sql, IN_IDS, JSON.stringify(ids));
 }

@@ -128,6 +128,14 @@ export function readSession(sql: SqlStorage, id: string): SessionRow | null {
   return found ? keepSession(rows, toSession(found)) : null;
 }
 
+/**
+ * Sessions matching a WHERE clause (with its ORDER/LIMIT), read lazily: the caller may stop
+ * early (a listing that needs only its first matches), and the rest are never read.
+ */
+export function* sessionsWhere(sql: SqlStorage, where: string, ...bindings: SqlStorageValue[]): Generator<SessionRow> {
+  for (const r of sql.exec(`SELECT * FROM sessions WHERE ${where}`, ...bindings)) yield toSession(r);
+}
+
 /** The session and its ancestors, root first. */
 export function readChain(sql: SqlStorage, session: SessionRow): SessionRow[] {
   if (session.path.length === 1) return [session];

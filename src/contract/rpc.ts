@@ -72,8 +72,12 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   approvalForSession(session: string, id: string): Outcome<ApprovalView>;
   cancelApproval(call: AgentCall, id: string): AgentResult<ApprovalView>;
   // Governance (durable-objects/session-tree/listing.ts, exposure-inputs.ts, session-switch.ts).
-  listSessions(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListedSession[];
-  listTreeReceipts(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): SignedReceipt[];
+  // A listing in two phases: the keys (created_at, id) of the first `limit` matches before the
+  // cursor, then the full entries of only the ids the principal kept for its page.
+  sessionKeys(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListCursor[];
+  sessionsByIds(principal: string, filter: SessionFilter, ids: string[]): ListedSession[];
+  receiptKeys(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): ListCursor[];
+  receiptsByIds(principal: string, ids: string[]): SignedReceipt[];
   exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null;
   revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null };
   setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView>;

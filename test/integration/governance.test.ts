@@ -349,6 +349,17 @@ describe("listing sessions", () => {
     );
   });
 
+  it("a tree whose root expired lists under expired, never under active, pending or frozen (the principal skips it)", async () => {
+    const { p, roots, child } = await fleet();
+    vi.setSystemTime(T0 + 2.5 * HOUR); // roots 0 and 1 (and the child of root 0) have expired
+    const list = async (q: string) => ids(await call("GET", `/v1/sessions?limit=100&${q}`, { headers: key(p.apiKey) }));
+    expect(await list("status=active")).toEqual([roots[4]!.session.id, roots[3]!.session.id, roots[2]!.session.id]);
+    expect(await list("status=expired")).toEqual([child.session.id, roots[1]!.session.id, roots[0]!.session.id]);
+    expect(await list("status=pending")).toEqual([]);
+    expect(await list(`expires_after=${at(T0 + HOUR - 1)}&root=false`)).toEqual([child.session.id]);
+    expect(await list(`expires_after=${at(T0 + HOUR)}`)).toEqual([roots[4]!.session.id, roots[3]!.session.id, roots[2]!.session.id, roots[1]!.session.id]);
+  });
+
   it("refuses bad filters and cursors naming field and rule; another principal sees nothing", async () => {
     const p = await createPrincipal("Gov", 40 * 86_400);
     await grant(p.apiKey);
@@ -396,5 +407,122 @@ describe("listing receipts", () => {
     expect(await list(`created_after=${at(T0 + 2500)}&created_before=${at(T0 + 4500)}`)).toEqual([made[3], made[2]]);
     const other = await createPrincipal();
     expect((await call("GET", `/v1/receipts?session=${a.session.id}`, { headers: key(other.apiKey) })).json.data).toEqual([]);
+  });
+});
+
+describe("listing across many trees", () => {
+  const TREES = 6;
+  /** Newest first by (created_at, id): the listings' order. */
+  const newestFirst = (a: { at: number; id: string }, b: { at: number; id: string }) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+  /** Every page of `path` with `limit`, each entry's id as `idOf` reads it. */
+  async function everyPage(apiKey: string, path: string, limit: number, idOf: (x: any) => string): Promise<{ seen: string[]; pages: number }> {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const sep = path.includes("?") ? "&" : "?";
+      const r: Awaited<ReturnType<typeof call>> = await call("GET", `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`, { headers: key(apiKey) });
+      expect(r.status, r.text).toBe(200);
+      seen.push(...r.json.data.map(idOf));
+      cursor = r.json.next_cursor;
+      expect(r.json.has_more).toBe(cursor !== null);
+      pages++;
+    } while (cursor);
+    return { seen, pages };
+  }
+
+  /**
+   * Six trees whose sessions and receipts interleave in time, two trees at each instant
+   * (equal created_at: the id breaks the tie), a root each then three delegations each.
+   */
+  async function interleaved() {
+    vi.useFakeTimers({ toFake: ["Date"], now: T0 });
+    const p = await createPrincipal("Gov", 40 * 86_400);
+    const sessions: { at: number; id: string }[] = [];
+    const receipts: { at: number; id: string }[] = [];
+    const roots: Agent[] = [];
+    const children: Agent[][] = [];
+    const instant = (round: number, t: number) => T0 + round * 1000 + Math.floor(t / 2);
+    for (let t = 0; t < TREES; t++) {
+      vi.setSystemTime(instant(0, t));
+      roots.push(await grant(p.apiKey, { expires_at: at(T0 + 2 * HOUR) }));
+      children.push([]);
+      sessions.push({ at: instant(0, t), id: roots[t]!.session.id });
+    }
+    for (let round = 1; round <= 3; round++)
+      for (let t = 0; t < TREES; t++) {
+        vi.setSystemTime(instant(round, t));
+        const child = await delegate(roots[t]!);
+        children[t]!.push(child);
+        sessions.push({ at: instant(round, t), id: child.session.id });
+        const r = await agentCall(roots[t]!, "POST", "/v1/authorize", { scope: SCOPE });
+        expect(r.status, r.text).toBe(200);
+        receipts.push({ at: instant(round, t), id: r.json.receipt.receipt.id });
+      }
+    vi.setSystemTime(T0 + 10_000);
+    return { p, roots, children, sessions: sessions.sort(newestFirst), receipts: receipts.sort(newestFirst) };
+  }
+
+  it("pages every session of every tree exactly once, newest first, whatever the page size", async () => {
+    const { p, sessions } = await interleaved();
+    const expected = sessions.map((s) => s.id);
+    for (const limit of [1, 5, 7, 24, 100]) {
+      const { seen, pages } = await everyPage(p.apiKey, "/v1/sessions", limit, (s) => s.id);
+      expect(seen, `limit ${limit}`).toEqual(expected);
+      expect(pages).toBe(Math.max(1, Math.ceil(expected.length / limit)));
+    }
+  });
+
+  it("pages every receipt of every tree exactly once, newest first", async () => {
+    const { p, receipts } = await interleaved();
+    const expected = receipts.map((r) => r.id);
+    for (const limit of [1, 4, 18, 100]) {
+      const { seen } = await everyPage(p.apiKey, "/v1/receipts", limit, (r) => r.receipt.id);
+      expect(seen, `limit ${limit}`).toEqual(expected);
+    }
+    const page = await call("GET", "/v1/receipts?limit=1", { headers: key(p.apiKey) });
+    expect(page.json.data[0]).toMatchObject({ receipt: { id: expected[0] }, signature: expect.any(String), leaf_hash: expect.any(String) });
+  });
+
+  it("pages a status filter across trees: a revoked tree and a revoked subtree are never listed as active", async () => {
+    const { p, roots, children, sessions } = await interleaved();
+    expect((await call("POST", `/v1/sessions/${roots[1]!.session.id}/revoke`, { headers: key(p.apiKey), body: {} })).status).toBe(200);
+    expect((await call("POST", `/v1/sessions/${children[4]![0]!.session.id}/revoke`, { headers: key(p.apiKey), body: {} })).status).toBe(200);
+    const revoked = new Set([roots[1]!.session.id, ...children[1]!.map((c) => c.session.id), children[4]![0]!.session.id]);
+    const active = await everyPage(p.apiKey, "/v1/sessions?status=active", 3, (s) => s.id);
+    expect(active.seen).toEqual(sessions.filter((s) => !revoked.has(s.id)).map((s) => s.id));
+    const gone = await everyPage(p.apiKey, "/v1/sessions?status=revoked", 2, (s) => s.id);
+    expect(gone.seen).toEqual(sessions.filter((s) => revoked.has(s.id)).map((s) => s.id));
+  });
+
+  it("pages exactly when one tree holds most entries: that tree is asked again for a full page", async () => {
+    const { p, roots, receipts } = await interleaved();
+    const busy: { at: number; id: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      vi.setSystemTime(T0 + 20_000 + i);
+      const r = await agentCall(roots[2]!, "POST", "/v1/authorize", { scope: SCOPE });
+      busy.push({ at: T0 + 20_000 + i, id: r.json.receipt.receipt.id });
+    }
+    const expected = [...busy, ...receipts].sort(newestFirst).map((r) => r.id);
+    for (const limit of [3, 10, 13]) {
+      const { seen } = await everyPage(p.apiKey, "/v1/receipts", limit, (r) => r.receipt.id);
+      expect(seen, `limit ${limit}`).toEqual(expected);
+    }
+  });
+
+  it("a tree granted while paging never makes a page repeat or skip an entry", async () => {
+    const { p, sessions } = await interleaved();
+    const first = await call("GET", "/v1/sessions?limit=10", { headers: key(p.apiKey) });
+    vi.setSystemTime(T0 + 20_000);
+    await grant(p.apiKey);
+    const seen: string[] = first.json.data.map((s: { id: string }) => s.id);
+    let cursor: string | null = first.json.next_cursor;
+    while (cursor) {
+      const r: Awaited<ReturnType<typeof call>> = await call("GET", `/v1/sessions?limit=10&cursor=${cursor}`, { headers: key(p.apiKey) });
+      seen.push(...r.json.data.map((s: { id: string }) => s.id));
+      cursor = r.json.next_cursor;
+    }
+    expect(seen).toEqual(sessions.map((s) => s.id));
   });
 });
