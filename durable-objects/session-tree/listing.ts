@@ -14,6 +14,7 @@ import { frozenInChain, lastUsed, sessionsWithChains } from "./governance";
 import { readReceipts } from "./receipts";
 import { revokeSubtree } from "./revoke";
 import { getMeta, readChain, sessionsWhere, type SessionRow } from "./store";
+import { tripsOf } from "./tripwires";
 import type { Tree } from "./tree";
 import { viewSession } from "./views";
 
@@ -23,7 +24,8 @@ export type { ListedSession } from "../../src/contract/governance";
 export function statusOf(tree: Tree, row: SessionRow, chain: SessionRow[], now: number): SessionView["status"] {
   if (chain.some((s) => s.status === "revoked")) return "revoked";
   if (now >= row.expiresAt) return "expired";
-  if (tree.frozen || frozenInChain(tree, chain)) return "frozen";
+  // A trip-wire's freeze too, as the view counts it.
+  if (tree.frozen || frozenInChain(tree, chain) || tripsOf(tree, row.path).length > 0) return "frozen";
   if (now < row.notBefore) return "pending";
   return "active";
 }

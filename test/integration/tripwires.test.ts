@@ -103,6 +103,13 @@ describe("trip-wires", () => {
     expect((await spend(a, "1")).status).toBe(200);
     expect((await spend(child, "1")).status).toBe(200);
     expect((await spend(child, "1")).json.type).toMatch(/\/problems\/tripwire$/);
+    // Governance sees the trip as a freeze: the listing's status and exposure (nothing can be spent until someone acts).
+    const frozenList = await call("GET", "/v1/sessions?status=frozen", { headers: bearer(p.apiKey) });
+    expect(new Set(frozenList.json.data.map((x: { id: string }) => x.id))).toEqual(new Set([a.session.id, child.session.id]));
+    expect((await call("GET", "/v1/sessions?status=active", { headers: bearer(p.apiKey) })).json.data).toEqual([]);
+    const exposure = await call("GET", "/v1/exposure", { headers: bearer(p.apiKey) });
+    expect(exposure.json.assets.find((x: { asset: string }) => x.asset === "USD")).toMatchObject({ now: "0", until_expiry: "0" });
+    expect(exposure.json.holders).toEqual([]);
     // The child's unfreeze is not the tree's: the tree stays frozen.
     expect((await call("POST", `/v1/sessions/${child.session.id}/unfreeze`, { headers: bearer(p.apiKey) })).status).toBe(200);
     expect((await spend(child, "1")).json.type).toMatch(/\/problems\/tripwire$/);
