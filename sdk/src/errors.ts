@@ -11,6 +11,10 @@ export interface FieldError {
   /** The rule it broke, stable and machine-readable. */
   rule: string;
   message: string;
+  /** The exact value to send instead, where there is one (an upper-case `http:` method, an amount in minor units). */
+  suggestion?: string;
+  /** A valid value to write by (a scope, an amount). */
+  example?: string;
 }
 
 /** An RFC 9457 problem document with Remit's members; extension members vary by type. */
@@ -153,12 +157,19 @@ export class MethodNotAllowedError extends RemitError {
 export class IdempotencyInFlightError extends RemitError {
   static override readonly code = "idempotency-in-flight";
 }
+/** Capturing or voiding a hold that already ended; `holdStatus` says how. */
 export class HoldClosedError extends RemitError {
   static override readonly code = "hold-closed";
+  get holdStatus(): string | undefined {
+    return this.member<string>("hold_status");
+  }
 }
-/** Approving, denying or canceling an approval that already ended (`status` says how). */
+/** Approving, denying or canceling an approval that already ended; `approvalStatus` says how (approved, denied, expired, canceled). */
 export class ApprovalClosedError extends RemitError {
   static override readonly code = "approval-closed";
+  get approvalStatus(): string | undefined {
+    return this.member<string>("approval_status");
+  }
 }
 /** This key has already approved; another key must give the next vote. */
 export class ApprovalAlreadyVotedError extends RemitError {

@@ -104,7 +104,10 @@ describe("SDK approvals: error", () => {
     expect(err).toBeInstanceOf(ApprovalTimeoutError);
     const id = (err as ApprovalTimeoutError).approval.id;
     expect((await agent.cancelApproval(id)).status).toBe("canceled");
-    expect(await refusal(agent.cancelApproval(id))).toBeInstanceOf(ApprovalClosedError);
+    const closed = await refusal(agent.cancelApproval(id));
+    expect(closed).toBeInstanceOf(ApprovalClosedError);
+    expect((closed as ApprovalClosedError).approvalStatus).toBe("canceled");
+    expect(closed.status).toBe(409); // the HTTP status, not the approval's
   });
 
   it("a call that did not opt into approvals gets ApprovalRequiredError, not a surprise shape", async () => {
