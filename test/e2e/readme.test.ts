@@ -2,7 +2,7 @@
  * The README's CLI walk-through, run literally: its ```sh block under "Five minutes
  * with Remit" (the one that defines `remit()`), in bash with `set -euo pipefail`,
  * against a real stack (wrangler dev + anvil) set up the way `npm start` sets it up:
- * `.dev/stack.json`, `.dev/demo-principal.json`, `.dev/chain.json`. It runs in a
+ * `.dev/stack.json`, `.dev/chain.json`. It runs in a
  * scratch directory whose package.json has the same `remit` script, so the README's
  * `npm run -s remit` works there and nothing of a developer's own `.dev/` is touched.
  */
@@ -44,8 +44,8 @@ beforeAll(async () => {
   const s = stack();
   const p = await s.createPrincipal("Demo principal");
   await fs.mkdir(path.join(dir, ".dev"), { recursive: true });
-  // What scripts/start.mjs writes.
-  await fs.writeFile(path.join(dir, ".dev", "demo-principal.json"), JSON.stringify({ principal: p.id, api_key: p.apiKey }));
+  // What scripts/start.mjs writes in the repository, with or without --fresh (demo-principal.json lives in
+  // the state directory, a temporary one under --fresh, so the walk-through must not need it).
   await fs.writeFile(path.join(dir, ".dev", "stack.json"), JSON.stringify({ url: s.url, principal: p.id, api_key: p.apiKey, admin_token: s.adminToken, chain: s.chain }));
   await fs.writeFile(path.join(dir, ".dev", "chain.json"), JSON.stringify({ rpc_url: s.chain!.rpcUrl, contract: s.chain!.contract, chain_id: s.chain!.chainId }));
   const pkg = JSON.parse(await fs.readFile(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
