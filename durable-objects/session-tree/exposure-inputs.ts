@@ -13,10 +13,10 @@
  */
 import type { FindingKind, Holder, TreeExposure, TreeState } from "../../src/contract/governance";
 import { figures, heldPart, reachable, topByReach, ZERO_FIGURES, type ExposureBudget } from "../../src/core/policy/exposure";
-import { frozenInChain, lastUsed, sessionsWithChains } from "./governance";
+import { lastUsed, sessionsWithChains } from "./governance";
 import { readCounters, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
-import { tripsOf } from "./tripwires";
+import { heldBySwitch } from "./tripwires";
 
 const DAY = 86_400_000;
 export const IDLE_MS = 7 * DAY;
@@ -59,8 +59,7 @@ export function treeExposure(tree: Tree, principal: string, now: number, opts: E
   const stateOf = (chain: SessionRow[]): TreeState => {
     if (chain.some((s) => s.status === "revoked" || revoked.has(s.id))) return "revoked";
     if (chain.some((s) => now >= s.expiresAt)) return "expired";
-    // A trip-wire's freeze holds the chain until someone acts, like the switches.
-    if (tree.frozen || frozenInChain(tree, chain) || tripsOf(tree, chain[chain.length - 1]!.path).length > 0) return "frozen";
+    if (heldBySwitch(tree, chain)) return "frozen"; // a trip-wire's freeze too
     if (chain.some((s) => s.limits.calls !== undefined && s.callsUsed >= s.limits.calls)) return "calls_exhausted";
     if (chain.some((s) => now < s.notBefore)) return "pending";
     return "live";

@@ -10,11 +10,11 @@ import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExpos
 import type { SessionView } from "../../src/contract/views";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
 import { treeExposure } from "./exposure-inputs";
-import { frozenInChain, lastUsed, sessionsWithChains } from "./governance";
+import { lastUsed, sessionsWithChains } from "./governance";
 import { readReceipts } from "./receipts";
 import { revokeSubtree } from "./revoke";
 import { getMeta, readChain, sessionsWhere, type SessionRow } from "./store";
-import { tripsOf } from "./tripwires";
+import { heldBySwitch } from "./tripwires";
 import type { Tree } from "./tree";
 import { viewSession } from "./views";
 
@@ -24,8 +24,7 @@ export type { ListedSession } from "../../src/contract/governance";
 export function statusOf(tree: Tree, row: SessionRow, chain: SessionRow[], now: number): SessionView["status"] {
   if (chain.some((s) => s.status === "revoked")) return "revoked";
   if (now >= row.expiresAt) return "expired";
-  // A trip-wire's freeze too, as the view counts it.
-  if (tree.frozen || frozenInChain(tree, chain) || tripsOf(tree, row.path).length > 0) return "frozen";
+  if (heldBySwitch(tree, chain)) return "frozen"; // a trip-wire's freeze too, as the view counts it
   if (now < row.notBefore) return "pending";
   return "active";
 }

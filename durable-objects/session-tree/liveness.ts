@@ -28,12 +28,12 @@ export function lifeless(tree: Tree, ctx: DecisionContext): Lifeless | null {
   if (tree.frozen) return { name: "principal-frozen", detail: "every session of this principal is frozen", receipted: true };
   const held = frozenInChain(tree, ctx.chain);
   if (held) return { name: "session-frozen", detail: `session ${held.id} is frozen`, extra: { frozen_session: held.id }, receipted: true };
-  // A trip-wire's freeze is a switch of its own (./tripwires.ts): only a reset of the rule clears it.
+  // A trip-wire's freeze is a switch of its own (./tripwires.ts): a reset of the rule, or the frozen session's unfreeze, clears it.
   const trip = tripsOf(tree, ctx.session.path)[0];
   if (trip)
     return {
       name: "tripwire",
-      detail: `trip-wire ${trip.rule} froze this session (${trip.action}) at ${trip.at}; reset the trip-wire to let it act`,
+      detail: `trip-wire ${trip.rule} froze this session (${trip.action}) at ${trip.at}; reset the trip-wire, or unfreeze the frozen session, to let it act`,
       extra: { rule: trip.rule, action: trip.action },
       receipted: true,
     };

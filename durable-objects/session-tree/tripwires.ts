@@ -26,7 +26,8 @@ import { increment, overThreshold, readRule, type TripwireObservation, type Trip
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
 import { receiptFor } from "./receipts";
-import { getMeta, setMeta } from "./store";
+import { frozenInChain } from "./governance";
+import { getMeta, setMeta, type SessionRow } from "./store";
 import type { Tree } from "./tree";
 
 export function migrateTripwires(sql: SqlStorage): void {
@@ -136,6 +137,15 @@ export function clearTripsOn(tree: Tree, session: { id: string; parent: string |
 export function handOverPrincipalTrips(tree: Tree): void {
   forgetTripwires(tree.sql);
   tree.sql.exec("DELETE FROM tripwire_trips WHERE action = 'freeze_principal'");
+}
+
+/**
+ * Whether a switch holds the session at the end of `chain` until someone acts: the principal's,
+ * its own or an ancestor's (./governance.ts), or a trip-wire's freeze. The listing's status and
+ * exposure ask this; the decision path asks `lifeless` (./liveness.ts), which also says which.
+ */
+export function heldBySwitch(tree: Tree, chain: readonly SessionRow[]): boolean {
+  return tree.frozen || frozenInChain(tree, chain) !== null || tripsOf(tree, chain[chain.length - 1]!.path).length > 0;
 }
 
 /** The trips that stop a session with this path: its own or an ancestor's, the tree's, the principal's. */
