@@ -131,9 +131,10 @@ dashboard.onError((err, c) => {
 });
 
 /** A page of the signed-in dashboard: the layout (with the pending-approvals count) around `body`. */
-async function page(c: Context<DashEnv>, title: string, current: string, body: Child, connect: string[] = []): Promise<Response> {
+/** `pending`: the handler already read the pending queue (the same query), so the badge need not ask again. */
+async function page(c: Context<DashEnv>, title: string, current: string, body: Child, connect: string[] = [], known?: { pending: number }): Promise<Response> {
   const signIn = c.var.signIn;
-  const pending = await pendingCount(c, signIn);
+  const pending = known?.pending ?? (await pendingCount(c, signIn));
   return html(
     c,
     <Layout title={title} nonce={nonceOf(c)} signIn={signIn.view} current={current} pending={pending}>
@@ -151,7 +152,7 @@ async function pendingCount(c: Context<DashEnv>, signIn: SignIn): Promise<number
 
 /** Back to `back` (a dashboard path) after a form, with a short notice. */
 function backTo(c: Context<DashEnv>, back: unknown, fallback: string, notice: string): Response {
-  const path = typeof back === "string" && /^\/dashboard(\/[A-Za-z0-9_/-]*)?$/.test(back) ? back : fallback;
+  const path = safeNext(typeof back === "string" ? back : undefined, fallback);
   return c.redirect(`${path}?notice=${encodeURIComponent(notice)}`, 303);
 }
 
@@ -188,8 +189,9 @@ const formText = async (c: Context<DashEnv>, name: string): Promise<string | und
 
 dashboard.get("/", (c) => html(c, <LandingPage nonce={nonceOf(c)} origin={new URL(c.req.url).origin} />));
 
-function safeNext(next: string | undefined): string {
-  return next && /^\/dashboard(\/[A-Za-z0-9_/-]*)?$/.test(next) ? next : "/dashboard";
+/** `next` if it is a dashboard path (never another site, never a query), else `fallback`. */
+function safeNext(next: string | undefined, fallback = "/dashboard"): string {
+  return next && /^\/dashboard(\/[A-Za-z0-9_/-]*)?$/.test(next) ? next : fallback;
 }
 
 function signInForm(c: Context<DashEnv>, status: 200 | 400 | 401 | 403, error?: string, next?: string): Response {
@@ -222,12 +224,12 @@ dashboard.post("/dashboard/sign-in", async (c) => {
 
 // ------------------------------------------------------------------ signed in
 
+// Hono's "/dashboard/*" matches "/dashboard" itself too: one guard for every signed-in page.
+const guard = signedIn(refusePage);
 dashboard.use("/dashboard/*", async (c, next) => {
-  const path = new URL(c.req.url).pathname;
-  if (path === "/dashboard/sign-in") return next();
-  return signedIn(refusePage)(c, next);
+  if (new URL(c.req.url).pathname === "/dashboard/sign-in") return next();
+  return guard(c, next);
 });
-dashboard.use("/dashboard", signedIn(refusePage));
 
 dashboard.post("/dashboard/sign-out", async (c) => {
   value(await principalOf(c.env, c.var.signIn.cookie.principal).closeDashboardSession(c.var.signIn.proof("read")));
@@ -268,6 +270,8 @@ dashboard.get("/dashboard", async (c) => {
         canFreeze={can(c, "admin")}
       />
     </>,
+    [],
+    { pending: pending.data.length },
   );
 });
 
@@ -486,6 +490,8 @@ dashboard.get("/dashboard/approvals", async (c) => {
         canDecide={can(c, "decide")}
       />
     </>,
+    [],
+    { pending: queue.length },
   );
 });
 
