@@ -24,7 +24,7 @@ export function migrateEvents(sql: SqlStorage): void {
   sql.exec("CREATE INDEX IF NOT EXISTS events_by_created ON events (created_at)");
 }
 
-/** Records the event (once per id) in the caller's transaction, and prunes what is past retention. */
+/** Records the event (once per id) in the caller's transaction; the caller prunes past retention once per batch (`pruneEvents`). */
 export function storeEvent(sql: SqlStorage, event: EventEnvelope, now: number): void {
   const at = Date.parse(event.created_at);
   sql.exec(
@@ -34,7 +34,6 @@ export function storeEvent(sql: SqlStorage, event: EventEnvelope, now: number): 
     Number.isFinite(at) ? at : now,
     JSON.stringify(event),
   );
-  pruneEvents(sql, now - EVENT_RETENTION_MS);
 }
 
 /** Drops events created before `before`; idempotent (the alarm may run twice). */

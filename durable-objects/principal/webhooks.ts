@@ -131,6 +131,8 @@ export class PrincipalWebhooks {
       result.deliveries += deliveries.length;
       created.push(...deliveries.map((d) => d.id));
     }
+    // Once per batch, not per event. The alarm's sweep prunes too, but it runs only while deliveries wait.
+    if (result.accepted > 0) this.store.pruneEvents(now);
     await this.send(created, now);
     return result;
   }
@@ -166,6 +168,7 @@ export class PrincipalWebhooks {
     }
     const deliveries = this.store.ingestEvent(event, now, dedupeKey === undefined ? event.id : `key:${type}:${dedupeKey}`);
     if (deliveries === null) return ok({ event: event.id, deliveries: 0, duplicate: true });
+    this.store.pruneEvents(now);
     await this.send(
       deliveries.map((d) => d.id),
       now,
