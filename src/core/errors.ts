@@ -95,11 +95,12 @@ export function problemType(baseUrl: string, name: ProblemName): string {
 /** RFC 9457's members; an extension member by one of these names is dropped. */
 const STANDARD_MEMBERS = new Set(["type", "title", "status", "detail", "instance"]);
 
-export function problemResponse(p: Problem, baseUrl: string, instance?: string): Response {
+/** The problem document (RFC 9457) of `p`: what a response carries, and the event stream's `event: error`. */
+export function problemBody(p: Problem, baseUrl: string, instance?: string): { type: string; title: string; status: number; detail: string } & Record<string, unknown> {
   const { status, title } = PROBLEMS[p.name];
   // Extension members never replace the standard ones: a hold's `status: "expired"` must not become the HTTP status.
   const extra = Object.fromEntries(Object.entries(p.extra ?? {}).filter(([k]) => !STANDARD_MEMBERS.has(k)));
-  const body = {
+  return {
     type: problemType(baseUrl, p.name),
     title,
     status,
@@ -107,6 +108,9 @@ export function problemResponse(p: Problem, baseUrl: string, instance?: string):
     ...(instance ? { instance } : {}),
     ...extra,
   };
+}
+
+export function problemResponse(p: Problem, baseUrl: string, instance?: string): Response {
   const headers = new Headers({ "content-type": PROBLEM_CONTENT_TYPE, ...(p.headers ?? {}) });
-  return new Response(JSON.stringify(body), { status, headers });
+  return new Response(JSON.stringify(problemBody(p, baseUrl, instance)), { status: PROBLEMS[p.name].status, headers });
 }

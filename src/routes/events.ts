@@ -19,12 +19,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE, type EventBatch } from "../contract/events";
 import { EventPage } from "../contract/wire/events";
-import { PROBLEMS, problemType, RemitError, type Outcome, type Problem } from "../core/errors";
+import { problemBody, RemitError, type Outcome } from "../core/errors";
 import { sseComment, sseFrame } from "../core/sse";
 import { EVENT_TYPES, isEventType, webhookEventSchema, type EventType } from "../core/webhooks/events";
 import { baseUrl, respond } from "../http";
 import { principalAuth, principalOf, type AppEnv } from "../middleware/auth";
-import { IdParam } from "../schemas";
+import { IdParam, rule } from "../schemas";
 import { json, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const events = new OpenAPIHono<AppEnv>();
@@ -38,8 +38,6 @@ export const HEARTBEAT_MS = 15_000;
 export const STREAM_MAX_MS = 10 * 60_000;
 /** Events per poll. */
 const POLL_LIMIT = 100;
-
-const rule = (name: string) => ({ params: { rule: name } });
 
 /** `type=a,b` or `type=a&type=b`; every entry must be a known event type. */
 const TypeFilter = z
@@ -200,7 +198,7 @@ function sseResponse(
         }
         if (!outcome.ok) {
           closed = true;
-          controller.enqueue(encoder.encode(sseFrame({ event: "error", data: JSON.stringify(problemOf(outcome.problem, base)) })));
+          controller.enqueue(encoder.encode(sseFrame({ event: "error", data: JSON.stringify(problemBody(outcome.problem, base)) })));
           controller.close();
           return;
         }
@@ -216,12 +214,6 @@ function sseResponse(
     status: 200,
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
   });
-}
-
-/** The problem document a response would carry, for the stream's `event: error`. */
-function problemOf(p: Problem, base: string): unknown {
-  const { status, title } = PROBLEMS[p.name];
-  return { type: problemType(base, p.name), title, status, detail: p.detail, ...(p.extra ?? {}) };
 }
 
 // ---------------------------------------------------------------- the log
