@@ -11,7 +11,8 @@ import { Asset, Limits } from "./contract/wire/limits";
  * src/contract/wire/). Objects are strict: an unknown field is refused, never ignored.
  * Custom rules carry a stable `params.rule` that becomes `errors[].rule`.
  */
-const rule = (name: string) => ({ params: { rule: name } });
+/** A custom rule's stable name, which becomes `errors[].rule`. */
+export const rule = (name: string) => ({ params: { rule: name } });
 
 export const ScopeString = z
   .string()
@@ -50,7 +51,7 @@ const ScopeList = z
   .min(1)
   .max(ABSOLUTE_MAX_SCOPES, { message: `at most ${ABSOLUTE_MAX_SCOPES} scopes per session (the configured cap may be lower)` });
 
-const Timestamp = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time" });
+export const Timestamp = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time" });
 
 export const GrantRequest = z
   .strictObject({

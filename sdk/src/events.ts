@@ -6,6 +6,7 @@
 import type { EventEnvelope, EventPage, EventType } from "../../src/contract/wire-types";
 import { SseParser } from "../../src/core/sse";
 import { errorFromProblem, isRemitError, RemitNetworkError, type ProblemDocument } from "./errors";
+import { rfc3339 } from "./common";
 import type { CallOptions, HttpClient } from "./http";
 
 export interface EventListOptions extends CallOptions {
@@ -37,7 +38,7 @@ export interface EventStreamOptions {
   maxReconnectDelayMs?: number;
 }
 
-const iso = (t: Date | string | undefined) => (t === undefined ? undefined : t instanceof Date ? t.toISOString() : t);
+const iso = (t: Date | string | undefined) => (t === undefined ? undefined : rfc3339(t));
 const typeQuery = (t: EventType | EventType[] | undefined) => (t === undefined ? undefined : Array.isArray(t) ? t.join(",") : t);
 
 export function eventListQuery(o: EventListOptions): Record<string, string | number | undefined> {

@@ -12,16 +12,13 @@ import { validationFailed } from "../core/errors";
 import { parseDuration } from "../core/policy/exposure";
 import { idempotencyOf, respond } from "../http";
 import { agentAuth, principalAuth, principalOf, treeOf, type AppEnv } from "../middleware/auth";
-import { EmptyRequest, IdParam } from "../schemas";
+import { EmptyRequest, IdParam, rule, Timestamp } from "../schemas";
 import { AGENT_PROBLEMS } from "./agent";
 import { AGENT_SECURITY, body, RequiredIdempotencyHeaders, json, jsonBody, PRINCIPAL_SECURITY, problems } from "./common";
 
 export const governance = new OpenAPIHono<AppEnv>();
 
 const AUTH_PROBLEMS = ["unauthenticated", "validation-failed"] as const;
-const rule = (name: string) => ({ params: { rule: name } });
-
-const Instant = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time" });
 const Duration = z
   .string()
   .refine((v) => parseDuration(v) !== null, { message: "must be an ISO 8601 duration of weeks, days, hours, minutes, seconds (P7D, PT1H)", ...rule("iso_duration") })
@@ -34,10 +31,10 @@ const filterFields = {
   status: Status.optional(),
   label: z.string().min(1).max(200).optional(),
   agent: Jkt.optional(),
-  created_before: Instant.optional(),
-  created_after: Instant.optional(),
-  expires_before: Instant.optional(),
-  expires_after: Instant.optional(),
+  created_before: Timestamp.optional(),
+  created_after: Timestamp.optional(),
+  expires_before: Timestamp.optional(),
+  expires_after: Timestamp.optional(),
   idle_for: Duration.optional(),
 };
 
@@ -111,8 +108,8 @@ const ReceiptQuery = z.object({
     .optional(),
   kind: z.enum(["authorize", "capture", "void", "denial"]).optional(),
   outcome: z.enum(["allowed", "denied"]).optional(),
-  created_before: Instant.optional(),
-  created_after: Instant.optional(),
+  created_before: Timestamp.optional(),
+  created_after: Timestamp.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
