@@ -1,6 +1,7 @@
 /** API keys: their format, minting with a keyed checksum, parsing and hashing; pure, so the edge refuses a forged key before any object. */
 import { hex, sha256, timingSafeEqual, utf8 } from "../encoding";
 import { base32, randomToken } from "../ids";
+import { derivedHmacKey } from "./derived-key";
 
 /**
  * `rmt_<principal>_<key id>_<secret><checksum>`: the key names its principal and its
@@ -35,23 +36,9 @@ export function parseApiKey(text: string): ParsedApiKey | null {
   return { principal: `prn_${m[2]}`, keyId: `key_${m[3]}`, secret: m[4]!, body: m[1]!, checksum: m[5]! };
 }
 
-let cachedKey: { material: string; key: Promise<CryptoKey> } | null = null;
-
 /** The HMAC key of the checksums: HKDF-SHA-256 of the deployment's secret, for this purpose only. */
 export function apiKeyChecksumKey(material: string): Promise<CryptoKey> {
-  if (cachedKey?.material !== material) cachedKey = { material, key: deriveChecksumKey(material) };
-  return cachedKey.key;
-}
-
-async function deriveChecksumKey(material: string): Promise<CryptoKey> {
-  const ikm = await crypto.subtle.importKey("raw", utf8(material), "HKDF", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: utf8("remit"), info: utf8("remit api key checksum v1") },
-    ikm,
-    { name: "HMAC", hash: "SHA-256", length: 256 },
-    false,
-    ["sign"],
-  );
+  return derivedHmacKey(material, "remit api key checksum v1");
 }
 
 async function checksumOf(key: CryptoKey, body: string): Promise<string> {

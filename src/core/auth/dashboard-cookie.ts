@@ -6,7 +6,9 @@
  * SHA-256 of the secret (durable-objects/principal/dashboard-sessions.ts). The CSRF token of
  * the forms lives in that row too.
  */
-import { b64urlDecode, b64urlEncode, hex, sha256, timingSafeEqual, utf8 } from "../encoding";
+import { b64urlDecode, b64urlEncode, timingSafeEqual, utf8 } from "../encoding";
+import { hashSecret } from "./api-keys";
+import { derivedHmacKey } from "./derived-key";
 import { randomToken } from "../ids";
 
 export interface DashboardCookie {
@@ -20,23 +22,7 @@ export const DASHBOARD_SESSION_MS = 12 * 60 * 60 * 1000;
 
 const SHAPE = /^(prn_[0-9a-z]{26})\.(key_[0-9a-z]{26})\.([0-9a-z]{52})\.([A-Za-z0-9_-]{43})$/;
 
-let cached: { material: string; key: Promise<CryptoKey> } | null = null;
-
-function cookieKey(material: string): Promise<CryptoKey> {
-  if (cached?.material !== material) cached = { material, key: derive(material) };
-  return cached.key;
-}
-
-async function derive(material: string): Promise<CryptoKey> {
-  const ikm = await crypto.subtle.importKey("raw", utf8(material), "HKDF", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: utf8("remit"), info: utf8("remit dashboard cookie v1") },
-    ikm,
-    { name: "HMAC", hash: "SHA-256", length: 256 },
-    false,
-    ["sign"],
-  );
-}
+const cookieKey = (material: string): Promise<CryptoKey> => derivedHmacKey(material, "remit dashboard cookie v1");
 
 async function macOf(material: string, body: string): Promise<string> {
   return b64urlEncode(new Uint8Array(await crypto.subtle.sign("HMAC", await cookieKey(material), utf8(body))));
@@ -62,8 +48,8 @@ export async function readDashboardCookie(material: string, value: string | unde
 }
 
 /** What the principal's object stores of a sign-in: the SHA-256 of its secret, hex. */
-export async function signInHash(cookie: DashboardCookie): Promise<string> {
-  return hex(await sha256(cookie.secret));
+export function signInHash(cookie: DashboardCookie): Promise<string> {
+  return hashSecret(cookie.secret);
 }
 
 /** A CSRF token or the sign-in form's token: 128 random bits. */
