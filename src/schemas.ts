@@ -74,6 +74,11 @@ export const DelegateRequest = z
     limits: Limits.optional(),
     max_depth: z.number().int().min(0).max(16).optional(),
     label: z.string().max(200).optional(),
+    placement: z.enum(["same_object", "own_object"], { message: "must be same_object or own_object" }).optional().openapi({
+      description:
+        "`own_object` places the child and its whole subtree in a Durable Object of its own, which spends under a budget lease: a slice of every budget up the chain, reserved in the parent's counters like a hold and refilled as it runs low. For hot subtrees, so one root budget can span many objects. Default `same_object`.",
+      example: "own_object",
+    }),
   })
   .openapi("DelegateRequest", { description: "Omitted fields are inherited from the parent; anything wider is refused." });
 

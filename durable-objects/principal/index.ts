@@ -20,6 +20,7 @@ import type { SessionTreeView, TreePage } from "../../src/contract/wire/session"
 import { ok, problem, refused, type Outcome } from "../../src/core/errors";
 import type { ListCursor, ReceiptFilter, SessionFilter } from "../../src/contract/governance";
 import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "../../src/contract/wire/governance";
+import type { Revocation } from "../../src/contract/wire/session";
 import { combineExposure, treeExposures } from "./exposure";
 import * as governance from "./listing";
 import type { SignedReceipt } from "../../src/core/receipts/receipt";
@@ -155,12 +156,8 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     return this.authenticated(proof, null, async (): Promise<Outcome<SessionTreeView>> => (await this.tree(id)?.getTree(this.id, id, page)) ?? noSession(id));
   }
 
-  revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<{ revoked: number; session: string }>> {
-    return this.authenticated(
-      proof,
-      idem,
-      async (): Promise<Outcome<{ revoked: number; session: string }>> => (await this.tree(id)?.revoke(this.id, id)) ?? noSession(id),
-    );
+  revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<Revocation>> {
+    return this.authenticated(proof, idem, async (): Promise<Outcome<Revocation>> => (await this.tree(id)?.revoke(this.id, id)) ?? noSession(id));
   }
 
   listReceipts(
@@ -313,6 +310,24 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
   /** One poll of `GET /v1/events/stream`: authenticated every time, so a revoked key stops its stream. */
   pollEvents(proof: KeyProof, poll: EventPoll): Promise<PrincipalResult<EventBatch>> {
     return this.authenticated(proof, null, () => ok(eventLog.eventsAfter(this.sql, poll, Date.now())));
+  }
+
+  /**
+   * A tree object placed by another of this principal's trees, for a child delegated into
+   * an object of its own: indexed like a tree, so its sessions route, list, freeze and
+   * take trip-wires like any other (idempotent: the parent retries until it is).
+   */
+  indexLeasedTree(input: { tree: string; root: string; parentTree: string; expiresAt: number }): void {
+    if (!this.stored) return;
+    const parent = this.sql.exec("SELECT 1 FROM trees WHERE id = ?", input.parentTree).toArray().length > 0;
+    if (!parent) return; // only a tree of this principal places objects under it
+    this.sql.exec(
+      "INSERT INTO trees (id, root, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+      input.tree,
+      input.root,
+      Date.now(),
+      input.expiresAt,
+    );
   }
 
   /** From this principal's trees: their events outbox, drained on the tree's alarm. Idempotent by event id. */

@@ -9,6 +9,9 @@ import { expireDueHolds } from "./holds";
 import { IDEMPOTENCY_TTL_MS } from "./idempotency";
 import { receiptsDueAt } from "./receipt-outbox";
 import { getMeta, setExpiryNotified } from "./store";
+import { leasesDueAt } from "./lease-grants";
+import { holdsUnused, lastUsedAt } from "./lease-holder";
+import { LEASE_IDLE_MS } from "../../src/core/policy/lease";
 
 /** An alarm that would only sweep the replay cache or idempotency records comes no sooner than this. */
 const JTI_SWEEP_MS = 60_000;
@@ -75,6 +78,10 @@ export function nextAlarmAt(sql: SqlStorage, now: number): number | null {
   if (receipts !== null) candidates.push(receipts);
   const events = eventsDueAt(sql, now);
   if (events !== null) candidates.push(events);
+  if (getMeta(sql, "lease_parent") === null) {
+    const leases = leasesDueAt(sql, now); // placements and revocations to push, lapsed leases to settle
+    if (leases !== null) candidates.push(leases);
+  } else if (holdsUnused(sql, now)) candidates.push((lastUsedAt(sql) ?? now) + LEASE_IDLE_MS); // an idle lease gives back what it holds
   if (candidates.length === 0) return null;
   return Math.max(Math.min(...candidates), now);
 }

@@ -45,7 +45,8 @@ export function applyToCounters(tree: Tree, ctx: DecisionContext, asset: string,
 /** Emits `budget.threshold` for each threshold newly crossed in this window; returns the thresholds now crossed. */
 export function budgetThresholdEvents(sql: SqlStorage, principal: string, c: StoredCounter, now: number): number[] {
   const crossed = new Set(c.thresholds);
-  if (c.limit === 0n) return [...crossed];
+  // A leased slice is not the ancestor's budget: the parent announces its own thresholds as it grants slices.
+  if (c.limit === 0n || c.lease) return [...crossed];
   const used = c.spent + c.held;
   for (const t of THRESHOLDS) {
     if (crossed.has(t) || used * 100n < c.limit * BigInt(t)) continue;

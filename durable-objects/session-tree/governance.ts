@@ -4,7 +4,7 @@
  * moment it was last used (an authorization or a hold, written in that decision's
  * transaction, with its call count: ./counters.ts `countCall`). Both are columns added to `sessions` here, so old trees gain them on start.
  */
-import { getMeta, readSubtree, type SessionRow } from "./store";
+import { getMeta, readChain, readSubtree, type SessionRow } from "./store";
 import type { Tree } from "./tree";
 
 /**
@@ -39,9 +39,10 @@ const frozenCache = new WeakMap<SqlStorage, Set<string>>();
 export function frozenSessions(sql: SqlStorage): Set<string> {
   let set = frozenCache.get(sql);
   if (!set) {
+    // In a leased object, an ancestor above the lease is frozen by a push from the parent (./lease-holder.ts).
     set = new Set(
       sql
-        .exec<{ id: string }>("SELECT id FROM sessions WHERE frozen = 1")
+        .exec<{ id: string }>("SELECT id FROM sessions WHERE frozen = 1 UNION ALL SELECT id FROM lease_chain WHERE frozen = 1")
         .toArray()
         .map((r) => r.id),
     );
@@ -90,5 +91,9 @@ export function sessionsWithChains(tree: Tree, principal: string): { row: Sessio
   if (!root) return [];
   const rows = readSubtree(tree.sql, root);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return rows.map((row) => ({ row, chain: row.path.map((id) => byId.get(id)!) }));
+  return rows.map((row) => {
+    const chain = row.path.map((id) => byId.get(id));
+    // In a leased object the ancestors above its lease are not among its rows.
+    return { row, chain: chain.every((s) => s !== undefined) ? chain : readChain(tree.sql, row) };
+  });
 }

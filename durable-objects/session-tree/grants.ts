@@ -9,7 +9,8 @@ import { ok, problem, refused, type Outcome, type Problem } from "../../src/core
 import type { EventData } from "../../src/core/webhooks/events";
 import { attenuate } from "../../src/core/policy/attenuate";
 import { scopeCapErrors, treeCapBreach, type TreeCaps } from "../../src/core/policy/caps";
-import { newIdIn } from "../../src/core/tree-ids";
+import { newIdIn, newTreeId } from "../../src/core/tree-ids";
+import { recordLease } from "./lease-grants";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
 import { getMeta, insertSession, sessionCounts, setMeta, type SessionRow } from "./store";
@@ -64,11 +65,37 @@ export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest
   }
   const breach = treeCapBreach(sessionCounts(tree.sql, parent.id), caps);
   if (breach) return refused(problem("cap-exceeded", breach.detail, { cap: breach.cap, limit: breach.limit, current: breach.current }));
-  const id = newIdIn("ses", tree.id);
+  const own = request.placement === "own_object";
+  if (own) {
+    const unplaceable = placementRefusal(tree, ctx);
+    if (unplaceable) return refused(unplaceable);
+  }
+  // A child in an object of its own carries that object's key in its id, so every call of it routes there.
+  const object = own ? newTreeId() : null;
+  const id = newIdIn("ses", object ?? tree.id);
   const row = newRow(id, parent.id, [...parent.path, id], parent.depth + 1, child, ctx.now);
   insertSession(tree.sql, row);
+  if (object) recordLease(tree.sql, id, object, ctx.now);
   emitEvent(tree.sql, "session.delegated", tree.principal, { ...sessionGrantData(row, tree.id), parent: parent.id, depth: row.depth }, ctx.now);
-  return ok(grant(tree, row, ctx.now));
+  return ok(grant(tree, row, ctx.now, object ?? tree.id));
+}
+
+/**
+ * Why the child cannot have an object of its own: a leased object does not lease on
+ * (its subtree delegates within it), and the limits that are not leased — calls and
+ * rate, counted on every ancestor at every call — would no longer hold across objects.
+ */
+function placementRefusal(tree: Tree, ctx: DecisionContext): Problem | null {
+  const invalid = (rule: string, message: string) => problem("validation-failed", `placement: ${message}`, { errors: [{ field: "placement", rule, message }] });
+  if (tree.leaseParent)
+    return invalid("nested_lease", "this session already lives in an object of its own under a budget lease; its children are placed in that object (omit placement)");
+  const counted = ctx.chain.find((s) => s.limits.calls !== undefined || s.limits.rate !== undefined);
+  if (counted)
+    return invalid(
+      "ancestor_counts_calls",
+      `session ${counted.id} limits ${counted.limits.calls !== undefined ? "calls" : "rate"}, which a budget lease does not divide between objects; own_object needs a chain with budgets only (omit placement)`,
+    );
+  return null;
 }
 
 /** The configured scope caps (the request schemas hold only the absolute ones), as `validation-failed`. */
@@ -102,14 +129,14 @@ function newRow(id: string, parent: string | null, path: string[], depth: number
   };
 }
 
-/** The new session's view and its token, bound to the agent's key (`cnf.jkt`). */
-function grant(tree: Tree, row: SessionRow, now: number): Grant {
+/** The new session's view and its token, bound to the agent's key (`cnf.jkt`); `object`: the tree id of the object it lives in. */
+function grant(tree: Tree, row: SessionRow, now: number, object = tree.id): Grant {
   const token = issueSessionTokenSync(
     tree.key,
     {
       iss: getMeta(tree.sql, "issuer")!,
       sub: row.id,
-      tree: tree.id,
+      tree: object,
       prn: tree.principal,
       nbf: Math.floor(row.notBefore / 1000),
       exp: Math.floor(row.expiresAt / 1000),

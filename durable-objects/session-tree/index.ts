@@ -47,6 +47,14 @@ import { parseAssetDecimals } from "../../src/core/policy/money";
 import { handOverPrincipalTrips, resetTripwire, setTripwireRules } from "./tripwires";
 import type { TripwireSet } from "../../src/core/policy/tripwires";
 import { viewSession, type SessionView } from "./views";
+import type { LeaseAsk, LeaseGrant, LeaseOffer, SliceReport } from "../../src/contract/session-tree";
+import { applyReport, leaseOf, markRevoking } from "./lease-grants";
+import { adoptOffer, applyGrant, lastUsedAt, noteUse, releaseUnused, setAncestorFrozen, sliceReport } from "./lease-holder";
+import { LEASE_IDLE_MS } from "../../src/core/policy/lease";
+import { treeStub } from "../../src/contract/stubs";
+import { ensureLease, leaseUpkeep, placeLease, pushFreeze, pushRevocations, refillWithRecall, settledFigures } from "./lease-calls";
+import type { RefillAnswer } from "./lease-grants";
+import { revokeLeasedSubtree } from "./revoke";
 export type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
 
 export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
@@ -126,14 +134,22 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     });
   }
 
-  /** Revokes the session and every descendant in one transaction; from its return nothing under them succeeds. */
-  revoke(principal: string, id: string): Outcome<{ revoked: number; session: string }> {
+  /**
+   * Revokes the session and every descendant in one transaction; from its return nothing
+   * under them succeeds — in objects of their own too: each lease the revocation reached
+   * is told before this returns, and any not reached is named in `pending_sessions`.
+   */
+  async revoke(principal: string, id: string): Promise<Outcome<{ revoked: number; session: string; pending_sessions?: string[] }>> {
     if (!this.stored) return refused(problem("not-found", `no session ${id}`));
     if (!ownedSession(this.tree, principal, id)) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
-    const out = this.tree.transaction(() => revokeSubtree(this.tree, id, now));
+    const out = this.tree.transaction(() => {
+      const revoked = revokeSubtree(this.tree, id, now);
+      markRevoking(this.tree.sql);
+      return revoked;
+    });
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
-    return out;
+    return withPending(out, await pushRevocations(this.tree, this.env));
   }
 
   // ---------------------------------------------------------------- governance (./listing.ts, ./exposure-inputs.ts, ./session-switch.ts)
@@ -162,33 +178,43 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** This tree's part of the principal's exposure (null: not the principal's, or no root yet). */
   exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null {
-    if (!this.stored) return null;
+    // A leased object's authority is inside the slices its parent holds for it: the parent's tree counts it.
+    if (!this.stored || this.tree.leaseParent) return null;
     return treeExposure(this.tree, principal, Date.now(), opts);
   }
 
   /** A bulk revocation's part here: with `dryRun` only what it would revoke and what would remain exposed. */
-  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null } {
+  async revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): Promise<{ ids: string[]; exposure: TreeExposure | null; pending?: string[] }> {
     if (!this.stored) return { ids: [], exposure: null };
     const now = Date.now();
     const out = revokeMatching(this.tree, principal, filter, dryRun, now);
-    if (!dryRun && out.ids.length > 0) this.tree.scheduleAlarmSoon(now); // drains the events outbox
-    return out;
+    if (dryRun || out.ids.length === 0) return out;
+    this.tree.scheduleAlarmSoon(now); // drains the events outbox
+    this.tree.transaction(() => markRevoking(this.tree.sql));
+    const pending = await pushRevocations(this.tree, this.env);
+    return pending.length > 0 ? { ...out, pending } : out;
   }
 
   /** A session's own switch (separate from the principal's): it and everything beneath stop or work again. */
-  setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView> {
+  async setSessionFrozen(principal: string, id: string, frozen: boolean): Promise<Outcome<SessionView>> {
     if (!this.stored) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
     const out = this.tree.transaction(() => setSessionFrozen(this.tree, principal, id, frozen, now));
     this.tree.scheduleAlarmSoon(now); // drains the events outbox (approvals a freeze canceled)
+    if (out.ok) await pushFreeze(this.tree, this.env, id, frozen);
     return out;
   }
 
   /** The agent's panic button: its own session and everything beneath, never an ancestor. Allowed when already dead. */
-  revokeSelf(call: AgentCall): AgentResult<{ revoked: number; session: string }> {
-    const result = agentDecision(this.tree, call, { liveness: false }, (ctx) => revokeSubtree(this.tree, ctx.session.id, ctx.now));
+  async revokeSelf(call: AgentCall): Promise<AgentResult<{ revoked: number; session: string; pending_sessions?: string[] }>> {
+    const result = agentDecision(this.tree, call, { liveness: false }, (ctx) => {
+      const revoked = revokeSubtree(this.tree, ctx.session.id, ctx.now);
+      markRevoking(this.tree.sql);
+      return revoked;
+    });
     this.tree.scheduleAlarmSoon(Date.now());
-    return result;
+    if (!this.stored) return result;
+    return { ...result, outcome: withPending(result.outcome, await pushRevocations(this.tree, this.env)) };
   }
 
   /** The principal's kill switch, fanned out to each of its trees. */
@@ -263,24 +289,119 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     return agentDecision(this.tree, call, { liveness: false }, (ctx) => readableReceiptInOutbox(this.tree, { session: ctx.session.id }, id));
   }
 
-  introspect(call: AgentCall): AgentResult<SessionView> {
-    return agentDecision(this.tree, call, { liveness: true }, (ctx) => ok(viewSession(this.tree, ctx.session, ctx.now)));
+  introspect(call: AgentCall): AgentResult<SessionView> | Promise<AgentResult<SessionView>> {
+    return this.underLease(call, undefined, () => agentDecision(this.tree, call, { liveness: true }, (ctx) => ok(viewSession(this.tree, ctx.session, ctx.now))));
   }
 
-  delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant> {
-    return agentDecision(this.tree, call, { liveness: true }, (ctx) => delegate(this.tree, ctx, request, this.caps));
+  /** A child placed in its own object is offered to that object before the grant is returned (and by the alarm, until it answers). */
+  async delegate(call: AgentCall, request: ChildRequest): Promise<AgentResult<Grant>> {
+    const result = await this.underLease(call, undefined, () =>
+      agentDecision(this.tree, call, { liveness: true }, (ctx) => delegate(this.tree, ctx, request, this.caps)),
+    );
+    if (request.placement === "own_object" && result.outcome.ok) {
+      const child = result.outcome.value.session.id;
+      if (leaseOf(this.tree.sql, child)?.placed === 0 && !(await placeLease(this.tree, this.env, child))) this.tree.scheduleAlarmSoon(Date.now() + 1_000);
+    }
+    return result;
   }
 
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<{ receipt: SignedReceipt; session: SessionView } | PendingApproval> {
-    return agentDecision(this.tree, call, { liveness: true }, (ctx) => authorize(this.tree, ctx, input));
+  authorize(
+    call: AgentCall,
+    input: AuthorizeInput,
+  ):
+    | AgentResult<{ receipt: SignedReceipt; session: SessionView } | PendingApproval>
+    | Promise<AgentResult<{ receipt: SignedReceipt; session: SessionView } | PendingApproval>> {
+    return this.underLease(call, input.amount, () => agentDecision(this.tree, call, { liveness: true }, (ctx) => authorize(this.tree, ctx, input)));
   }
 
-  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval> {
-    return agentDecision(this.tree, call, { liveness: true }, (ctx) => placeHold(this.tree, ctx, input));
+  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval> | Promise<AgentResult<HoldView | PendingApproval>> {
+    return this.underLease(call, input.amount, () => agentDecision(this.tree, call, { liveness: true }, (ctx) => placeHold(this.tree, ctx, input)));
   }
 
-  capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold> {
-    return agentDecision(this.tree, call, { liveness: true }, (ctx) => captureHold(this.tree, ctx, holdId, amount));
+  capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold> | Promise<AgentResult<SettledHold>> {
+    return this.underLease(call, undefined, () => agentDecision(this.tree, call, { liveness: true }, (ctx) => captureHold(this.tree, ctx, holdId, amount)));
+  }
+
+  /**
+   * A call that needs live authority. In the tree's own object it is decided at once; in an
+   * object placed under a budget lease the lease is renewed or refilled first, outside any
+   * decision (./lease-calls.ts), and the decision then checks everything again.
+   */
+  private underLease<T>(call: AgentCall, amount: { asset: string; value: string } | undefined, decide: () => AgentResult<T>): AgentResult<T> | Promise<AgentResult<T>> {
+    if (!this.stored || !this.tree.leaseParent) return decide();
+    return this.leasedCall(call, amount, decide);
+  }
+
+  private async leasedCall<T>(call: AgentCall, amount: { asset: string; value: string } | undefined, decide: () => AgentResult<T>): Promise<AgentResult<T>> {
+    const stop = await ensureLease(this.tree, this.env, call.session, amount);
+    if (stop) return { outcome: refused(stop) };
+    const result = decide();
+    if (amount && result.outcome.ok && !result.replayed) noteUse(this.tree.sql, amount.asset, BigInt(amount.value), Date.now());
+    this.tree.scheduleAlarmSoon(Date.now() + LEASE_IDLE_MS); // gives back what an idle lease holds
+    return result;
+  }
+
+  // ---------------------------------------------------------------- budget leases (./lease-grants.ts, ./lease-holder.ts, ./lease-calls.ts)
+
+  /** Parent side: a refill or renewal of the lease of `child` (its object's only way to more budget). */
+  leaseRefill(child: string, ask: LeaseAsk): Promise<RefillAnswer> {
+    return refillWithRecall(this.tree, this.env, child, ask);
+  }
+
+  /** Parent side: the leased object's figures, when it gives back what it holds unused (idle, or at expiry). */
+  leaseReport(child: string, report: SliceReport[]): void {
+    if (!this.stored) return;
+    this.tree.transaction(() => {
+      this.tree.sql.exec("UPDATE leases SET requests = requests + 1 WHERE child = ?", child);
+      applyReport(this.tree, child, report, Date.now());
+    });
+  }
+
+  /** Leased side: takes the parent's offer (once; a repeat changes nothing). */
+  openLease(offer: LeaseOffer): void {
+    this.store();
+    this.tree.transaction(() => adoptOffer(this.tree, offer));
+    this.tree.forgetCopies();
+    this.tree.scheduleAlarm();
+  }
+
+  /**
+   * Leased side: the parent takes back what this object holds unused (a short refill
+   * elsewhere, or a lapsed lease); `grant` first brings every slice up to what the parent
+   * granted, so nothing granted stays unaccounted. Null: nothing is placed here.
+   */
+  settleLease(grant: LeaseGrant | null): { report: SliceReport[]; ended: boolean } | null {
+    if (!this.stored || !this.tree.leaseParent) return null;
+    const now = Date.now();
+    return this.tree.transaction(() => {
+      if (grant) applyGrant(this.tree, { ...grant, validUntil: Math.max(grant.validUntil, 0) }, now);
+      releaseUnused(this.tree.sql, now);
+      return settledFigures(this.tree);
+    });
+  }
+
+  /** Leased side: an ancestor's revocation reached the lease; everything here is revoked, and the final figures go back. */
+  leaseRevoked(by: string): { report: SliceReport[] } {
+    if (!this.stored || !this.tree.leaseParent) return { report: [] };
+    const now = Date.now();
+    const report = this.tree.transaction(() => {
+      revokeLeasedSubtree(this.tree, getMeta(this.tree.sql, "root")!, by, now);
+      releaseUnused(this.tree.sql, now);
+      return sliceReport(this.tree.sql);
+    });
+    this.tree.scheduleAlarmSoon(now);
+    return { report };
+  }
+
+  /** Leased side: an ancestor's own switch, pushed by the parent. */
+  leaseAncestorFrozen(ancestor: string, frozen: boolean): void {
+    if (!this.stored || !this.tree.leaseParent) return;
+    const now = Date.now();
+    this.tree.transaction(() => {
+      setAncestorFrozen(this.tree.sql, ancestor, frozen);
+      if (frozen) cancelPendingApprovals(this.tree, null, "session-frozen", now);
+    });
+    this.tree.scheduleAlarmSoon(now);
   }
 
   /** Voiding only ever gives authority back, so it is allowed after revocation or freeze. */
@@ -322,8 +443,27 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     });
     await drainReceipts(this.tree.sql, this.env, now); // receipts outbox → ledger shard (./receipt-outbox.ts)
     await drainEvents(this.tree.sql, this.env, now); // events outbox → the principal's object (./event-outbox.ts)
+    if (this.tree.leaseParent) await this.giveBackIdle(now);
+    else await leaseUpkeep(this.tree, this.env, now); // placements, revocations and lapsed leases of children in their own objects
     this.tree.scheduleAlarm();
   }
+
+  /** Leased side: a lease idle for a while gives back what it holds unused (it refills on its next spend). */
+  private async giveBackIdle(now: number): Promise<void> {
+    const last = lastUsedAt(this.tree.sql);
+    if (last !== null && now - last < LEASE_IDLE_MS) return;
+    if (!this.tree.transaction(() => releaseUnused(this.tree.sql, now))) return;
+    try {
+      await treeStub(this.env, this.tree.leaseParent!).leaseReport(getMeta(this.tree.sql, "root")!, sliceReport(this.tree.sql));
+    } catch {
+      // The parent learns the same cumulative figures at the next refill, or when it settles the lapsed lease.
+    }
+  }
+}
+
+/** A revocation's answer, naming the leased sessions it has not reached yet. */
+function withPending<T extends object>(out: Outcome<T>, pending: string[]): Outcome<T & { pending_sessions?: string[] }> {
+  return out.ok && pending.length > 0 ? ok({ ...out.value, pending_sessions: pending }) : out;
 }
 
 /** Whether the tree exists yet (a freeze can reach a tree indexed before its root is created). */

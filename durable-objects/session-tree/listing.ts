@@ -71,7 +71,8 @@ class Where {
  * the rows this returns, in order, until enough match.
  */
 function sessionWhere(f: SessionFilter, now: number): Where {
-  const w = new Where();
+  // A child placed in an object of its own is listed by that object, with its live counters.
+  const w = new Where().add("id NOT IN (SELECT child FROM leases)");
   if (f.root !== undefined) w.add(f.root ? "parent IS NULL" : "parent IS NOT NULL");
   if (f.label !== undefined) w.add("label = ?", f.label);
   if (f.agent !== undefined) w.add("jkt = ?", f.agent);

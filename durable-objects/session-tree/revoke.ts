@@ -18,3 +18,18 @@ export function revokeSubtree(tree: Tree, id: string, now: number): Outcome<{ re
   cancelPendingApprovals(tree, revoked, "session-revoked", now);
   return ok({ revoked: revoked.length, session: id });
 }
+
+/**
+ * A revocation above a lease reaching the leased object (pushed by the parent, or learned
+ * at a refill): the leased session and everything beneath it here, revoked by the ancestor
+ * whose revocation it was. The parent announced the leased session itself; its
+ * descendants here are announced here.
+ */
+export function revokeLeasedSubtree(tree: Tree, root: string, by: string, now: number): string[] {
+  const revoked = revokeSubtreeRows(tree.sql, root, by, now);
+  const at = new Date(now).toISOString();
+  for (const session of revoked)
+    if (session !== root) emitEvent(tree.sql, "session.revoked", tree.principal, { session, tree: tree.id, revoked_root: by, revoked_at: at }, now);
+  cancelPendingApprovals(tree, revoked, "session-revoked", now);
+  return revoked;
+}

@@ -100,6 +100,43 @@ export function migrateTree(sql: SqlStorage): void {
   `);
   addColumn(sql, "holds", "request_digest", "TEXT");
   migrateTripwires(sql);
+  migrateLeases(sql);
+}
+
+/**
+ * Budget leases (./lease-grants.ts, ./lease-holder.ts). In the parent's object: one row per
+ * child placed in its own object, and per slice (a counter of an ancestor, in one window)
+ * what was granted to it and what it reported spent and gave back. In the leased object:
+ * the ancestors it was leased under, as they were when it was placed (their scopes,
+ * limits and lifetimes never change; a revocation or freeze of one is pushed), and a
+ * counter per ancestor budget whose limit is the slice granted (`budgets.lease = 1`).
+ */
+function migrateLeases(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS leases (
+      child TEXT PRIMARY KEY,
+      object TEXT NOT NULL,
+      state TEXT NOT NULL DEFAULT 'open',
+      placed INTEGER NOT NULL DEFAULT 0,
+      valid_until INTEGER NOT NULL DEFAULT 0,
+      requests INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS lease_slices (
+      child TEXT NOT NULL,
+      session TEXT NOT NULL,
+      asset TEXT NOT NULL,
+      period TEXT NOT NULL,
+      window_start INTEGER,
+      granted TEXT NOT NULL DEFAULT '0',
+      released TEXT NOT NULL DEFAULT '0',
+      spent TEXT NOT NULL DEFAULT '0',
+      PRIMARY KEY (child, session, asset, period)
+    );
+    CREATE TABLE IF NOT EXISTS lease_chain (id TEXT PRIMARY KEY, row TEXT NOT NULL, frozen INTEGER NOT NULL DEFAULT 0);
+  `);
+  addColumn(sql, "budgets", "lease", "INTEGER NOT NULL DEFAULT 0");
+  addColumn(sql, "budgets", "lease_released", "TEXT NOT NULL DEFAULT '0'");
 }
 
 /** Columns added after a table first shipped: trees created before keep their rows and gain the column. */

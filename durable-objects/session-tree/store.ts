@@ -81,6 +81,8 @@ function toSession(r: Raw): SessionRow {
 
 interface Rows {
   sessions: Map<string, SessionRow>;
+  /** In a leased object: the ancestors above its lease (./lease-holder.ts), never in `sessions`. */
+  ancestors?: Map<string, SessionRow>;
   /** Every counter of a session (all assets), in SQLite's key order (asset, period); [] for none. */
   counters: Map<string, readonly StoredCounter[]>;
 }
@@ -144,7 +146,21 @@ export function readChain(sql: SqlStorage, session: SessionRow): SessionRow[] {
   const missing = ids.filter((id) => !rows.sessions.has(id));
   if (missing.length > 0)
     for (const r of sql.exec(`SELECT * FROM sessions WHERE id IN (${missing.map(() => "?").join(",")})`, ...missing).toArray()) keepSession(rows, toSession(r));
-  return [...ids.map((id) => rows.sessions.get(id)!), session];
+  return [...ids.map((id) => rows.sessions.get(id) ?? leasedAncestor(sql, rows, id)), session];
+}
+
+/** An ancestor a leased object holds only as it was placed (./lease-holder.ts): above the session its parent leased to it. */
+function leasedAncestor(sql: SqlStorage, rows: Rows, id: string): SessionRow {
+  if (!rows.ancestors)
+    rows.ancestors = new Map(
+      sql
+        .exec<{ id: string; row: string }>("SELECT id, row FROM lease_chain")
+        .toArray()
+        .map((r) => [r.id, Object.freeze(JSON.parse(r.row) as SessionRow)]),
+    );
+  const row = rows.ancestors.get(id);
+  if (!row) throw new Error(`session ${id} is neither in this tree nor above its lease`);
+  return row;
 }
 
 /**
@@ -276,6 +292,7 @@ function toCounter(r: Raw): StoredCounter {
     held: BigInt(r.held as string),
     windowStart: (r.window_start as number | null) ?? null,
     thresholds: JSON.parse(r.thresholds as string) as number[],
+    ...(r.lease === 1 ? { lease: true, released: BigInt(r.lease_released as string) } : {}),
   };
 }
 
@@ -306,16 +323,30 @@ function frozenCounter(c: StoredCounter): StoredCounter {
 }
 
 export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
-  sql.exec(
-    "UPDATE budgets SET spent = ?, held = ?, window_start = ?, thresholds = ? WHERE session_id = ? AND asset = ? AND period = ?",
-    c.spent.toString(),
-    c.held.toString(),
-    c.windowStart,
-    JSON.stringify(c.thresholds),
-    c.session,
-    c.asset,
-    c.period ?? "life",
-  );
+  if (c.lease)
+    // A leased slice's limit is what the parent granted in this window (./lease-holder.ts).
+    sql.exec(
+      "UPDATE budgets SET limit_amount = ?, spent = ?, held = ?, window_start = ?, lease_released = ? WHERE session_id = ? AND asset = ? AND period = ?",
+      c.limit.toString(),
+      c.spent.toString(),
+      c.held.toString(),
+      c.windowStart,
+      (c.released ?? 0n).toString(),
+      c.session,
+      c.asset,
+      c.period ?? "life",
+    );
+  else
+    sql.exec(
+      "UPDATE budgets SET spent = ?, held = ?, window_start = ?, thresholds = ? WHERE session_id = ? AND asset = ? AND period = ?",
+      c.spent.toString(),
+      c.held.toString(),
+      c.windowStart,
+      JSON.stringify(c.thresholds),
+      c.session,
+      c.asset,
+      c.period ?? "life",
+    );
   const rows = copies.get(sql);
   const list = rows?.counters.get(c.session);
   if (rows && list) {

@@ -6,6 +6,7 @@
 import type { ServiceKey } from "../../src/core/auth/service-keys";
 import { nextAlarmAt } from "./alarm";
 import { frozenSessionsChanged } from "./governance";
+import { forgetLeaseCopies } from "./lease-holder";
 import { forgetReceiptSeq } from "./receipts";
 import { forgetRows, getMeta, setMeta } from "./store";
 import { forgetTripwires } from "./tripwires";
@@ -19,6 +20,7 @@ export class TreeHandle implements Tree {
   private cachedTree: string | null = null;
   private cachedPrincipal: string | null = null;
   private frozenFlag: boolean | null = null;
+  private cachedLeaseParent: string | null | undefined;
   private pendingAlarm: number | null = null;
 
   constructor(private readonly storage: DurableObjectStorage) {
@@ -35,6 +37,11 @@ export class TreeHandle implements Tree {
 
   get frozen(): boolean {
     return (this.frozenFlag ??= getMeta(this.sql, "frozen") === "1");
+  }
+
+  get leaseParent(): string | null {
+    if (this.cachedLeaseParent === undefined) this.cachedLeaseParent = getMeta(this.sql, "lease_parent");
+    return this.cachedLeaseParent;
   }
 
   setFrozen(frozen: boolean): void {
@@ -58,7 +65,9 @@ export class TreeHandle implements Tree {
     forgetTripwires(this.sql);
     forgetReceiptSeq(this.sql);
     frozenSessionsChanged(this.sql);
+    forgetLeaseCopies(this.sql);
     this.frozenFlag = null;
+    this.cachedLeaseParent = undefined;
   }
 
   scheduleAlarmSoon(at: number): void {

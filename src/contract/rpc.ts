@@ -10,7 +10,20 @@ import type { EventData, EventType } from "../core/webhooks/events";
 import type { ListCursor, ListedSession, ReceiptFilter, SessionFilter, TreeExposure } from "./governance";
 import type { DashboardSessionView, Idempotency, KeyProof, PrincipalResult } from "./principal";
 import type { BulkRevocation, ExposureView, ReceiptList, SessionList } from "./wire/governance";
-import type { AgentCall, AgentResult, AuthorizeInput, ChildRequest, HoldInput, NewSession, ReceiptCaller } from "./session-tree";
+import type {
+  AgentCall,
+  AgentResult,
+  AuthorizeInput,
+  ChildRequest,
+  HoldInput,
+  LeaseAsk,
+  LeaseGrant,
+  LeaseOffer,
+  LeaseRefusal,
+  NewSession,
+  ReceiptCaller,
+  SliceReport,
+} from "./session-tree";
 import type { AppendResult, BatchInPeriod, LedgerEntry, LedgerLocation, ReceiptInOutbox, SealedBatch } from "./settlement";
 import type { SessionView } from "./views";
 import type { AttemptInput, DeliveryJob, DeliveryView, EndpointInput, EndpointPatch, EndpointView, IngestResult, NewEndpointView } from "./webhooks";
@@ -49,7 +62,7 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   createRoot(input: { tree: string; principal: string; issuer: string; session: NewSession; tripwires?: TripwireSet }): Outcome<Grant>;
   getSession(principal: string, id: string): Outcome<SessionView>;
   getTree(principal: string, id: string, page?: TreePage): Outcome<SessionTreeView>;
-  revoke(principal: string, id: string): Outcome<Revocation>;
+  revoke(principal: string, id: string): Promise<Outcome<Revocation>>;
   setFrozen(frozen: boolean): void;
   /** The principal's trip-wires (durable-objects/session-tree/tripwires.ts); an older version than the tree's changes nothing. */
   setTripwires(set: TripwireSet): { version: number };
@@ -59,11 +72,12 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   receiptForAgent(call: AgentCall, id: string): AgentResult<SignedReceipt>;
   receiptInOutbox(caller: ReceiptCaller, id: string): Outcome<ReceiptInOutbox>;
   receiptInOutboxForAgent(call: AgentCall, id: string): AgentResult<ReceiptInOutbox>;
-  introspect(call: AgentCall): AgentResult<SessionView>;
-  delegate(call: AgentCall, request: ChildRequest): AgentResult<Grant>;
-  authorize(call: AgentCall, input: AuthorizeInput): AgentResult<Authorization | PendingApproval>;
-  hold(call: AgentCall, input: HoldInput): AgentResult<HoldView | PendingApproval>;
-  capture(call: AgentCall, holdId: string, amount?: string): AgentResult<SettledHold>;
+  // In an object placed under a budget lease these first renew or refill the lease (a promise); elsewhere they decide at once.
+  introspect(call: AgentCall): MaybePromise<AgentResult<SessionView>>;
+  delegate(call: AgentCall, request: ChildRequest): Promise<AgentResult<Grant>>;
+  authorize(call: AgentCall, input: AuthorizeInput): MaybePromise<AgentResult<Authorization | PendingApproval>>;
+  hold(call: AgentCall, input: HoldInput): MaybePromise<AgentResult<HoldView | PendingApproval>>;
+  capture(call: AgentCall, holdId: string, amount?: string): MaybePromise<AgentResult<SettledHold>>;
   void(call: AgentCall, holdId: string): AgentResult<SettledHold>;
   approvalForPrincipal(principal: string, id: string): Outcome<ApprovalView>;
   listApprovals(principal: string, query: { status?: ApprovalStatus; before?: { createdAt: number; id: string }; limit: number }): ApprovalView[];
@@ -79,10 +93,22 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   receiptKeys(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): ListCursor[];
   receiptsByIds(principal: string, ids: string[]): SignedReceipt[];
   exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null;
-  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): { ids: string[]; exposure: TreeExposure | null };
-  setSessionFrozen(principal: string, id: string, frozen: boolean): Outcome<SessionView>;
-  revokeSelf(call: AgentCall): AgentResult<Revocation>;
+  revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): Promise<{ ids: string[]; exposure: TreeExposure | null; pending?: string[] }>;
+  setSessionFrozen(principal: string, id: string, frozen: boolean): Promise<Outcome<SessionView>>;
+  revokeSelf(call: AgentCall): Promise<AgentResult<Revocation>>;
+  // Budget leases between tree objects (durable-objects/session-tree/lease-*.ts).
+  leaseRefill(child: string, ask: LeaseAsk): Promise<LeaseAnswer>;
+  leaseReport(child: string, report: SliceReport[]): void;
+  openLease(offer: LeaseOffer): void;
+  settleLease(grant: LeaseGrant | null): { report: SliceReport[]; ended: boolean } | null;
+  leaseRevoked(by: string): { report: SliceReport[] };
+  leaseAncestorFrozen(ancestor: string, frozen: boolean): void;
 }
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A refill's answer: the lease's slices, or why there are none (the parent's side: durable-objects/session-tree/lease-grants.ts). */
+export type LeaseAnswer = { granted: LeaseGrant } | { refused: LeaseRefusal } | { short: bigint };
 
 /** One key's vote on an approval: yes (with an optional note) or no (with an optional reason). */
 export interface ApprovalDecision {
@@ -113,6 +139,7 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>>;
   getTree(proof: KeyProof, id: string, page?: TreePage): Promise<PrincipalResult<SessionTreeView>>;
   revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<Revocation>>;
+  indexLeasedTree(input: { tree: string; root: string; parentTree: string; expiresAt: number }): void;
   listReceipts(proof: KeyProof, sessionId: string, page: { limit: number; startingAfter?: string }): Promise<PrincipalResult<ReceiptPage>>;
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;
   receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>>;

@@ -354,6 +354,13 @@ export const PROBLEM_DOCS: Readonly<Record<ProblemName, ProblemDoc>> = {
     fix: ['Configure anchoring (docs/OPERATIONS.md, "First deploy of an environment"; `GET /v1/admin/settlement` shows the configuration), or retry once it is back.'],
     example: { detail: "anchoring is not configured", action: "disabled" },
   },
+  "lease-lapsed": {
+    meaning:
+      "The session lives in a Durable Object of its own (it was delegated with `placement: \"own_object\"`) and acts under a budget lease from its parent's object. The lease lives 30 s unless renewed, and it lapsed while the parent's object could not be reached: the session stops rather than act on authority nobody renewed. Nothing was decided or receipted.",
+    causes: ["The parent's object was unreachable (restarting, or overloaded) when the lease came due for renewal."],
+    fix: ["Retry with a fresh DPoP proof after a short backoff (`Retry-After`); the lease is renewed on the first call that reaches the parent's object."],
+    example: { detail: "this session's budget lease from its parent's object lapsed and could not be renewed (the parent's object did not answer); retry shortly" },
+  },
 };
 
 /** A problem's page as data: what the HTML shows and the JSON returns. */

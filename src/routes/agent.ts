@@ -71,6 +71,7 @@ agent.openapi(delegate, async (c) => {
     ...(input.expires_at ? { expiresAt: Date.parse(input.expires_at) } : {}),
     ...(input.limits ? { limits: input.limits as Limits } : {}),
     ...(input.max_depth !== undefined ? { maxDepth: input.max_depth } : {}),
+    ...(input.placement ? { placement: input.placement } : {}),
   };
   const idempotency = await idempotencyOf(c);
   return respond(c, await treeOf(c.env, claims.tree).delegate({ ...call, ...(idempotency ? { idempotency } : {}) }, child), 201);

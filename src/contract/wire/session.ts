@@ -16,6 +16,28 @@ export const BudgetCounterView = z.object({
   resets_at: z.string().nullable(),
 });
 
+export const LeaseSliceView = z.object({
+  session: z.string(),
+  asset: z.string(),
+  period: Period.nullable(),
+  window_start: z.string().nullable(),
+  granted: z.string(),
+  spent: z.string(),
+  released: z.string(),
+  outstanding: z.string().openapi({ description: "Granted, neither reported spent nor given back: held in the ancestor's counter" }),
+});
+
+export const LeaseView = z
+  .object({
+    object: z.literal("lease"),
+    tree: z.string().openapi({ description: "The object (tree id) the session and its descendants live in" }),
+    state: z.enum(["open", "revoking", "closed"]),
+    valid_until: z.string().nullable().openapi({ description: "The lease stops by itself at this moment unless renewed" }),
+    requests: z.number().int().openapi({ description: "Requests the leased object made to its parent's object: refills, renewals, reports" }),
+    slices: z.array(LeaseSliceView),
+  })
+  .openapi("Lease");
+
 export const SessionView = z
   .object({
     id: z.string(),
@@ -43,6 +65,9 @@ export const SessionView = z
       budgets: z.array(BudgetCounterView),
       rate: z.object({ requests: z.number(), per_seconds: z.number(), remaining: z.number(), reset_seconds: z.number() }).nullable(),
       rate_limited: z.number(),
+    }),
+    lease: LeaseView.optional().openapi({
+      description: 'Present on a session placed in an object of its own (`placement: "own_object"`): its budget lease as the parent records it',
     }),
     tripped: z
       .array(
@@ -78,7 +103,16 @@ export const SessionTreeView = z
   })
   .openapi("SessionTree");
 
-export const Revocation = z.object({ session: z.string(), revoked: z.number().int() }).openapi("Revocation");
+export const Revocation = z
+  .object({
+    session: z.string(),
+    revoked: z.number().int(),
+    pending_sessions: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "Sessions in objects of their own the revocation has not reached yet; each stops by itself when its lease lapses (at most 30 s)" }),
+  })
+  .openapi("Revocation");
 
 export const Authorization = z.object({ receipt: SignedReceiptView, session: SessionView }).openapi("Authorization");
 
@@ -88,6 +122,7 @@ export type Grant = W.Grant;
 export type SessionTreeView = W.SessionTreeView;
 export type Revocation = W.Revocation;
 export type Authorization = W.Authorization;
+export type LeaseView = W.LeaseView;
 
 // The plain types the SDK publishes must be exactly what the schemas validate and document.
 export type _SessionViewWire = Assert<Equal<z.output<typeof SessionView>, SessionView>>;

@@ -18,6 +18,13 @@ export interface BudgetCounter {
   held: bigint;
   /** Start of the current window (epoch ms); null for life budgets. */
   windowStart: number | null;
+  /**
+   * A leased slice of an ancestor's budget (src/core/policy/lease.ts): its limit is what
+   * the parent granted for this one window, so a new window starts with nothing granted.
+   */
+  lease?: boolean;
+  /** A leased slice only: what of `limit` was given back to the parent in this window (no longer spendable here). */
+  released?: bigint;
 }
 
 export type CheckDebitResult = { ok: true } | { ok: false; counter: BudgetCounter; remaining: bigint };
@@ -32,11 +39,12 @@ export function rollover(c: BudgetCounter, nowMs: number): BudgetCounter {
   if (c.period === null) return c;
   const start = windowStart(c.period, nowMs);
   if (c.windowStart !== null && start <= c.windowStart) return c;
-  return { ...c, spent: 0n, held: 0n, windowStart: start };
+  // A slice granted for the last window is not a grant for this one (it was that window's reservation at the parent).
+  return c.lease ? { ...c, spent: 0n, held: 0n, windowStart: start, limit: 0n, released: 0n } : { ...c, spent: 0n, held: 0n, windowStart: start };
 }
 
 export function remaining(c: BudgetCounter): bigint {
-  return c.limit - c.spent - c.held;
+  return c.limit - c.spent - c.held - (c.released ?? 0n);
 }
 
 function checkAmount(amount: bigint): void {

@@ -1,0 +1,234 @@
+/**
+ * Budget leases: a child delegated with `placement: "own_object"` lives in a Durable Object
+ * of its own and spends under slices of its ancestors' budgets, reserved in the parent's
+ * counters like holds. Against the real worker and real objects.
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+import { generateAgentKey } from "@remit/sdk/keys";
+import { describe, expect, it } from "vitest";
+import { treeKey } from "../../src/core/tree-ids";
+import { agentCall, call, createPrincipal, delegate, grant, problemName, type Agent } from "../support/harness";
+
+const SCOPE = "http:GET:api.example.com/v1/pay";
+const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
+const spend = (a: Agent, value: number | string) => agentCall(a, "POST", "/v1/authorize", { scope: SCOPE, amount: { asset: "USD", value: String(value) } });
+
+async function view(apiKey: string, id: string) {
+  const r = await call("GET", `/v1/sessions/${id}`, { headers: bearer(apiKey) });
+  expect(r.status, r.text).toBe(200);
+  return r.json;
+}
+
+/** Every receipt of a session in its object, paged. */
+async function receiptsOf(apiKey: string, sessionId: string) {
+  const all: any[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const r = await call("GET", `/v1/sessions/${sessionId}/receipts?limit=100${after ? `&starting_after=${after}` : ""}`, { headers: bearer(apiKey) });
+    expect(r.status, r.text).toBe(200);
+    all.push(...r.json.data);
+    if (!r.json.has_more) return all;
+    after = r.json.data.at(-1).receipt.id;
+  }
+}
+
+const spentByReceipts = (rs: any[]) =>
+  rs.filter((r) => r.receipt.kind === "authorize" || r.receipt.kind === "capture").reduce((sum, r) => sum + BigInt(r.receipt.amount ?? "0"), 0n);
+
+/** A small deterministic generator, so a failing seed can be replayed. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+async function leasedFamily(budget: string, children: number) {
+  const p = await createPrincipal();
+  const root = await grant(p.apiKey, { scopes: ["http:GET:api.example.com/*"], limits: { budgets: [{ asset: "USD", amount: budget }] } });
+  const kids: Agent[] = [];
+  for (let i = 0; i < children; i++) kids.push(await delegate(root, { placement: "own_object" }));
+  return { p, root, kids };
+}
+
+describe("placement in an object of its own", () => {
+  it("routes the child to an object of its own, and its spends are debited from a slice reserved in the parent", async () => {
+    const { p, root, kids } = await leasedFamily("1000", 1);
+    const child = kids[0]!;
+    expect(treeKey(child.session.id)).not.toBe(treeKey(root.session.id));
+    const r = await spend(child, 7);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.receipt.receipt).toMatchObject({ kind: "authorize", amount: "7", session: child.session.id });
+
+    // The parent's counter holds the lease (spent there as reported, the rest held): spent + held never below what the child spent.
+    const rootView = await view(p.apiKey, root.session.id);
+    const c = rootView.counters.budgets[0];
+    expect(BigInt(c.spent) + BigInt(c.held)).toBeGreaterThanOrEqual(7n);
+    expect(BigInt(c.spent) + BigInt(c.held)).toBeLessThanOrEqual(1000n);
+
+    // The child's own view (its own budget, inherited) is served by its object; the parent's tree records the lease.
+    const childView = await view(p.apiKey, child.session.id);
+    expect(childView.counters.budgets[0]).toMatchObject({ limit: "1000", spent: "7" });
+    const tree = await call("GET", `/v1/sessions/${root.session.id}/tree`, { headers: bearer(p.apiKey) });
+    const leased = tree.json.descendants.find((d: any) => d.id === child.session.id);
+    expect(leased.lease).toMatchObject({ object: "lease", state: "open", requests: 1 });
+    expect(BigInt(leased.lease.slices[0].granted)).toBeGreaterThanOrEqual(7n);
+  });
+
+  it("keeps delegations inside the leased object, with their own budgets", async () => {
+    const { root, kids } = await leasedFamily("1000", 1);
+    const grandchild = await delegate(kids[0]!, { limits: { budgets: [{ asset: "USD", amount: "20" }] } });
+    expect(treeKey(grandchild.session.id)).toBe(treeKey(kids[0]!.session.id));
+    expect((await spend(grandchild, 15)).status).toBe(200);
+    const over = await spend(grandchild, 6);
+    expect(over.status).toBe(403);
+    expect(problemName(over)).toBe("budget-exceeded");
+    expect(over.json.session).toBe(grandchild.session.id);
+    expect(treeKey(root.session.id)).not.toBe(treeKey(grandchild.session.id));
+  });
+
+  it("refuses a spend past the root budget, across the parent and its leased children", async () => {
+    const { root, kids } = await leasedFamily("100", 2);
+    expect((await spend(kids[0]!, 60)).status).toBe(200);
+    expect((await spend(root, 30)).status).toBe(200);
+    const over = await spend(kids[1]!, 11);
+    expect(over.status, over.text).toBe(403);
+    expect(problemName(over)).toBe("budget-exceeded");
+    expect((await spend(kids[1]!, 10)).status).toBe(200);
+    expect((await spend(kids[0]!, 1)).status).toBe(403);
+  });
+});
+
+describe("errors", () => {
+  it("refuses own_object under an ancestor that limits calls or rate, naming the field and how to fix it", async () => {
+    const p = await createPrincipal();
+    const root = await grant(p.apiKey, { limits: { calls: 100, budgets: [{ asset: "USD", amount: "100" }] } });
+    const r = await agentCall(root, "POST", "/v1/delegations", { agent_jwk: generateAgentKey().publicJwk, scopes: root.session.scopes, placement: "own_object" });
+    expect(r.status).toBe(400);
+    expect(r.json.errors[0]).toMatchObject({ field: "placement", rule: "ancestor_counts_calls" });
+  });
+
+  it("refuses a placement that is not a known value", async () => {
+    const { root } = await leasedFamily("100", 0);
+    const r = await agentCall(root, "POST", "/v1/delegations", { agent_jwk: root.key.publicJwk, scopes: root.session.scopes, placement: "elsewhere" });
+    expect(r.status).toBe(400);
+    expect(r.json.errors[0].field).toBe("placement");
+  });
+
+  it("refuses own_object inside a leased object (its subtree delegates within it)", async () => {
+    const { kids } = await leasedFamily("100", 1);
+    const r = await agentCall(kids[0]!, "POST", "/v1/delegations", { agent_jwk: kids[0]!.key.publicJwk, scopes: kids[0]!.session.scopes, placement: "own_object" });
+    expect(r.status).toBe(400);
+    expect(r.json.errors[0]).toMatchObject({ field: "placement", rule: "nested_lease" });
+  });
+});
+
+describe("security: invariant 1 across leased objects", () => {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`8 leased children racing for one root budget spend exactly ⌊B/a⌋ (seed ${seed})`, async () => {
+      const next = rng(seed);
+      const a = 1 + Math.floor(next() * 9);
+      const B = 200 + Math.floor(next() * 300);
+      const { p, root, kids } = await leasedFamily(String(B), 8);
+      let ok = 0;
+      // Each child spends 3 requests at a time until refused: a refusal means the whole budget,
+      // every lease included, cannot cover one more (nothing frees budget here), so every lane stops.
+      await Promise.all(
+        kids.flatMap((k) =>
+          Array.from({ length: 3 }, async () => {
+            for (;;) {
+              const r = await spend(k, a);
+              if (r.status !== 200) {
+                expect(problemName(r), r.text).toBe("budget-exceeded");
+                return;
+              }
+              ok++;
+            }
+          }),
+        ),
+      );
+      expect(ok).toBe(Math.floor(B / a));
+      // What the receipts say was spent is what the root's counter says, once every lease is settled.
+      let receipted = 0n;
+      for (const k of kids) receipted += spentByReceipts(await receiptsOf(p.apiKey, k.session.id));
+      expect(receipted).toBe(BigInt(Math.floor(B / a) * a));
+      const c = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+      expect(BigInt(c.spent) + BigInt(c.held)).toBeLessThanOrEqual(BigInt(B));
+      expect(BigInt(c.spent) + BigInt(c.held)).toBeGreaterThanOrEqual(receipted);
+    });
+  }
+});
+
+describe("security: invariant 3 with leased descendants", () => {
+  it("no spend in a leased object succeeds once the ancestor's revocation returned", async () => {
+    const { p, root, kids } = await leasedFamily("100000", 4);
+    const grandchildren = await Promise.all(kids.map((k) => delegate(k, {})));
+    const spenders = [...kids, ...grandchildren];
+    let revokedAt = 0;
+    const late: string[] = [];
+    const burst = Promise.all(
+      spenders.map(async (s) => {
+        for (let i = 0; i < 25; i++) {
+          const r = await spend(s, 3);
+          const answeredAt = Date.now();
+          if (r.status === 200 && revokedAt > 0 && answeredAt > revokedAt + 5) late.push(r.json.receipt.receipt.id);
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    const rev = await call("POST", `/v1/sessions/${root.session.id}/revoke`, { headers: bearer(p.apiKey) });
+    revokedAt = Date.now();
+    expect(rev.status, rev.text).toBe(200);
+    expect(rev.json.pending_sessions).toBeUndefined();
+    await burst;
+    // A response may still be on its way when the revocation returns; none may have been decided after it.
+    for (const s of spenders) {
+      const r = await spend(s, 1);
+      expect(r.status, r.text).toBe(401);
+      expect(problemName(r)).toBe("session-revoked");
+    }
+    expect(late).toEqual([]);
+    // The revocation brought every lease home: nothing is held for them any more.
+    const tree = await call("GET", `/v1/sessions/${root.session.id}/tree`, { headers: bearer(p.apiKey) });
+    for (const d of tree.json.descendants) if (d.lease) expect(d.lease.slices.every((s: any) => s.outstanding === "0")).toBe(true);
+  });
+
+  it("a refill racing the revocation grants nothing after it", async () => {
+    const { p, root, kids } = await leasedFamily("100000", 8);
+    const results = await Promise.all([
+      ...kids.map((k) => spend(k, 1)),
+      call("POST", `/v1/sessions/${root.session.id}/revoke`, { headers: bearer(p.apiKey) }),
+      ...kids.map((k) => spend(k, 1)),
+    ]);
+    expect(results[8]!.status).toBe(200);
+    for (const k of kids) expect(problemName(await spend(k, 1))).toBe("session-revoked");
+    const c = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    let receipted = 0n;
+    for (const k of kids) receipted += spentByReceipts(await receiptsOf(p.apiKey, k.session.id));
+    expect(BigInt(c.spent)).toBe(receipted);
+    expect(c.held).toBe("0");
+  });
+});
+
+describe("a leased object's lifetime", () => {
+  it("gives back what it holds unused when the parent settles it (idle, lapsed), and the parent's counter equals its receipts", async () => {
+    const { p, root, kids } = await leasedFamily("100000", 2);
+    for (const k of kids) for (let i = 0; i < 5; i++) expect((await spend(k, 2)).status).toBe(200);
+    const before = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    expect(BigInt(before.held)).toBeGreaterThan(0n);
+    // Make both leases lapse (as 30 s without renewal would), then run the parent's alarm.
+    const parent = env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(root.session.id)));
+    await runInDurableObject(parent, async (_o, state) => {
+      state.storage.sql.exec("UPDATE leases SET valid_until = 1");
+    });
+    await runInDurableObject(parent, async (o: any) => {
+      await o.alarm();
+    });
+    const after = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    expect(after.held).toBe("0");
+    expect(after.spent).toBe("20");
+    // The child refills on its next spend.
+    expect((await spend(kids[0]!, 2)).status).toBe(200);
+  });
+});
