@@ -35,7 +35,8 @@ const HELP = `node bench/run.mjs [options]
   --what-if             also build the proposed server fixes into copies of the sources
                         (bench/.build/whatif, never the sources) and measure them against this build
   --no-onchain          skip the side-by-side with the MetaMask Delegation Framework (bench/onchain.mjs)
-  --only LIST           comma list of: floors,authorize,reject,holds,revoke,revoke-cap,pieces,settlement,onchain,profile
+  --no-leases           skip the budget-lease root-request count (bench/leases.mjs)
+  --only LIST           comma list of: floors,authorize,reject,holds,revoke,revoke-cap,pieces,settlement,onchain,leases,profile
                         (revoke-cap: a tree at the sessions-per-tree cap, every session at the scope caps;
                         not in the default run, ~2 min: name it, e.g. --only revoke-cap --quick)
   --cap-tree N          sessions in the revoke-cap tree (default 10000, the REMIT_MAX_SESSIONS_PER_TREE default)
@@ -55,6 +56,7 @@ const { values: args } = parseArgs({
     "gas-1m": { type: "boolean", default: false },
     "what-if": { type: "boolean", default: false },
     "no-onchain": { type: "boolean", default: false },
+    "no-leases": { type: "boolean", default: false },
     only: { type: "string" },
     "cap-tree": { type: "string" },
     baseline: { type: "string" },
@@ -602,6 +604,12 @@ async function main() {
     });
   }
 
+  // ---------------------------------------------------------------- budget leases: requests reaching the root's object (bench/leases.mjs)
+  if (want("leases") && !args["no-leases"]) {
+    const { leases } = await import("./leases.mjs");
+    results.leases = await leases({ quick: QUICK, remit, say });
+  }
+
   // ---------------------------------------------------------------- what-if: the proposed fixes, measured
   if (args["what-if"]) results.whatif = await whatIf();
 
@@ -890,6 +898,15 @@ if (results.onchain) {
   out.targets.push(...oc.targets);
   onchainFile = await writeOnchain(results.onchain, { startedAt: startedAt.toISOString(), mode: QUICK ? "quick" : "full", git, targets: oc.targets });
 }
+// Budget leases: the same, bench/results/leases.json.
+let leasesFile = null;
+if (results.leases) {
+  const { leasesReport, writeLeases } = await import("./leases.mjs");
+  const lr = leasesReport(results.leases);
+  console.log(lr.table);
+  out.targets.push(...lr.targets);
+  leasesFile = await writeLeases(results.leases, { startedAt: startedAt.toISOString(), mode: QUICK ? "quick" : "full", git, targets: lr.targets });
+}
 const json = {
   startedAt: startedAt.toISOString(),
   durationS: (performance.now() - t0) / 1000,
@@ -956,5 +973,7 @@ if (results.real["authorize-d1"]) {
   );
   authorizeFile = true;
 }
-say(`results: bench/results/${stamp}.json (and latest.json${onchainFile ? ", onchain.json" : ""}${authorizeFile ? ", authorize.json" : ""}); total ${elapsed()}`);
+say(
+  `results: bench/results/${stamp}.json (and latest.json${onchainFile ? ", onchain.json" : ""}${leasesFile ? ", leases.json" : ""}${authorizeFile ? ", authorize.json" : ""}); total ${elapsed()}`,
+);
 process.exit(failure ? 1 : 0);

@@ -317,7 +317,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
    * an object of its own: indexed like a tree, so its sessions route, list, freeze and
    * take trip-wires like any other (idempotent: the parent retries until it is).
    */
-  indexLeasedTree(input: { tree: string; root: string; parentTree: string; expiresAt: number }): void {
+  indexLeasedTree(input: { tree: string; root: string; parentTree: string; createdAt: number; expiresAt: number }): void {
     if (!this.stored) return;
     const parent = this.sql.exec("SELECT 1 FROM trees WHERE id = ?", input.parentTree).toArray().length > 0;
     if (!parent) return; // only a tree of this principal places objects under it
@@ -325,7 +325,7 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
       "INSERT INTO trees (id, root, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
       input.tree,
       input.root,
-      Date.now(),
+      input.createdAt,
       input.expiresAt,
     );
   }

@@ -138,7 +138,8 @@ export async function revokeSessions(sql: SqlStorage, env: Env, principal: strin
   // Every tree: a dry run also reports the exposure that would remain across all of them.
   const trees = treesBefore(sql, undefined);
   const parts = await Promise.all(trees.map((t) => treeStub(env, t).revokeMatching(principal, filter, dryRun)));
-  const ids = parts.flatMap((p) => p.ids).sort();
+  // A child placed in an object of its own is a row of its parent's tree and the root of its own: once.
+  const ids = [...new Set(parts.flatMap((p) => p.ids))].sort();
   const exposure = dryRun
     ? combineExposure(
         parts.flatMap((p) => (p.exposure ? [p.exposure] : [])),

@@ -52,8 +52,9 @@ import { applyReport, leaseOf, markRevoking } from "./lease-grants";
 import { adoptOffer, applyGrant, lastUsedAt, noteUse, releaseUnused, setAncestorFrozen, sliceReport } from "./lease-holder";
 import { LEASE_IDLE_MS } from "../../src/core/policy/lease";
 import { treeStub } from "../../src/contract/stubs";
-import { ensureLease, leaseUpkeep, placeLease, pushFreeze, pushRevocations, refillWithRecall, settledFigures } from "./lease-calls";
+import { applySettled, ensureLease, leaseUpkeep, placeLease, pushFreeze, pushRevocations, refillWithRecall, settledFigures, tellParentIfEnded } from "./lease-calls";
 import type { RefillAnswer } from "./lease-grants";
+import type { Settled } from "./lease-calls";
 import { revokeLeasedSubtree } from "./revoke";
 export type { AgentCall, AgentResult, NewSession, ChildRequest, Grant, AuthorizeInput, HoldInput, HoldView } from "../../src/contract/session-tree";
 
@@ -149,6 +150,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
       return revoked;
     });
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
+    await tellParentIfEnded(this.tree, this.env);
     return withPending(out, await pushRevocations(this.tree, this.env));
   }
 
@@ -191,6 +193,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     if (dryRun || out.ids.length === 0) return out;
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
     this.tree.transaction(() => markRevoking(this.tree.sql));
+    await tellParentIfEnded(this.tree, this.env);
     const pending = await pushRevocations(this.tree, this.env);
     return pending.length > 0 ? { ...out, pending } : out;
   }
@@ -214,6 +217,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     });
     this.tree.scheduleAlarmSoon(Date.now());
     if (!this.stored) return result;
+    await tellParentIfEnded(this.tree, this.env);
     return { ...result, outcome: withPending(result.outcome, await pushRevocations(this.tree, this.env)) };
   }
 
@@ -349,11 +353,12 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   }
 
   /** Parent side: the leased object's figures, when it gives back what it holds unused (idle, or at expiry). */
-  leaseReport(child: string, report: SliceReport[]): void {
+  leaseReport(child: string, report: SliceReport[], end?: { revokedBy: string }): void {
     if (!this.stored) return;
     this.tree.transaction(() => {
       this.tree.sql.exec("UPDATE leases SET requests = requests + 1 WHERE child = ?", child);
-      applyReport(this.tree, child, report, Date.now());
+      if (end) applySettled(this.tree, child, { report, ended: true, revokedBy: end.revokedBy });
+      else applyReport(this.tree, child, report, Date.now());
     });
   }
 
@@ -370,7 +375,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
    * elsewhere, or a lapsed lease); `grant` first brings every slice up to what the parent
    * granted, so nothing granted stays unaccounted. Null: nothing is placed here.
    */
-  settleLease(grant: LeaseGrant | null): { report: SliceReport[]; ended: boolean } | null {
+  settleLease(grant: LeaseGrant | null): Settled | null {
     if (!this.stored || !this.tree.leaseParent) return null;
     const now = Date.now();
     return this.tree.transaction(() => {
@@ -443,8 +448,10 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     });
     await drainReceipts(this.tree.sql, this.env, now); // receipts outbox → ledger shard (./receipt-outbox.ts)
     await drainEvents(this.tree.sql, this.env, now); // events outbox → the principal's object (./event-outbox.ts)
-    if (this.tree.leaseParent) await this.giveBackIdle(now);
-    else await leaseUpkeep(this.tree, this.env, now); // placements, revocations and lapsed leases of children in their own objects
+    if (this.tree.leaseParent) {
+      await tellParentIfEnded(this.tree, this.env);
+      await this.giveBackIdle(now);
+    } else await leaseUpkeep(this.tree, this.env, now); // placements, revocations and lapsed leases of children in their own objects
     this.tree.scheduleAlarm();
   }
 

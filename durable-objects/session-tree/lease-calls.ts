@@ -24,9 +24,9 @@ import {
   refill,
   type RefillAnswer,
 } from "./lease-grants";
-import { applyGrant, dueForRenewal, recentUse, shortfall, sliceReport, validUntil } from "./lease-holder";
+import { applyGrant, dueForRenewal, recentUse, releaseUnused, setAncestorFrozen, shortfall, sliceReport, validUntil } from "./lease-holder";
 import { revokeLeasedSubtree } from "./revoke";
-import { getMeta } from "./store";
+import { getMeta, revokeSubtreeRows, setMeta } from "./store";
 import type { TreeHandle } from "./tree-handle";
 
 // ---------------------------------------------------------------- the parent's side
@@ -37,7 +37,13 @@ export async function placeLease(tree: TreeHandle, env: Env, child: string): Pro
   if (!offer) return true;
   try {
     await treeStub(env, offer.tree).openLease(offer);
-    await principalStub(env, tree.principal).indexLeasedTree({ tree: offer.tree, root: child, parentTree: tree.id, expiresAt: offer.session.expiresAt });
+    await principalStub(env, tree.principal).indexLeasedTree({
+      tree: offer.tree,
+      root: child,
+      parentTree: tree.id,
+      createdAt: offer.session.createdAt,
+      expiresAt: offer.session.expiresAt,
+    });
   } catch {
     return false;
   }
@@ -87,9 +93,20 @@ async function recall(tree: TreeHandle, env: Env, except: string): Promise<boole
   });
 }
 
-function applySettled(tree: TreeHandle, child: string, settled: { report: SliceReport[]; ended: boolean }): bigint {
-  const freed = applyReport(tree, child, settled.report, Date.now(), settled.ended);
+export interface Settled {
+  report: SliceReport[];
+  /** The leased session can act no more (revoked or expired): its figures are final. */
+  ended: boolean;
+  /** Revoked in its own object: by whom. */
+  revokedBy?: string;
+}
+
+/** Parent side: a leased object's figures applied; an ended lease is closed, and a revocation there is mirrored on the row here. */
+export function applySettled(tree: TreeHandle, child: string, settled: Settled): bigint {
+  const now = Date.now();
+  const freed = applyReport(tree, child, settled.report, now, settled.ended);
   if (settled.ended) closeLease(tree.sql, child);
+  if (settled.revokedBy) revokeSubtreeRows(tree.sql, child, settled.revokedBy, now);
   return freed;
 }
 
@@ -208,13 +225,55 @@ async function askParent(tree: TreeHandle, env: Env, ask: LeaseAsk): Promise<Pro
     tree.scheduleAlarmSoon(now);
     return null; // the decision refuses, receipted: the session is revoked here now
   }
-  if (why.stop === "frozen") return problem("session-frozen", `${why.detail} (its budget lease is not renewed while it is)`);
+  if (why.stop === "frozen") {
+    // Take the parent's switches: the decision then refuses, receipted, naming the switch.
+    const held = tree.transaction(() => {
+      if (why.principalFrozen && !tree.frozen) tree.setFrozen(true);
+      for (const id of why.frozenAncestors ?? []) setAncestorFrozen(tree.sql, id, true);
+      return tree.frozen || (why.frozenAncestors?.length ?? 0) > 0;
+    });
+    if (held) return null;
+    // A switch this object cannot hold (a trip-wire's, in the parent's object): refused as the parent refused, until it clears.
+    const name = why.problem?.name === "tripwire" ? "tripwire" : "session-frozen";
+    return problem(name, `${why.problem?.detail ?? why.detail} (the budget lease is not renewed while it holds)`);
+  }
   return null; // exhausted: the decision refuses with budget-exceeded
 }
 
 /** What the parent learns when the leased object is settled: its cumulative figures, and whether its root is over (revoked or expired). */
-export function settledFigures(tree: TreeHandle): { report: SliceReport[]; ended: boolean } {
+export function settledFigures(tree: TreeHandle): Settled {
   const root = getMeta(tree.sql, "root");
-  const row = root ? tree.sql.exec<{ status: string; expires_at: number }>("SELECT status, expires_at FROM sessions WHERE id = ?", root).toArray()[0] : undefined;
-  return { report: sliceReport(tree.sql), ended: !row || row.status === "revoked" || row.expires_at <= Date.now() };
+  const row = root
+    ? tree.sql
+        .exec<{ status: string; expires_at: number; revoked_by: string | null }>("SELECT status, expires_at, revoked_by FROM sessions WHERE id = ?", root)
+        .toArray()[0]
+    : undefined;
+  const revoked = row?.status === "revoked";
+  return {
+    report: sliceReport(tree.sql),
+    ended: !row || revoked || row.expires_at <= Date.now(),
+    ...(revoked ? { revokedBy: row.revoked_by ?? root! } : {}),
+  };
+}
+
+/**
+ * Leased side: when the leased session itself was revoked here (by the principal, by its
+ * agent's panic button, by a bulk revocation), the parent is told at once, so its row and
+ * its budget stop showing a live lease; if it cannot be told now, the alarm tells it, and
+ * failing that the parent settles the lapsed lease (`ended`).
+ */
+export async function tellParentIfEnded(tree: TreeHandle, env: Env): Promise<void> {
+  if (!tree.leaseParent || getMeta(tree.sql, "lease_end_told") === "1") return;
+  const settled = tree.transaction(() => {
+    const s = settledFigures(tree);
+    if (s.revokedBy) releaseUnused(tree.sql, Date.now());
+    return s.revokedBy ? settledFigures(tree) : null;
+  });
+  if (!settled) return;
+  try {
+    await treeStub(env, tree.leaseParent).leaseReport(getMeta(tree.sql, "root")!, settled.report, { revokedBy: settled.revokedBy! });
+  } catch {
+    return;
+  }
+  tree.transaction(() => setMeta(tree.sql, "lease_end_told", "1"));
 }

@@ -234,7 +234,21 @@ export function refill(tree: Tree, child: string, ask: LeaseAsk, now: number): R
   if (dead?.name === "session-revoked") return { refused: { stop: "revoked", by: String(dead.extra?.revoked_session ?? child), detail: dead.detail } };
   if (dead?.name === "session-expired") return { refused: { stop: "revoked", by: child, detail: dead.detail } };
   // A frozen lease is answered with the switches, not a grant: the leased object stops until they clear.
-  if (dead && dead.name !== "session-not-yet-valid") return { refused: { stop: "frozen", detail: dead.detail } };
+  if (dead && dead.name !== "session-not-yet-valid") {
+    const frozen = frozenSessions(sql);
+    return {
+      refused: {
+        stop: "frozen",
+        detail: dead.detail,
+        frozenAncestors: chain
+          .slice(0, -1)
+          .filter((s) => frozen.has(s.id))
+          .map((s) => s.id),
+        principalFrozen: tree.frozen,
+        problem: { name: dead.name, detail: dead.detail },
+      },
+    };
+  }
 
   const validUntil = Math.min(now + LEASE_TTL_MS, row.expiresAt);
   sql.exec("UPDATE leases SET valid_until = ? WHERE child = ?", validUntil, child);

@@ -215,6 +215,10 @@ export class InternalError extends RemitError {
 export class ServiceUnavailableError extends RemitError {
   static override readonly code = "service-unavailable";
 }
+/** A session in an object of its own whose budget lease lapsed while its parent's object was out of reach: retry after `Retry-After`. */
+export class LeaseLapsedError extends RemitError {
+  static override readonly code = "lease-lapsed";
+}
 
 type ErrorClass = typeof RemitError;
 
@@ -252,6 +256,7 @@ export const PROBLEM_CLASSES: Readonly<Record<string, ErrorClass>> = Object.free
       RateLimitedError,
       InternalError,
       ServiceUnavailableError,
+      LeaseLapsedError,
     ].map((c) => [c.code, c]),
   ),
 );

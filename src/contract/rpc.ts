@@ -98,9 +98,9 @@ export interface SessionTreeRpc extends Rpc.DurableObjectBranded {
   revokeSelf(call: AgentCall): Promise<AgentResult<Revocation>>;
   // Budget leases between tree objects (durable-objects/session-tree/lease-*.ts).
   leaseRefill(child: string, ask: LeaseAsk): Promise<LeaseAnswer>;
-  leaseReport(child: string, report: SliceReport[]): void;
+  leaseReport(child: string, report: SliceReport[], end?: { revokedBy: string }): void;
   openLease(offer: LeaseOffer): void;
-  settleLease(grant: LeaseGrant | null): { report: SliceReport[]; ended: boolean } | null;
+  settleLease(grant: LeaseGrant | null): { report: SliceReport[]; ended: boolean; revokedBy?: string } | null;
   leaseRevoked(by: string): { report: SliceReport[] };
   leaseAncestorFrozen(ancestor: string, frozen: boolean): void;
 }
@@ -139,7 +139,7 @@ export interface PrincipalRpc extends Rpc.DurableObjectBranded {
   getSession(proof: KeyProof, id: string): Promise<PrincipalResult<SessionView>>;
   getTree(proof: KeyProof, id: string, page?: TreePage): Promise<PrincipalResult<SessionTreeView>>;
   revokeSession(proof: KeyProof, idem: Idempotency | null, id: string): Promise<PrincipalResult<Revocation>>;
-  indexLeasedTree(input: { tree: string; root: string; parentTree: string; expiresAt: number }): void;
+  indexLeasedTree(input: { tree: string; root: string; parentTree: string; createdAt: number; expiresAt: number }): void;
   listReceipts(proof: KeyProof, sessionId: string, page: { limit: number; startingAfter?: string }): Promise<PrincipalResult<ReceiptPage>>;
   receipt(proof: KeyProof, id: string): Promise<PrincipalResult<SignedReceipt>>;
   receiptInOutbox(proof: KeyProof, id: string): Promise<PrincipalResult<ReceiptInOutbox>>;

@@ -111,6 +111,11 @@ export interface LeaseRefusal {
   /** For `revoked`: the ancestor whose revocation reached the lease. */
   by?: string;
   detail: string;
+  /** For `frozen`: the switches above the lease now (the leased object takes them, and its decision refuses, receipted). */
+  frozenAncestors?: string[];
+  principalFrozen?: boolean;
+  /** For `frozen` by a switch the leased object cannot hold (a trip-wire's in the parent's object): the parent's refusal. */
+  problem?: { name: string; detail: string };
 }
 
 export interface AuthorizeInput {

@@ -37,7 +37,7 @@ export const PROBLEMS = {
   "internal-error": { status: 500, title: "Internal error" },
   "service-unavailable": { status: 503, title: "The service is unavailable" },
   /** A session in an object of its own whose budget lease lapsed with its parent's object out of reach (durable-objects/session-tree/lease-holder.ts). */
-  "lease-lapsed": { status: 503, title: "The session's budget lease lapsed" },
+  "lease-lapsed": { status: 503, title: "The budget lease lapsed" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemName = keyof typeof PROBLEMS;

@@ -3,7 +3,7 @@
  * of its own and spends under slices of its ancestors' budgets, reserved in the parent's
  * counters like holds. Against the real worker and real objects.
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { generateAgentKey } from "@remit/sdk/keys";
 import { describe, expect, it } from "vitest";
 import { treeKey } from "../../src/core/tree-ids";
@@ -34,6 +34,23 @@ async function receiptsOf(apiKey: string, sessionId: string) {
 
 const spentByReceipts = (rs: any[]) =>
   rs.filter((r) => r.receipt.kind === "authorize" || r.receipt.kind === "capture").reduce((sum, r) => sum + BigInt(r.receipt.amount ?? "0"), 0n);
+
+/** The tree object holding `id` (a session's id carries its object's key), untyped for test-only reads and writes. */
+const objectOf = (id: string) => env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(id)));
+
+/** Runs SQL in the object holding `id`, then drops its in-memory copies (as a restart would), so the next call reads SQLite. */
+async function inObject(id: string, ...statements: [string, ...SqlStorageValue[]][]) {
+  await runInDurableObject(objectOf(id), async (instance, state) => {
+    for (const [q, ...args] of statements) state.storage.sql.exec(q, ...args);
+    (instance as unknown as { tree: { forgetCopies(): void } }).tree.forgetCopies();
+  });
+}
+
+/** Runs the alarm of the object holding `id` now. */
+const alarmOf = (id: string) =>
+  runInDurableObject(objectOf(id), async (instance) => {
+    await (instance as unknown as { alarm(): Promise<void> }).alarm();
+  });
 
 /** A small deterministic generator, so a failing seed can be replayed. */
 function rng(seed: number) {
@@ -212,23 +229,149 @@ describe("security: invariant 3 with leased descendants", () => {
 });
 
 describe("a leased object's lifetime", () => {
+  it("a leased session revoked in its own object (its agent's panic button) closes its lease and shows revoked on the parent's row", async () => {
+    const { p, root, kids } = await leasedFamily("1000", 2);
+    expect((await spend(kids[0]!, 5)).status).toBe(200);
+    const panic = await agentCall(kids[0]!, "POST", "/v1/session/revoke", {});
+    expect(panic.status, panic.text).toBe(200);
+    const tree = await call("GET", `/v1/sessions/${root.session.id}/tree`, { headers: bearer(p.apiKey) });
+    const row = tree.json.descendants.find((d: any) => d.id === kids[0]!.session.id);
+    expect(row.status).toBe("revoked");
+    expect(row.lease.state).toBe("closed");
+    expect(row.lease.slices[0]).toMatchObject({ spent: "5", outstanding: "0" });
+    // The budget it held came home: the sibling can spend all the rest.
+    expect((await spend(kids[1]!, 995)).status).toBe(200);
+    expect(problemName(await spend(kids[1]!, 1))).toBe("budget-exceeded");
+  });
+
   it("gives back what it holds unused when the parent settles it (idle, lapsed), and the parent's counter equals its receipts", async () => {
     const { p, root, kids } = await leasedFamily("100000", 2);
     for (const k of kids) for (let i = 0; i < 5; i++) expect((await spend(k, 2)).status).toBe(200);
     const before = (await view(p.apiKey, root.session.id)).counters.budgets[0];
     expect(BigInt(before.held)).toBeGreaterThan(0n);
     // Make both leases lapse (as 30 s without renewal would), then run the parent's alarm.
-    const parent = env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(root.session.id)));
-    await runInDurableObject(parent, async (_o, state) => {
-      state.storage.sql.exec("UPDATE leases SET valid_until = 1");
-    });
-    await runInDurableObject(parent, async (o: any) => {
-      await o.alarm();
-    });
+    await inObject(root.session.id, ["UPDATE leases SET valid_until = 1"]);
+    await alarmOf(root.session.id);
     const after = (await view(p.apiKey, root.session.id)).counters.budgets[0];
     expect(after.held).toBe("0");
     expect(after.spent).toBe("20");
     // The child refills on its next spend.
     expect((await spend(kids[0]!, 2)).status).toBe(200);
+  });
+});
+
+describe("switches reach leased objects", () => {
+  it("the principal's freeze stops a leased child before it returns, and the unfreeze lets it act", async () => {
+    const { p, kids } = await leasedFamily("1000", 2);
+    expect((await spend(kids[0]!, 1)).status).toBe(200);
+    expect((await call("POST", "/v1/freeze", { headers: bearer(p.apiKey) })).status).toBe(200);
+    for (const k of kids) expect(problemName(await spend(k, 1))).toBe("principal-frozen");
+    expect((await call("POST", "/v1/unfreeze", { headers: bearer(p.apiKey) })).status).toBe(200);
+    for (const k of kids) expect((await spend(k, 1)).status).toBe(200);
+  });
+
+  it("an ancestor's own switch reaches the leased objects beneath it before it returns", async () => {
+    const { p, root, kids } = await leasedFamily("1000", 2);
+    const grandchild = await delegate(kids[1]!, {});
+    expect((await spend(grandchild, 1)).status).toBe(200);
+    expect((await call("POST", `/v1/sessions/${root.session.id}/freeze`, { headers: bearer(p.apiKey) })).status).toBe(200);
+    for (const s of [kids[0]!, grandchild]) {
+      const r = await spend(s, 1);
+      expect(problemName(r), r.text).toBe("session-frozen");
+      expect(r.json.frozen_session).toBe(root.session.id);
+    }
+    expect((await call("POST", `/v1/sessions/${root.session.id}/unfreeze`, { headers: bearer(p.apiKey) })).status).toBe(200);
+    expect((await spend(grandchild, 1)).status).toBe(200);
+  });
+
+  it("a lease that lapsed is renewed by the next call, and one its parent will not renew stops by itself", async () => {
+    const { p, root, kids } = await leasedFamily("1000", 1);
+    const child = kids[0]!;
+    expect((await spend(child, 1)).status).toBe(200);
+    const requests = async () => (await call("GET", `/v1/sessions/${root.session.id}/tree`, { headers: bearer(p.apiKey) })).json.descendants[0].lease.requests;
+    const before = await requests();
+    await inObject(child.session.id, ["UPDATE meta SET value = '1' WHERE key = 'lease_valid_until'"]);
+    expect((await spend(child, 1)).status).toBe(200);
+    expect(await requests()).toBe(before + 1);
+    // A freeze the leased object never heard of (as if its push was lost): the renewal is refused, and the child stops.
+    await inObject(root.session.id, ["UPDATE sessions SET frozen = 1 WHERE id = ?", root.session.id]);
+    await inObject(child.session.id, ["UPDATE meta SET value = '1' WHERE key = 'lease_valid_until'"]);
+    const stopped = await spend(child, 1);
+    expect(stopped.status, stopped.text).toBe(403);
+    expect(problemName(stopped)).toBe("session-frozen");
+  });
+});
+
+describe("window rollover", () => {
+  it("a new window voids the last window's slices on both sides and starts from the whole budget", async () => {
+    const p = await createPrincipal();
+    const root = await grant(p.apiKey, { scopes: ["http:GET:api.example.com/*"], limits: { budgets: [{ asset: "USD", amount: "100", period: "hour" }] } });
+    const kid = await delegate(root, {
+      placement: "own_object",
+      limits: {
+        budgets: [
+          { asset: "USD", amount: "100", period: "hour" },
+          { asset: "USD", amount: "1000" },
+        ],
+      },
+    });
+    expect((await spend(kid, 60)).status).toBe(200);
+    expect(problemName(await spend(kid, 41))).toBe("budget-exceeded");
+    // Move both sides' hourly counters into the previous hour, as if the window had turned.
+    const lastHour = Date.now() - 3600_000;
+    await inObject(root.session.id, ["UPDATE budgets SET window_start = ? WHERE session_id = ?", lastHour, root.session.id]);
+    await inObject(kid.session.id, ["UPDATE budgets SET window_start = ? WHERE period = 'hour'", lastHour]);
+    // The old window's 60 (spent and reserved there) no longer counts: the whole 100 is spendable again, and no more.
+    expect((await spend(kid, 100)).status).toBe(200);
+    expect(problemName(await spend(kid, 1))).toBe("budget-exceeded");
+    const c = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    expect(BigInt(c.spent) + BigInt(c.held)).toBe(100n);
+    // The child's own lifetime budget counts both windows.
+    const life = (await view(p.apiKey, kid.session.id)).counters.budgets.find((b: any) => b.period === null);
+    expect(life.spent).toBe("160");
+  });
+});
+
+describe("security: a leased object crashing mid-burst", () => {
+  it("afterwards the parent's counter equals the sum of the receipts everywhere, and every lease is returned or accounted", async () => {
+    const { p, root, kids } = await leasedFamily("1000000", 4);
+    let completed = 0;
+    let stop = false;
+    const lanes = kids.flatMap((k) => [k, k, k]);
+    const burst = Promise.all(
+      lanes.map(async (k, i) => {
+        for (let n = 0; !stop; n++) {
+          const status = await spend(k, 1 + ((n + i) % 5)).then(
+            (r) => r.status,
+            () => 0,
+          );
+          if (status === 200) completed++;
+        }
+      }),
+    );
+    while (completed < 20) await new Promise((r) => setTimeout(r, 10));
+    await abortAllDurableObjects();
+    while (completed < 45) await new Promise((r) => setTimeout(r, 10));
+    await abortAllDurableObjects();
+    while (completed < 60) await new Promise((r) => setTimeout(r, 10));
+    stop = true;
+    await burst;
+
+    let receipted = 0n;
+    for (const k of kids) {
+      const own = spentByReceipts(await receiptsOf(p.apiKey, k.session.id));
+      // Each leased object's own counter is its receipts, exactly.
+      expect(BigInt((await view(p.apiKey, k.session.id)).counters.budgets[0].spent)).toBe(own);
+      receipted += own;
+    }
+    // Before settling, the parent never holds less than what was spent under its leases.
+    const mid = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    expect(BigInt(mid.spent) + BigInt(mid.held)).toBeGreaterThanOrEqual(receipted);
+    // Settled (the leases lapse, the parent's alarm takes them back): spent is the receipts, nothing stays held.
+    await inObject(root.session.id, ["UPDATE leases SET valid_until = 1"]);
+    await alarmOf(root.session.id);
+    const after = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    expect(BigInt(after.spent)).toBe(receipted);
+    expect(after.held).toBe("0");
   });
 });
