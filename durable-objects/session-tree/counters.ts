@@ -9,7 +9,7 @@ import type { Period } from "../../src/core/policy/periods";
 import type { ChargedWindow } from "../../src/core/receipts/receipt";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
-import { countCalls, getMeta, readCounters, writeCounter, type SessionRow, type StoredCounter } from "./store";
+import { countCalls, getMeta, readCounters, writeCounter, writeCounters, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
 
 /** Percentages of a budget at which `budget.threshold` is announced, once per window. */
@@ -36,9 +36,9 @@ export function applyToCounters(tree: Tree, ctx: DecisionContext, asset: string,
     const thresholds = rolled.windowStart === raw.windowStart ? raw.thresholds : [];
     const next: StoredCounter = { ...change(rolled), session: raw.session, thresholds };
     next.thresholds = budgetThresholdEvents(tree.sql, tree.principal, next, ctx.now);
-    writeCounter(tree.sql, next);
     written.push(next);
   }
+  writeCounters(tree.sql, written);
   return written;
 }
 

@@ -19,6 +19,8 @@ import type { Tree } from "./tree";
 export function agentDecision<T>(tree: Tree, call: AgentCall, opts: { liveness: boolean }, decide: (ctx: DecisionContext) => Outcome<T>): AgentResult<T> {
   const { sql } = tree;
   const now = Date.now();
+  // An object with no tables holds no session (a token names only sessions that exist): nothing to write.
+  if (!tree.stored) return { outcome: refused(problem("invalid-token", "the session does not exist")) };
   const result = tree.transaction((): AgentResult<T> => {
     // A proof is good once, whatever happens next (invariant 5).
     const fresh = sql.exec("INSERT INTO jti (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING RETURNING 1", call.jti, call.jtiExpiresAt).toArray().length === 1;

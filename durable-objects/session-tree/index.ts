@@ -62,8 +62,6 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   private readonly tree: TreeHandle;
   /** How big the tree may grow (src/core/policy/caps.ts, from the vars). */
   private readonly caps: TreeCaps;
-  /** Whether the tree has tables. An object without them is written only by createRoot or setFrozen: a read writes nothing. */
-  private stored = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,12 +76,12 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** Creates (or brings up to date) the tables: on start for a stored tree, else on the first write. */
   private store(): void {
-    if (!this.stored) {
+    if (!this.tree.stored) {
       migrateTree(this.tree.sql);
       migrateApprovals(this.tree.sql);
       migrateGovernance(this.tree.sql);
     }
-    this.stored = true;
+    this.tree.stored = true;
   }
 
   // ---------------------------------------------------------------- principal surface
@@ -104,7 +102,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   }
 
   getSession(principal: string, id: string): Outcome<SessionView> {
-    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
+    if (!this.tree.stored) return refused(problem("not-found", `no session ${id}`));
     const row = ownedSession(this.tree, principal, id);
     if (!row) return refused(problem("not-found", `no session ${id}`));
     return ok(viewSession(this.tree, row, Date.now()));
@@ -112,7 +110,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** The session and one page of its descendants, depth-first (siblings in creation order). */
   getTree(principal: string, id: string, page: TreePage = { limit: TREE_PAGE_DEFAULT }): Outcome<SessionTreeView> {
-    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
+    if (!this.tree.stored) return refused(problem("not-found", `no session ${id}`));
     const row = ownedSession(this.tree, principal, id);
     if (!row) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
@@ -141,7 +139,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
    * is told before this returns, and any not reached is named in `pending_sessions`.
    */
   async revoke(principal: string, id: string): Promise<Outcome<{ revoked: number; session: string; pending_sessions?: string[] }>> {
-    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
+    if (!this.tree.stored) return refused(problem("not-found", `no session ${id}`));
     if (!ownedSession(this.tree, principal, id)) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
     const out = this.tree.transaction(() => {
@@ -158,36 +156,36 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** A session listing's phase 1: the keys of the first matches before the cursor, newest first (the principal merges trees). */
   sessionKeys(principal: string, filter: SessionFilter, page: { limit: number; before?: ListCursor }): ListCursor[] {
-    if (!this.stored) return [];
+    if (!this.tree.stored) return [];
     return sessionKeys(this.tree, principal, filter, page, Date.now());
   }
 
   /** Its phase 2: the listed sessions (views with counters, last use) among the ids the principal kept, if they still match. */
   sessionsByIds(principal: string, filter: SessionFilter, ids: string[]): ListedSession[] {
-    if (!this.stored) return [];
+    if (!this.tree.stored) return [];
     return sessionsByIds(this.tree, principal, filter, ids, Date.now());
   }
 
   receiptKeys(principal: string, filter: ReceiptFilter, page: { limit: number; before?: ListCursor }): ListCursor[] {
-    if (!this.stored) return [];
+    if (!this.tree.stored) return [];
     return receiptKeys(this.tree, principal, filter, page);
   }
 
   receiptsByIds(principal: string, ids: string[]): SignedReceipt[] {
-    if (!this.stored) return [];
+    if (!this.tree.stored) return [];
     return receiptsByIds(this.tree, principal, ids);
   }
 
   /** This tree's part of the principal's exposure (null: not the principal's, or no root yet). */
   exposure(principal: string, opts: { holders?: number; findings?: number }): TreeExposure | null {
     // A leased object's authority is inside the slices its parent holds for it: the parent's tree counts it.
-    if (!this.stored || this.tree.leaseParent) return null;
+    if (!this.tree.stored || this.tree.leaseParent) return null;
     return treeExposure(this.tree, principal, Date.now(), opts);
   }
 
   /** A bulk revocation's part here: with `dryRun` only what it would revoke and what would remain exposed. */
   async revokeMatching(principal: string, filter: SessionFilter, dryRun: boolean): Promise<{ ids: string[]; exposure: TreeExposure | null; pending?: string[] }> {
-    if (!this.stored) return { ids: [], exposure: null };
+    if (!this.tree.stored) return { ids: [], exposure: null };
     const now = Date.now();
     const out = revokeMatching(this.tree, principal, filter, dryRun, now);
     if (dryRun || out.ids.length === 0) return out;
@@ -200,7 +198,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** A session's own switch (separate from the principal's): it and everything beneath stop or work again. */
   async setSessionFrozen(principal: string, id: string, frozen: boolean): Promise<Outcome<SessionView>> {
-    if (!this.stored) return refused(problem("not-found", `no session ${id}`));
+    if (!this.tree.stored) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
     const out = this.tree.transaction(() => setSessionFrozen(this.tree, principal, id, frozen, now));
     this.tree.scheduleAlarmSoon(now); // drains the events outbox (approvals a freeze canceled)
@@ -216,7 +214,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
       return revoked;
     });
     this.tree.scheduleAlarmSoon(Date.now());
-    if (!this.stored) return result;
+    if (!this.tree.stored) return result;
     await tellParentIfEnded(this.tree, this.env);
     return { ...result, outcome: withPending(result.outcome, await pushRevocations(this.tree, this.env)) };
   }
@@ -261,24 +259,24 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** Clears what the rule froze in this tree, and its window log. */
   resetTripwire(ruleId: string): { cleared: number } {
-    if (!this.stored) return { cleared: 0 };
+    if (!this.tree.stored) return { cleared: 0 };
     return this.tree.transaction(() => resetTripwire(this.tree, ruleId));
   }
 
   receipt(caller: ReceiptReader, id: string): Outcome<SignedReceipt> {
-    if (!this.stored) return refused(problem("not-found", `no receipt ${id}`));
+    if (!this.tree.stored) return refused(problem("not-found", `no receipt ${id}`));
     return readableReceipt(this.tree, caller, id);
   }
 
   /** A session's receipts, oldest first (by the tree's sequence), cursor-paginated. */
   listReceipts(principal: string, sessionId: string, page: { limit: number; startingAfter?: string }): Outcome<{ data: SignedReceipt[]; has_more: boolean }> {
-    if (!this.stored) return refused(problem("not-found", `no session ${sessionId}`));
+    if (!this.tree.stored) return refused(problem("not-found", `no session ${sessionId}`));
     return listSessionReceipts(this.tree, principal, sessionId, page);
   }
 
   /** The receipt and whether its outbox entry reached the ledger, and which shard (the proof route). */
   receiptInOutbox(caller: ReceiptReader, id: string): Outcome<ReceiptInOutbox> {
-    if (!this.stored) return refused(problem("not-found", `no receipt ${id}`));
+    if (!this.tree.stored) return refused(problem("not-found", `no receipt ${id}`));
     return readableReceiptInOutbox(this.tree, caller, id);
   }
 
@@ -332,7 +330,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
    * decision (./lease-calls.ts), and the decision then checks everything again.
    */
   private underLease<T>(call: AgentCall, amount: { asset: string; value: string } | undefined, decide: () => AgentResult<T>): AgentResult<T> | Promise<AgentResult<T>> {
-    if (!this.stored || !this.tree.leaseParent) return decide();
+    if (!this.tree.stored || !this.tree.leaseParent) return decide();
     return this.leasedCall(call, amount, decide);
   }
 
@@ -354,7 +352,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** Parent side: the leased object's figures, when it gives back what it holds unused (idle, or at expiry). */
   leaseReport(child: string, report: SliceReport[], end?: { revokedBy: string }): void {
-    if (!this.stored) return;
+    if (!this.tree.stored) return;
     this.tree.transaction(() => {
       this.tree.sql.exec("UPDATE leases SET requests = requests + 1 WHERE child = ?", child);
       if (end) applySettled(this.tree, child, { report, ended: true, revokedBy: end.revokedBy });
@@ -376,7 +374,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
    * granted, so nothing granted stays unaccounted. Null: nothing is placed here.
    */
   settleLease(grant: LeaseGrant | null): Settled | null {
-    if (!this.stored || !this.tree.leaseParent) return null;
+    if (!this.tree.stored || !this.tree.leaseParent) return null;
     const now = Date.now();
     return this.tree.transaction(() => {
       if (grant) applyGrant(this.tree, { ...grant, validUntil: Math.max(grant.validUntil, 0) }, now);
@@ -387,7 +385,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** Leased side: an ancestor's revocation reached the lease; everything here is revoked, and the final figures go back. */
   leaseRevoked(by: string): { report: SliceReport[] } {
-    if (!this.stored || !this.tree.leaseParent) return { report: [] };
+    if (!this.tree.stored || !this.tree.leaseParent) return { report: [] };
     const now = Date.now();
     const report = this.tree.transaction(() => {
       revokeLeasedSubtree(this.tree, getMeta(this.tree.sql, "root")!, by, now);
@@ -400,7 +398,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** Leased side: an ancestor's own switch, pushed by the parent. */
   leaseAncestorFrozen(ancestor: string, frozen: boolean): void {
-    if (!this.stored || !this.tree.leaseParent) return;
+    if (!this.tree.stored || !this.tree.leaseParent) return;
     const now = Date.now();
     this.tree.transaction(() => {
       setAncestorFrozen(this.tree.sql, ancestor, frozen);
@@ -440,7 +438,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** At-least-once: every step below is idempotent (expire what is due, drop what is stale). */
   override async alarm(): Promise<void> {
-    if (!this.stored) return;
+    if (!this.tree.stored) return;
     const now = Date.now();
     this.tree.transaction(() => {
       runMaintenance(this.tree.sql, this.tree.key, now);

@@ -322,6 +322,34 @@ function frozenCounter(c: StoredCounter): StoredCounter {
   return Object.freeze(c);
 }
 
+/**
+ * Writes several counters in one statement (a spend's whole chain): one call into SQLite
+ * instead of one per ancestor, so a deep chain costs about what a shallow one does.
+ */
+export function writeCounters(sql: SqlStorage, list: readonly StoredCounter[]): void {
+  if (list.length === 1) return writeCounter(sql, list[0]!);
+  if (list.length === 0) return;
+  const rows = list.map((c) => ({
+    id: c.session,
+    a: c.asset,
+    p: c.period ?? "life",
+    l: c.limit.toString(),
+    s: c.spent.toString(),
+    h: c.held.toString(),
+    w: c.windowStart,
+    t: JSON.stringify(c.thresholds),
+    r: (c.released ?? 0n).toString(),
+  }));
+  sql.exec(
+    `UPDATE budgets SET limit_amount = j.value ->> 'l', spent = j.value ->> 's', held = j.value ->> 'h', window_start = j.value ->> 'w',
+       thresholds = j.value ->> 't', lease_released = j.value ->> 'r'
+     FROM json_each(?) AS j
+     WHERE budgets.session_id = j.value ->> 'id' AND budgets.asset = j.value ->> 'a' AND budgets.period = j.value ->> 'p'`,
+    JSON.stringify(rows),
+  );
+  for (const c of list) keepWritten(sql, c);
+}
+
 export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
   if (c.lease)
     // A leased slice's limit is what the parent granted in this window (./lease-holder.ts).
@@ -347,6 +375,11 @@ export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
       c.asset,
       c.period ?? "life",
     );
+  keepWritten(sql, c);
+}
+
+/** The in-memory copy follows a counter just written (nothing when the session's counters are not cached). */
+function keepWritten(sql: SqlStorage, c: StoredCounter): void {
   const rows = copies.get(sql);
   const list = rows?.counters.get(c.session);
   if (rows && list) {

@@ -17,6 +17,8 @@ export class TreeHandle implements Tree {
   /** Set while the object blocks concurrency at start, before any call. */
   key!: ServiceKey;
   decimals: Readonly<Record<string, number>> = {};
+  /** Set by the object once its tables exist. */
+  stored = false;
   private cachedTree: string | null = null;
   private cachedPrincipal: string | null = null;
   private frozenFlag: boolean | null = null;

@@ -17,6 +17,8 @@ export interface Tree {
   readonly decimals: Readonly<Record<string, number>>;
   /** The principal's kill switch. */
   readonly frozen: boolean;
+  /** Whether the object has the tree's tables (an object never written has none, and a read writes nothing). */
+  readonly stored: boolean;
   /** In an object placed under a budget lease (./lease-holder.ts): the tree id of the parent's object; else null. */
   readonly leaseParent: string | null;
   /** Runs `fn` as one synchronous SQLite transaction: a decision commits whole or not at all. */
