@@ -62,6 +62,11 @@ export const GrantRequest = z
     limits: Limits.optional(),
     max_depth: z.number().int().min(0).max(16).optional(),
     label: z.string().max(200).optional(),
+    child_placement: z.enum(["same_object", "own_object"], { message: "must be same_object or own_object" }).optional().openapi({
+      description:
+        "Where the root's children go when a delegation does not say (`placement`): `own_object` makes every child of this root a hot subtree in a Durable Object of its own, under a budget lease. Refused when the root limits `calls` or `rate` (they are not leased). Default `same_object`.",
+      example: "own_object",
+    }),
   })
   .openapi("GrantRequest");
 

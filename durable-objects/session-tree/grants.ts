@@ -23,7 +23,13 @@ export function createRoot(tree: Tree, input: { tree: string; principal: string;
   if (getMeta(sql, "tree")) return refused<Grant>(problem("validation-failed", "the tree already exists"));
   const tooMany = scopeCaps(input.session.scopes, caps);
   if (tooMany) return refused(tooMany);
+  const counted = input.session.limits.calls !== undefined ? "calls" : input.session.limits.rate !== undefined ? "rate" : null;
+  if (input.session.childPlacement === "own_object" && counted) {
+    const message = `the root limits ${counted}, which a budget lease does not divide between objects; omit child_placement or the ${counted} limit`;
+    return refused(problem("validation-failed", `child_placement: ${message}`, { errors: [{ field: "child_placement", rule: "root_counts_calls", message }] }));
+  }
   setMeta(sql, "tree", input.tree);
+  if (input.session.childPlacement) setMeta(sql, "child_placement", input.session.childPlacement);
   setMeta(sql, "principal", input.principal);
   setMeta(sql, "issuer", input.issuer);
   const id = newIdIn("ses", input.tree);
@@ -65,7 +71,9 @@ export function delegate(tree: Tree, ctx: DecisionContext, request: ChildRequest
   }
   const breach = treeCapBreach(sessionCounts(tree.sql, parent.id), caps);
   if (breach) return refused(problem("cap-exceeded", breach.detail, { cap: breach.cap, limit: breach.limit, current: breach.current }));
-  const own = request.placement === "own_object";
+  // The root's grant may place its children in objects of their own by default (`child_placement`).
+  const placement = request.placement ?? (parent.parent === null ? getMeta(tree.sql, "child_placement") : null);
+  const own = placement === "own_object";
   if (own) {
     const unplaceable = placementRefusal(tree, ctx);
     if (unplaceable) return refused(unplaceable);

@@ -300,7 +300,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     const result = await this.underLease(call, undefined, () =>
       agentDecision(this.tree, call, { liveness: true }, (ctx) => delegate(this.tree, ctx, request, this.caps)),
     );
-    if (request.placement === "own_object" && result.outcome.ok) {
+    if (result.outcome.ok) {
       const child = result.outcome.value.session.id;
       if (leaseOf(this.tree.sql, child)?.placed === 0 && !(await placeLease(this.tree, this.env, child))) this.tree.scheduleAlarmSoon(Date.now() + 1_000);
     }

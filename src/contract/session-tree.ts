@@ -30,10 +30,12 @@ export interface NewSession {
   limits: Limits;
   maxDepth: number;
   label: string | null;
+  /** A root only: where its children go when a delegation does not say (`placement`). */
+  childPlacement?: Placement;
 }
 
 /** A delegation as asked for: omitted bounds are inherited from the parent. */
-export type ChildRequest = Omit<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth"> &
+export type ChildRequest = Omit<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth" | "childPlacement"> &
   Partial<Pick<NewSession, "notBefore" | "expiresAt" | "limits" | "maxDepth">> & {
     /** `own_object`: the child and its subtree live in an object of their own, under a budget lease. */
     placement?: Placement;

@@ -46,6 +46,7 @@ sessions.openapi(grant, async (c) => {
     limits: (input.limits ?? {}) as Limits,
     maxDepth: input.max_depth ?? 3,
     label: input.label ?? null,
+    ...(input.child_placement ? { childPlacement: input.child_placement } : {}),
   };
   const principal = principalOf(c.env, c.var.principalId);
   const result = await principal.grantSession(c.var.keyProof, await idempotencyOf(c), { session, issuer: issuer(c.env) });

@@ -117,6 +117,38 @@ describe("placement in an object of its own", () => {
   });
 });
 
+describe("the root's default for hot subtrees", () => {
+  it("a grant with child_placement own_object places the root's children in objects of their own unless a delegation says otherwise", async () => {
+    const p = await createPrincipal();
+    const root = await grant(p.apiKey, { child_placement: "own_object", limits: { budgets: [{ asset: "USD", amount: "100" }] } });
+    const hot = await delegate(root, {});
+    const near = await delegate(root, { placement: "same_object" });
+    expect(treeKey(hot.session.id)).not.toBe(treeKey(root.session.id));
+    expect(treeKey(near.session.id)).toBe(treeKey(root.session.id));
+    // Only the root's children: a child's own delegations stay in its object.
+    expect(treeKey((await delegate(hot, {})).session.id)).toBe(treeKey(hot.session.id));
+    expect(treeKey((await delegate(near, {})).session.id)).toBe(treeKey(root.session.id));
+    expect((await spend(hot, 100)).status).toBe(200);
+    expect(problemName(await spend(near, 1))).toBe("budget-exceeded");
+  });
+
+  it("refuses child_placement own_object on a root that limits calls or rate", async () => {
+    const p = await createPrincipal();
+    const r = await call("POST", "/v1/sessions", {
+      headers: bearer(p.apiKey),
+      body: {
+        agent_jwk: generateAgentKey().publicJwk,
+        scopes: [SCOPE],
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        limits: { rate: { requests: 10, per_seconds: 1 } },
+        child_placement: "own_object",
+      },
+    });
+    expect(r.status, r.text).toBe(400);
+    expect(r.json.errors[0]).toMatchObject({ field: "child_placement", rule: "root_counts_calls" });
+  });
+});
+
 describe("errors", () => {
   it("refuses own_object under an ancestor that limits calls or rate, naming the field and how to fix it", async () => {
     const p = await createPrincipal();

@@ -52,6 +52,21 @@ describe("service key rotation: security", () => {
   });
 });
 
+describe("a token naming an object that holds nothing: security", () => {
+  it("is refused with invalid-token (not a 500 from an object without tables)", async () => {
+    const p = await createPrincipal();
+    const a = await grant(p.apiKey);
+    const claims = JSON.parse(new TextDecoder().decode(b64urlDecode(a.token.split(".")[1]!)));
+    const { iat: _iat, jti: _jti, ...rest } = claims;
+    // Validly signed (as only a bug could mint it), for a tree and session that were never created.
+    const nowhere = { ...rest, tree: `tre_${"z".repeat(13)}${"0".repeat(13)}`, sub: `ses_${"z".repeat(13)}${"1".repeat(13)}` };
+    const token = issueSessionTokenSync((await serviceKeys(env)).current, nowhere, Date.now());
+    const r = await agentCall({ key: a.key, token }, "POST", "/v1/authorize", SCOPE);
+    expect(r.status, r.text).toBe(401);
+    expect(problemName(r)).toBe("invalid-token");
+  });
+});
+
 describe("introspection: happy", () => {
   it("shows the agent its own session and what remains", async () => {
     const p = await createPrincipal();
