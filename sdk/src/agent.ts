@@ -41,6 +41,12 @@ export interface HoldOptions extends CallOptions {
 
 export type DelegateOptions = SessionBounds &
   CallOptions & {
+    /**
+     * `own_object`: the child and its subtree live in a Durable Object of their own and spend
+     * under a budget lease from this session's object — for a hot subtree, so one budget can
+     * take more spends per second than one object decides. Default `same_object`.
+     */
+    placement?: "same_object" | "own_object";
     /** The child's key pair; the result then carries a ready child agent. */
     key?: AgentKey;
     /** Or only the child's public key (its holder keeps the private one); the result then has no `agent`. */
@@ -200,12 +206,13 @@ export class RemitAgent {
   delegate(options: DelegateOptions & { agentJwk?: undefined; publicJwk?: undefined }): Promise<Delegation>;
   delegate(options: DelegateOptions): Promise<Delegation | DelegationToKey>;
   async delegate(options: DelegateOptions): Promise<Delegation | DelegationToKey> {
-    const { key: given, agentJwk, publicJwk: legacy, idempotencyKey, signal, ...bounds } = options;
+    const { key: given, agentJwk, publicJwk: legacy, idempotencyKey, signal, placement, ...bounds } = options;
     const publicJwk = agentJwk ?? legacy;
     if (given && publicJwk) throw new TypeError("give key or agentJwk, not both");
     const key = given ?? (publicJwk ? undefined : generateAgentKey());
     const jwk = key?.publicJwk ?? publicJwk!;
-    const grant = await this.post<SessionGrant>("/v1/delegations", boundsBody(jwk, bounds, this.options.assetDecimals), {
+    const body = { ...boundsBody(jwk, bounds, this.options.assetDecimals), ...(placement ? { placement } : {}) };
+    const grant = await this.post<SessionGrant>("/v1/delegations", body, {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(signal ? { signal } : {}),
     });

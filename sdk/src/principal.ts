@@ -41,6 +41,8 @@ export type GrantOptions = SessionBounds &
     agentJwk?: PublicJwk;
     /** Or the agent's key pair (when the principal runs the agent): the result then carries a ready `agent`. */
     agentKey?: AgentKey;
+    /** Where the root's children go when a delegation does not say: `own_object` makes each a hot subtree under a budget lease. */
+    childPlacement?: "same_object" | "own_object";
   };
 
 /** A grant to a public key only. */
@@ -120,10 +122,11 @@ export class RemitPrincipal {
   grant(options: GrantOptions & { agentJwk: PublicJwk; agentKey?: undefined }): Promise<GrantToKey>;
   grant(options: GrantOptions): Promise<Grant | GrantToKey>;
   async grant(options: GrantOptions): Promise<Grant | GrantToKey> {
-    const { agentJwk, agentKey, idempotencyKey, signal, ...bounds } = options;
+    const { agentJwk, agentKey, idempotencyKey, signal, childPlacement, ...bounds } = options;
     if (!agentJwk && !agentKey) throw new TypeError("agentJwk (or agentKey) is required");
     if (bounds.expiresAt === undefined && bounds.expiresIn === undefined) throw new TypeError("expiresAt (or expiresIn) is required");
-    const grant = await this.send<SessionGrant>("POST", "/v1/sessions", boundsBody(agentJwk ?? agentKey!.publicJwk, bounds, this.options.assetDecimals), {
+    const body = { ...boundsBody(agentJwk ?? agentKey!.publicJwk, bounds, this.options.assetDecimals), ...(childPlacement ? { child_placement: childPlacement } : {}) };
+    const grant = await this.send<SessionGrant>("POST", "/v1/sessions", body, {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(signal ? { signal } : {}),
     });

@@ -144,6 +144,27 @@ describe("agent flow", () => {
     expect((await p.session(child.session.id)).status).toBe("revoked");
   });
 
+  it("places a hot subtree in an object of its own: the child spends under a budget lease, and the root's view records it", async () => {
+    const p = await principal();
+    const { session: root, agent } = await p.grant({
+      agentKey: generateAgentKey(),
+      scopes: [SCOPE],
+      expiresIn: 3600,
+      limits: { budgets: [{ asset: "USD", amount: "1000" }] },
+      childPlacement: "own_object",
+    });
+    const hot = await agent.delegate({ scopes: [SCOPE] });
+    const near = await agent.delegate({ scopes: [SCOPE], placement: "same_object" });
+    expect(hot.session.id.slice(4, 17)).not.toBe(root.id.slice(4, 17));
+    expect(near.session.id.slice(4, 17)).toBe(root.id.slice(4, 17));
+    await hot.agent!.authorize(SCOPE, { amount: { asset: "USD", value: "900" } });
+    expect(await refusal(near.agent!.authorize(SCOPE, { amount: { asset: "USD", value: "101" } }))).toBeInstanceOf(BudgetExceededError);
+    const tree = await p.tree(root.id);
+    const leased = tree.descendants.find((s) => s.id === hot.session.id)!;
+    expect(leased.lease).toMatchObject({ object: "lease", state: "open" });
+    expect(BigInt(leased.lease!.slices[0]!.granted)).toBeGreaterThanOrEqual(900n);
+  });
+
   it("delegates to a public key only (no child agent) and manages API keys", async () => {
     const { agent, principal: p } = await rootAgent();
     const outside = generateAgentKey();
