@@ -328,6 +328,38 @@ describe("remit", () => {
     expect(e.stdout).toMatch(/^export REMIT_AGENT_KEY='\.remit\/keys\/agent-[\w-]{8}\.jwk'\n$/);
   });
 
+  it("delegate --own-object places a hot subtree in an object of its own; the tree view shows its lease", async () => {
+    const grant = await remit(["--json", "grant", "--agent-key", "agent.jwk", "--scope", "http:GET:api.example.com/*", "--budget", "USD:20.00/day", "--expires", "1h"]);
+    expect(grant.code, grant.stderr).toBe(0);
+    const root = grant.json.session;
+    const child = await remit([
+      "--json",
+      "delegate",
+      "--token",
+      grant.json.token,
+      "--key",
+      "agent.jwk",
+      "--out",
+      "hot.jwk",
+      "--scope",
+      "http:GET:api.example.com/*",
+      "--own-object",
+    ]);
+    expect(child.code, child.stderr).toBe(0);
+    expect(child.json.session.id.slice(4, 17)).not.toBe(root.id.slice(4, 17));
+    const hot = new RemitAgent({
+      baseUrl: stack().url,
+      token: child.json.token,
+      key: loadAgentKey(JSON.parse(await fs.readFile(path.join(cli.dir, "hot.jwk"), "utf8"))),
+    });
+    await hot.authorize("http:GET:api.example.com/v1/x", { amount: { asset: "USD", value: "700" } });
+    const tree = await remit(["--json", "tree", root.id]);
+    expect(tree.code, tree.stderr).toBe(0);
+    const leased = tree.json.descendants.find((d: { id: string }) => d.id === child.json.session.id);
+    expect(leased.lease).toMatchObject({ object: "lease", state: "open" });
+    expect(BigInt(leased.lease.slices[0].granted)).toBeGreaterThanOrEqual(700n);
+  });
+
   it("an agent authorizes, holds, captures and voids from REMIT_TOKEN + REMIT_AGENT_KEY; a refused delegate leaves no key file", async () => {
     const grant = await remit(["grant", "--agent-key", "agent.jwk", "--scope", "http:GET:api.example.com/*", "--budget", "USD:20.00/day", "--expires", "1h", "--export"]);
     expect(grant.code, grant.stderr).toBe(0);
