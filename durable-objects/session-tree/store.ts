@@ -327,8 +327,10 @@ function frozenCounter(c: StoredCounter): StoredCounter {
  * instead of one per ancestor, so a deep chain costs about what a shallow one does.
  */
 export function writeCounters(sql: SqlStorage, list: readonly StoredCounter[]): void {
-  if (list.length === 1) return writeCounter(sql, list[0]!);
-  if (list.length === 0) return;
+  if (list.length <= 1) {
+    if (list[0]) writeCounter(sql, list[0]);
+    return;
+  }
   const rows = list.map((c) => ({
     id: c.session,
     a: c.asset,
