@@ -6,7 +6,7 @@
  * SHA-256 of the secret (durable-objects/principal/dashboard-sessions.ts). The CSRF token of
  * the forms lives in that row too.
  */
-import { b64urlDecode, b64urlEncode, timingSafeEqual, utf8 } from "../encoding";
+import { b64urlEncode, timingSafeEqual, utf8 } from "../encoding";
 import { hashSecret } from "./api-keys";
 import { derivedHmacKey } from "./derived-key";
 import { randomToken } from "../ids";
@@ -43,7 +43,9 @@ export async function readDashboardCookie(material: string, value: string | unde
   const m = value ? SHAPE.exec(value) : null;
   if (!m) return null;
   const expected = await macOf(material, `${m[1]}.${m[2]}.${m[3]}`);
-  if (!timingSafeEqual(b64urlDecode(expected), b64urlDecode(m[4]!))) return null;
+  // The MAC's text, not its decoded bytes: base64url's last character carries unused bits, so
+  // decoding would accept other spellings of the same MAC (a cookie that is not the one issued).
+  if (!timingSafeEqual(utf8(expected), utf8(m[4]!))) return null;
   return { principal: m[1]!, keyId: m[2]!, secret: m[3]! };
 }
 
