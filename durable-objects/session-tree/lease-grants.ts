@@ -311,13 +311,17 @@ export function leasesBeneath(sql: SqlStorage, id: string): { child: string; obj
 
 /** Open leases that lapsed while still holding part of a budget here: the alarm asks their objects to settle. */
 export function lapsedLeases(sql: SqlStorage, now: number): { child: string; object: string }[] {
-  return sql
-    .exec<{ child: string; object: string }>(
-      `SELECT DISTINCT l.child, l.object FROM leases l JOIN lease_slices s ON s.child = l.child
-       WHERE l.state = 'open' AND l.placed = 1 AND l.valid_until < ? AND CAST(s.granted AS INTEGER) > CAST(s.spent AS INTEGER) + CAST(s.released AS INTEGER)`,
+  // Amounts are TEXT of up to 38 digits: compared as BigInt, never CAST to SQLite's 64-bit INTEGER.
+  const rows = sql
+    .exec<{ child: string; object: string; granted: string; released: string; spent: string }>(
+      `SELECT l.child, l.object, s.granted, s.released, s.spent FROM leases l JOIN lease_slices s ON s.child = l.child
+       WHERE l.state = 'open' AND l.placed = 1 AND l.valid_until < ?`,
       now,
     )
     .toArray();
+  const due = new Map<string, string>();
+  for (const r of rows) if (BigInt(r.granted) > BigInt(r.spent) + BigInt(r.released)) due.set(r.child, r.object);
+  return [...due].map(([child, object]) => ({ child, object }));
 }
 
 /** When the alarm next has lease work: placements and revocations to push now, lapsed leases to settle. */

@@ -261,6 +261,22 @@ describe("security: invariant 3 with leased descendants", () => {
 });
 
 describe("a leased object's lifetime", () => {
+  it("settles a lapsed lease whose amounts are past 64 bits (an 18-decimal token's wei)", async () => {
+    const { p, root, kids } = await leasedFamily("1" + "0".repeat(30), 1);
+    const wei = "20000000000000000000"; // 20 tokens of 18 decimals: more than SQLite's INTEGER holds
+    expect((await spend(kids[0]!, wei)).status).toBe(200);
+    // A renewal carries the report: the parent's slice then records a spent past 64 bits too.
+    await inObject(kids[0]!.session.id, ["UPDATE meta SET value = '1' WHERE key = 'lease_valid_until'"]);
+    expect((await spend(kids[0]!, wei)).status).toBe(200);
+    const before = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    expect(before.spent).toBe(wei);
+    expect(BigInt(before.held)).toBeGreaterThan(0n);
+    await inObject(root.session.id, ["UPDATE leases SET valid_until = 1"]);
+    await alarmOf(root.session.id);
+    const after = (await view(p.apiKey, root.session.id)).counters.budgets[0];
+    expect(after).toMatchObject({ spent: (2n * BigInt(wei)).toString(), held: "0" });
+  });
+
   it("a leased session revoked in its own object (its agent's panic button) closes its lease and shows revoked on the parent's row", async () => {
     const { p, root, kids } = await leasedFamily("1000", 2);
     expect((await spend(kids[0]!, 5)).status).toBe(200);
