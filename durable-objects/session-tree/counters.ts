@@ -32,14 +32,19 @@ export function applyToCounters(tree: Tree, ctx: DecisionContext, asset: string,
     ctx.chain.map((s) => s.id),
     asset,
   )) {
-    const rolled = rollover(raw, ctx.now);
-    const thresholds = rolled.windowStart === raw.windowStart ? raw.thresholds : [];
-    const next: StoredCounter = { ...change(rolled), session: raw.session, thresholds };
+    const rolled = rolledCounter(raw, ctx.now);
+    const next: StoredCounter = { ...change(rolled), session: raw.session, thresholds: rolled.thresholds };
     next.thresholds = budgetThresholdEvents(tree.sql, tree.principal, next, ctx.now);
     written.push(next);
   }
   writeCounters(tree.sql, written);
   return written;
+}
+
+/** A stored counter moved into the window containing `now`; a new window starts with no threshold crossed. */
+export function rolledCounter(c: StoredCounter, now: number): StoredCounter {
+  const rolled = rollover(c, now);
+  return rolled === c ? c : { ...rolled, session: c.session, thresholds: [] };
 }
 
 /** Emits `budget.threshold` for each threshold newly crossed in this window; returns the thresholds now crossed. */

@@ -14,9 +14,9 @@ import type { LeaseAsk, LeaseGrant, LeaseOffer, PlacedSession, SliceReport } fro
 import type { LeaseAnswer } from "../../src/contract/rpc";
 import type { LeaseView } from "../../src/contract/wire/session";
 import { formatAmount } from "../../src/core/policy/amounts";
-import { release, remaining, reserve, rollover } from "../../src/core/policy/budgets";
+import { release, remaining, reserve } from "../../src/core/policy/budgets";
 import { LEASE_TTL_MS, reportDelta, sliceGranted } from "../../src/core/policy/lease";
-import { budgetThresholdEvents } from "./counters";
+import { budgetThresholdEvents, rolledCounter } from "./counters";
 import { frozenSessions } from "./governance";
 import { lifeless } from "./liveness";
 import { getMeta, readChain, readCounters, readSession, writeCounter, type SessionRow, type StoredCounter } from "./store";
@@ -118,10 +118,7 @@ export function leasesToPlace(sql: SqlStorage): string[] {
 /** The ancestors' counters a slice of `asset` is taken from: every budget of that asset above the child. */
 function ancestorCounters(tree: Tree, chain: SessionRow[], asset: string | undefined, now: number): StoredCounter[] {
   const above = chain.slice(0, -1).map((s) => s.id);
-  return readCounters(tree.sql, above, asset).map((c) => {
-    const rolled = rollover(c, now);
-    return { ...rolled, session: c.session, thresholds: rolled.windowStart === c.windowStart ? c.thresholds : [] };
-  });
+  return readCounters(tree.sql, above, asset).map((c) => rolledCounter(c, now));
 }
 
 function sliceRow(sql: SqlStorage, child: string, c: StoredCounter): SliceRow | null {

@@ -15,6 +15,7 @@
 import type { LeaseGrant, LeaseOffer, SliceReport } from "../../src/contract/session-tree";
 import { remaining, rollover } from "../../src/core/policy/budgets";
 import { LEASE_RENEW_BEFORE_MS } from "../../src/core/policy/lease";
+import { rolledCounter } from "./counters";
 import { frozenSessionsChanged } from "./governance";
 import { getMeta, insertSession, readChain, readCounters, readSession, setMeta, writeCounter, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
@@ -101,16 +102,15 @@ export function applyGrant(tree: Tree & { setFrozen(frozen: boolean): void }, gr
   for (const c of leasedCounters(sql)) {
     const slice = grant.slices.find((s) => s.session === c.session && s.asset === c.asset && s.period === (c.period ?? "life"));
     if (!slice) continue;
-    const rolled = rollover(c, now);
+    const rolled = rolledCounter(c, now);
     if (slice.windowStart !== rolled.windowStart) continue; // granted for another window than this one
     const granted = BigInt(slice.granted);
     if (granted <= rolled.limit && rolled === c) continue;
-    writeCounter(sql, { ...rolled, limit: granted > rolled.limit ? granted : rolled.limit, session: c.session, thresholds: c.thresholds });
+    writeCounter(sql, { ...rolled, limit: granted > rolled.limit ? granted : rolled.limit });
   }
   setValidUntil(sql, grant.validUntil);
   const frozen = new Set(grant.frozenAncestors);
-  for (const id of ancestorIds(sql)) sql.exec("UPDATE lease_chain SET frozen = ? WHERE id = ?", frozen.has(id) ? 1 : 0, id);
-  frozenSessionsChanged(sql);
+  for (const id of ancestorIds(sql)) setAncestorFrozen(sql, id, frozen.has(id));
   if (tree.frozen !== grant.principalFrozen) tree.setFrozen(grant.principalFrozen);
 }
 
@@ -118,11 +118,11 @@ export function applyGrant(tree: Tree & { setFrozen(frozen: boolean): void }, gr
 export function releaseUnused(sql: SqlStorage, now: number): boolean {
   let any = false;
   for (const c of leasedCounters(sql)) {
-    const rolled = rollover(c, now);
+    const rolled = rolledCounter(c, now);
     const free = remaining(rolled);
     if (free <= 0n && rolled === c) continue;
     any ||= free > 0n;
-    writeCounter(sql, { ...rolled, released: (rolled.released ?? 0n) + (free > 0n ? free : 0n), session: c.session, thresholds: c.thresholds });
+    writeCounter(sql, { ...rolled, released: (rolled.released ?? 0n) + (free > 0n ? free : 0n) });
   }
   return any;
 }

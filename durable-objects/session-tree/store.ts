@@ -353,30 +353,19 @@ export function writeCounters(sql: SqlStorage, list: readonly StoredCounter[]): 
 }
 
 export function writeCounter(sql: SqlStorage, c: StoredCounter): void {
-  if (c.lease)
-    // A leased slice's limit is what the parent granted in this window (./lease-holder.ts).
-    sql.exec(
-      "UPDATE budgets SET limit_amount = ?, spent = ?, held = ?, window_start = ?, lease_released = ? WHERE session_id = ? AND asset = ? AND period = ?",
-      c.limit.toString(),
-      c.spent.toString(),
-      c.held.toString(),
-      c.windowStart,
-      (c.released ?? 0n).toString(),
-      c.session,
-      c.asset,
-      c.period ?? "life",
-    );
-  else
-    sql.exec(
-      "UPDATE budgets SET spent = ?, held = ?, window_start = ?, thresholds = ? WHERE session_id = ? AND asset = ? AND period = ?",
-      c.spent.toString(),
-      c.held.toString(),
-      c.windowStart,
-      JSON.stringify(c.thresholds),
-      c.session,
-      c.asset,
-      c.period ?? "life",
-    );
+  // Every column a decision changes; a leased slice's limit is what the parent granted in this window (./lease-holder.ts).
+  sql.exec(
+    "UPDATE budgets SET limit_amount = ?, spent = ?, held = ?, window_start = ?, thresholds = ?, lease_released = ? WHERE session_id = ? AND asset = ? AND period = ?",
+    c.limit.toString(),
+    c.spent.toString(),
+    c.held.toString(),
+    c.windowStart,
+    JSON.stringify(c.thresholds),
+    (c.released ?? 0n).toString(),
+    c.session,
+    c.asset,
+    c.period ?? "life",
+  );
   keepWritten(sql, c);
 }
 
