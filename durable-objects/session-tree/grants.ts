@@ -11,6 +11,7 @@ import { attenuate } from "../../src/core/policy/attenuate";
 import { scopeCapErrors, treeCapBreach, type TreeCaps } from "../../src/core/policy/caps";
 import { newIdIn, newTreeId } from "../../src/core/tree-ids";
 import { recordLease } from "./lease-grants";
+import { unleasedLimit } from "../../src/core/policy/lease";
 import type { DecisionContext } from "./decision-context";
 import { emitEvent } from "./event-outbox";
 import { getMeta, insertSession, sessionCounts, setMeta, type SessionRow } from "./store";
@@ -23,7 +24,7 @@ export function createRoot(tree: Tree, input: { tree: string; principal: string;
   if (getMeta(sql, "tree")) return refused<Grant>(problem("validation-failed", "the tree already exists"));
   const tooMany = scopeCaps(input.session.scopes, caps);
   if (tooMany) return refused(tooMany);
-  const counted = input.session.limits.calls !== undefined ? "calls" : input.session.limits.rate !== undefined ? "rate" : null;
+  const counted = unleasedLimit(input.session.limits);
   if (input.session.childPlacement === "own_object" && counted) {
     const message = `the root limits ${counted}, which a budget lease does not divide between objects; omit child_placement or the ${counted} limit`;
     return refused(problem("validation-failed", `child_placement: ${message}`, { errors: [{ field: "child_placement", rule: "root_counts_calls", message }] }));
@@ -97,11 +98,11 @@ function placementRefusal(tree: Tree, ctx: DecisionContext): Problem | null {
   const invalid = (rule: string, message: string) => problem("validation-failed", `placement: ${message}`, { errors: [{ field: "placement", rule, message }] });
   if (tree.leaseParent)
     return invalid("nested_lease", "this session already lives in an object of its own under a budget lease; its children are placed in that object (omit placement)");
-  const counted = ctx.chain.find((s) => s.limits.calls !== undefined || s.limits.rate !== undefined);
+  const counted = ctx.chain.find((s) => unleasedLimit(s.limits) !== null);
   if (counted)
     return invalid(
       "ancestor_counts_calls",
-      `session ${counted.id} limits ${counted.limits.calls !== undefined ? "calls" : "rate"}, which a budget lease does not divide between objects; own_object needs a chain with budgets only (omit placement)`,
+      `session ${counted.id} limits ${unleasedLimit(counted.limits)}, which a budget lease does not divide between objects; own_object needs a chain with budgets only (omit placement)`,
     );
   return null;
 }

@@ -48,7 +48,7 @@ import { handOverPrincipalTrips, resetTripwire, setTripwireRules } from "./tripw
 import type { TripwireSet } from "../../src/core/policy/tripwires";
 import { viewSession, type SessionView } from "./views";
 import type { LeaseAsk, LeaseGrant, LeaseOffer, SliceReport } from "../../src/contract/session-tree";
-import { applyReport, leaseOf, markRevoking } from "./lease-grants";
+import { applyReport, countLeaseRequest, leaseOf } from "./lease-grants";
 import { adoptOffer, applyGrant, lastUsedAt, noteUse, releaseUnused, setAncestorFrozen, sliceReport } from "./lease-holder";
 import { LEASE_IDLE_MS } from "../../src/core/policy/lease";
 import { treeStub } from "../../src/contract/stubs";
@@ -142,14 +142,9 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     if (!this.tree.stored) return refused(problem("not-found", `no session ${id}`));
     if (!ownedSession(this.tree, principal, id)) return refused(problem("not-found", `no session ${id}`));
     const now = Date.now();
-    const out = this.tree.transaction(() => {
-      const revoked = revokeSubtree(this.tree, id, now);
-      markRevoking(this.tree.sql);
-      return revoked;
-    });
+    const out = this.tree.transaction(() => revokeSubtree(this.tree, id, now));
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
-    await tellParentIfEnded(this.tree, this.env);
-    return withPending(out, await pushRevocations(this.tree, this.env));
+    return withPending(out, await this.reachLeases());
   }
 
   // ---------------------------------------------------------------- governance (./listing.ts, ./exposure-inputs.ts, ./session-switch.ts)
@@ -190,9 +185,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     const out = revokeMatching(this.tree, principal, filter, dryRun, now);
     if (dryRun || out.ids.length === 0) return out;
     this.tree.scheduleAlarmSoon(now); // drains the events outbox
-    this.tree.transaction(() => markRevoking(this.tree.sql));
-    await tellParentIfEnded(this.tree, this.env);
-    const pending = await pushRevocations(this.tree, this.env);
+    const pending = await this.reachLeases();
     return pending.length > 0 ? { ...out, pending } : out;
   }
 
@@ -208,15 +201,10 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
 
   /** The agent's panic button: its own session and everything beneath, never an ancestor. Allowed when already dead. */
   async revokeSelf(call: AgentCall): Promise<AgentResult<{ revoked: number; session: string; pending_sessions?: string[] }>> {
-    const result = agentDecision(this.tree, call, { liveness: false }, (ctx) => {
-      const revoked = revokeSubtree(this.tree, ctx.session.id, ctx.now);
-      markRevoking(this.tree.sql);
-      return revoked;
-    });
+    const result = agentDecision(this.tree, call, { liveness: false }, (ctx) => revokeSubtree(this.tree, ctx.session.id, ctx.now));
     this.tree.scheduleAlarmSoon(Date.now());
     if (!this.tree.stored) return result;
-    await tellParentIfEnded(this.tree, this.env);
-    return { ...result, outcome: withPending(result.outcome, await pushRevocations(this.tree, this.env)) };
+    return { ...result, outcome: withPending(result.outcome, await this.reachLeases()) };
   }
 
   /** The principal's kill switch, fanned out to each of its trees. */
@@ -325,6 +313,15 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   }
 
   /**
+   * After a revocation here committed: a leased object whose own root it revoked tells its
+   * parent, and the leases it reached beneath are told; answers the leased sessions not reached.
+   */
+  private async reachLeases(): Promise<string[]> {
+    await tellParentIfEnded(this.tree, this.env);
+    return pushRevocations(this.tree, this.env);
+  }
+
+  /**
    * A call that needs live authority. In the tree's own object it is decided at once; in an
    * object placed under a budget lease the lease is renewed or refilled first, outside any
    * decision (./lease-calls.ts), and the decision then checks everything again.
@@ -354,7 +351,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
   leaseReport(child: string, report: SliceReport[], end?: { revokedBy: string }): void {
     if (!this.tree.stored) return;
     this.tree.transaction(() => {
-      this.tree.sql.exec("UPDATE leases SET requests = requests + 1 WHERE child = ?", child);
+      countLeaseRequest(this.tree.sql, child);
       if (end) applySettled(this.tree, child, { report, ended: true, revokedBy: end.revokedBy });
       else applyReport(this.tree, child, report, Date.now());
     });
@@ -377,7 +374,7 @@ export class SessionTree extends DurableObject<Env> implements SessionTreeRpc {
     if (!this.tree.stored || !this.tree.leaseParent) return null;
     const now = Date.now();
     return this.tree.transaction(() => {
-      if (grant) applyGrant(this.tree, { ...grant, validUntil: Math.max(grant.validUntil, 0) }, now);
+      if (grant) applyGrant(this.tree, grant, now);
       releaseUnused(this.tree.sql, now);
       return settledFigures(this.tree);
     });

@@ -26,7 +26,7 @@ import {
 } from "./lease-grants";
 import { applyGrant, dueForRenewal, recentUse, releaseUnused, setAncestorFrozen, shortfall, sliceReport, validUntil } from "./lease-holder";
 import { revokeLeasedSubtree } from "./revoke";
-import { getMeta, revokeSubtreeRows, setMeta } from "./store";
+import { getMeta, readSession, revokeSubtreeRows, setMeta, type SessionRow } from "./store";
 import type { TreeHandle } from "./tree-handle";
 
 // ---------------------------------------------------------------- the parent's side
@@ -119,10 +119,7 @@ export async function pushRevocations(tree: TreeHandle, env: Env): Promise<strin
   const due = leasesRevoking(tree.sql);
   if (due.length === 0) return [];
   const answers = await Promise.allSettled(
-    due.map(async (l) => {
-      const row = tree.sql.exec<{ revoked_by: string | null }>("SELECT revoked_by FROM sessions WHERE id = ?", l.child).toArray()[0];
-      return { child: l.child, settled: await treeStub(env, l.object).leaseRevoked(row?.revoked_by ?? l.child) };
-    }),
+    due.map(async (l) => ({ child: l.child, settled: await treeStub(env, l.object).leaseRevoked(readSession(tree.sql, l.child)?.revokedBy ?? l.child) })),
   );
   const pending: string[] = [];
   tree.transaction(() => {
@@ -242,18 +239,19 @@ async function askParent(tree: TreeHandle, env: Env, ask: LeaseAsk): Promise<Pro
 
 /** What the parent learns when the leased object is settled: its cumulative figures, and whether its root is over (revoked or expired). */
 export function settledFigures(tree: TreeHandle): Settled {
-  const root = getMeta(tree.sql, "root");
-  const row = root
-    ? tree.sql
-        .exec<{ status: string; expires_at: number; revoked_by: string | null }>("SELECT status, expires_at, revoked_by FROM sessions WHERE id = ?", root)
-        .toArray()[0]
-    : undefined;
-  const revoked = row?.status === "revoked";
+  const root = leasedRoot(tree);
+  const revoked = root?.status === "revoked";
   return {
     report: sliceReport(tree.sql),
-    ended: !row || revoked || row.expires_at <= Date.now(),
-    ...(revoked ? { revokedBy: row.revoked_by ?? root! } : {}),
+    ended: !root || revoked || root.expiresAt <= Date.now(),
+    ...(revoked ? { revokedBy: root.revokedBy ?? root.id } : {}),
   };
+}
+
+/** The session this object was placed for. */
+function leasedRoot(tree: TreeHandle): SessionRow | null {
+  const id = getMeta(tree.sql, "root");
+  return id ? readSession(tree.sql, id) : null;
 }
 
 /**
@@ -263,13 +261,11 @@ export function settledFigures(tree: TreeHandle): Settled {
  * failing that the parent settles the lapsed lease (`ended`).
  */
 export async function tellParentIfEnded(tree: TreeHandle, env: Env): Promise<void> {
-  if (!tree.leaseParent || getMeta(tree.sql, "lease_end_told") === "1") return;
+  if (!tree.leaseParent || leasedRoot(tree)?.status !== "revoked" || getMeta(tree.sql, "lease_end_told") === "1") return;
   const settled = tree.transaction(() => {
-    const s = settledFigures(tree);
-    if (s.revokedBy) releaseUnused(tree.sql, Date.now());
-    return s.revokedBy ? settledFigures(tree) : null;
+    releaseUnused(tree.sql, Date.now());
+    return settledFigures(tree);
   });
-  if (!settled) return;
   try {
     await treeStub(env, tree.leaseParent).leaseReport(getMeta(tree.sql, "root")!, settled.report, { revokedBy: settled.revokedBy! });
   } catch {

@@ -103,6 +103,11 @@ export function leaseOffer(tree: Tree, child: string): LeaseOffer | null {
   };
 }
 
+/** One more request from the leased object (a refill, renewal or report): the lease view's `requests`. */
+export function countLeaseRequest(sql: SqlStorage, child: string): void {
+  sql.exec("UPDATE leases SET requests = requests + 1 WHERE child = ?", child);
+}
+
 export function markPlaced(sql: SqlStorage, child: string): void {
   sql.exec("UPDATE leases SET placed = 1 WHERE child = ?", child);
 }
@@ -223,7 +228,7 @@ export function refill(tree: Tree, child: string, ask: LeaseAsk, now: number): R
   const lease = leaseOf(sql, child);
   const row = readSession(sql, child);
   if (!lease || !row) return { refused: { stop: "unknown", detail: `no lease for session ${child}` } };
-  sql.exec("UPDATE leases SET requests = requests + 1 WHERE child = ?", child);
+  countLeaseRequest(sql, child);
   applyReport(tree, child, ask.report, now);
   const chain = readChain(sql, row);
   if (lease.state !== "open") return { refused: { stop: "revoked", by: row.revokedBy ?? child, detail: `session ${child} was revoked` } };
@@ -282,9 +287,10 @@ export function grantsFor(tree: Tree, child: string, now: number): LeaseGrant | 
   return grantOf(tree, child, readChain(tree.sql, row), lease, now);
 }
 
-/** In a revocation's transaction: every open lease whose session is now revoked must be told (./lease-calls.ts), and grants nothing more. */
-export function markRevoking(sql: SqlStorage): void {
-  sql.exec("UPDATE leases SET state = 'revoking' WHERE state = 'open' AND child IN (SELECT id FROM sessions WHERE status = 'revoked')");
+/** In a revocation's transaction: the open leases of the sessions it revoked must be told (./lease-calls.ts), and grant nothing more. */
+export function markRevoking(sql: SqlStorage, revoked: readonly string[]): void {
+  if (revoked.length === 0) return;
+  sql.exec("UPDATE leases SET state = 'revoking' WHERE state = 'open' AND child IN (SELECT value FROM json_each(?))", JSON.stringify(revoked));
 }
 
 export function leasesRevoking(sql: SqlStorage): { child: string; object: string }[] {

@@ -7,15 +7,12 @@
 import { ok, type Outcome } from "../../src/core/errors";
 import { cancelPendingApprovals } from "./approvals";
 import { emitEvent } from "./event-outbox";
+import { markRevoking } from "./lease-grants";
 import { revokeSubtreeRows } from "./store";
 import type { Tree } from "./tree";
 
 export function revokeSubtree(tree: Tree, id: string, now: number): Outcome<{ revoked: number; session: string }> {
-  const revoked = revokeSubtreeRows(tree.sql, id, id, now);
-  const at = new Date(now).toISOString();
-  for (const session of revoked) emitEvent(tree.sql, "session.revoked", tree.principal, { session, tree: tree.id, revoked_root: id, revoked_at: at }, now);
-  // Their pending approvals end here, in the revocation's transaction: none can be approved afterwards.
-  cancelPendingApprovals(tree, revoked, "session-revoked", now);
+  const revoked = revokeRows(tree, id, id, now, () => true);
   return ok({ revoked: revoked.length, session: id });
 }
 
@@ -26,10 +23,17 @@ export function revokeSubtree(tree: Tree, id: string, now: number): Outcome<{ re
  * descendants here are announced here.
  */
 export function revokeLeasedSubtree(tree: Tree, root: string, by: string, now: number): string[] {
+  return revokeRows(tree, root, by, now, (session) => session !== root);
+}
+
+function revokeRows(tree: Tree, root: string, by: string, now: number, announce: (session: string) => boolean): string[] {
   const revoked = revokeSubtreeRows(tree.sql, root, by, now);
   const at = new Date(now).toISOString();
   for (const session of revoked)
-    if (session !== root) emitEvent(tree.sql, "session.revoked", tree.principal, { session, tree: tree.id, revoked_root: by, revoked_at: at }, now);
+    if (announce(session)) emitEvent(tree.sql, "session.revoked", tree.principal, { session, tree: tree.id, revoked_root: by, revoked_at: at }, now);
+  // Their pending approvals end here, in the revocation's transaction: none can be approved afterwards.
   cancelPendingApprovals(tree, revoked, "session-revoked", now);
+  // Children of theirs in objects of their own are granted nothing from here on, and told after the transaction (./lease-calls.ts).
+  markRevoking(tree.sql, revoked);
   return revoked;
 }

@@ -12,6 +12,8 @@
  * the spend that asked, and nothing of the budget sits stranded in an idle child.
  */
 
+import type { Limits } from "./attenuate";
+
 /** A lease that is not renewed within this long stops by itself (the child refuses to spend from it). */
 export const LEASE_TTL_MS = 30_000;
 /** The child renews this long before the lease lapses, so a busy child never waits on a lapse. */
@@ -74,6 +76,15 @@ export function reportDelta(recorded: SliceFigures, reported: SliceFigures): { s
     spent: reported.spent > recorded.spent ? reported.spent - recorded.spent : 0n,
     released: reported.released > recorded.released ? reported.released - recorded.released : 0n,
   };
+}
+
+/**
+ * The limit of `limits` a lease cannot divide between objects, if any: `calls` and `rate`
+ * are counted on every ancestor at every call, so a session holding one cannot have
+ * children placed in objects of their own.
+ */
+export function unleasedLimit(limits: Limits): "calls" | "rate" | null {
+  return limits.calls !== undefined ? "calls" : limits.rate !== undefined ? "rate" : null;
 }
 
 function max(...xs: bigint[]): bigint {
