@@ -36,7 +36,7 @@ import { setFrozen } from "./freeze";
 import { once } from "./idempotency";
 import { createPrincipal, principalRow, principalView } from "./profile";
 import { hasPrincipalTables, migrate } from "./schema";
-import { grantSession, indexedTree } from "./trees";
+import { grantSession, indexedTree, indexLeasedTree } from "./trees";
 import * as tripwires from "./tripwires";
 import { migrateTripwires } from "./tripwires";
 import type { TripwireFields } from "../../src/core/policy/tripwires";
@@ -312,22 +312,9 @@ export class Principal extends DurableObject<Env> implements PrincipalRpc {
     return this.authenticated(proof, null, () => ok(eventLog.eventsAfter(this.sql, poll, Date.now())));
   }
 
-  /**
-   * A tree object placed by another of this principal's trees, for a child delegated into
-   * an object of its own: indexed like a tree, so its sessions route, list, freeze and
-   * take trip-wires like any other (idempotent: the parent retries until it is).
-   */
+  /** A tree object placed by one of this principal's trees for a hot subtree (./trees.ts). */
   indexLeasedTree(input: { tree: string; root: string; parentTree: string; createdAt: number; expiresAt: number }): void {
-    if (!this.stored) return;
-    const parent = this.sql.exec("SELECT 1 FROM trees WHERE id = ?", input.parentTree).toArray().length > 0;
-    if (!parent) return; // only a tree of this principal places objects under it
-    this.sql.exec(
-      "INSERT INTO trees (id, root, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
-      input.tree,
-      input.root,
-      input.createdAt,
-      input.expiresAt,
-    );
+    if (this.stored) indexLeasedTree(this.sql, input);
   }
 
   /** From this principal's trees: their events outbox, drained on the tree's alarm. Idempotent by event id. */

@@ -5,6 +5,7 @@
  * in the index, so a made-up or foreign id never reaches (nor creates) a tree object.
  */
 import type { Env } from "../../src/contract/env";
+import { treeStub } from "../../src/contract/stubs";
 import { problem, refused, type Outcome, type Problem } from "../../src/core/errors";
 import { newTreeId, treeKey } from "../../src/core/tree-ids";
 import type { Grant, NewSession } from "../../src/contract/session-tree";
@@ -12,9 +13,7 @@ import type { TripwireSet } from "../../src/core/policy/tripwires";
 import { principalRow, principalView } from "./profile";
 
 /** The object of the tree that holds `anyIdInTree` (a session, receipt or tree id). */
-export function treeStub(env: Env, anyIdInTree: string) {
-  return env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(anyIdInTree)));
-}
+export { treeStub };
 
 /** The object of the tree holding `anyIdInTree` (its key is in the id), if the principal indexed that tree. */
 export function indexedTree(sql: SqlStorage, env: Env, anyIdInTree: string) {
@@ -72,4 +71,21 @@ export async function grantSession(
 
 function validation(field: string, rule: string, message: string): Problem {
   return problem("validation-failed", `${field}: ${message}`, { errors: [{ field, rule, message }] });
+}
+
+/**
+ * A tree object placed by one of this principal's trees for a child delegated into an
+ * object of its own: indexed like a tree, so its sessions route, list, freeze and take
+ * trip-wires like any other. Idempotent (the parent retries until it is); only a tree
+ * of this principal places objects under it.
+ */
+export function indexLeasedTree(sql: SqlStorage, input: { tree: string; root: string; parentTree: string; createdAt: number; expiresAt: number }): void {
+  if (sql.exec("SELECT 1 FROM trees WHERE id = ?", input.parentTree).toArray().length === 0) return;
+  sql.exec(
+    "INSERT INTO trees (id, root, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+    input.tree,
+    input.root,
+    input.createdAt,
+    input.expiresAt,
+  );
 }

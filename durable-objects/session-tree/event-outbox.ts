@@ -6,6 +6,7 @@
  * back after `DRAIN_RETRY_MS`.
  */
 import type { Env } from "../../src/contract/env";
+import { principalStub } from "../../src/contract/stubs";
 import { buildEvent, type EventData, type EventType } from "../../src/core/webhooks/events";
 import { drainOutbox, outboxDueAt, type Outbox } from "../shared/outbox";
 import { getMeta } from "./store";
@@ -47,7 +48,7 @@ export function emitEvent<T extends EventType>(sql: SqlStorage, type: T, princip
 export async function drainEvents(sql: SqlStorage, env: Env, now: number): Promise<DrainResult> {
   const principal = getMeta(sql, "principal");
   if (!principal) return { sent: 0, failed: false };
-  const stub = env.PRINCIPAL.get(env.PRINCIPAL.idFromName(principal));
+  const stub = principalStub(env, principal);
   const outbox: Outbox<UnsentEvent> = {
     ...EVENT_OUTBOX,
     unsent: (limit) => sql.exec<UnsentEvent>("SELECT id, payload FROM events WHERE sent = 0 ORDER BY created_at, rowid LIMIT ?", limit).toArray(),

@@ -5,6 +5,7 @@
  * loses it. The principal delivers once per (type, key), so sending again is harmless.
  */
 import type { EventType } from "../../src/core/webhooks/events";
+import { principalStub } from "../../src/contract/stubs";
 import type { PeriodRow, SettlementState } from "./store";
 
 /** How soon unsent notices are tried again. */
@@ -33,7 +34,7 @@ export async function sendNotices(state: SettlementState): Promise<boolean> {
   let failed = false;
   for (const n of rows) {
     try {
-      const stub = env.PRINCIPAL.get(env.PRINCIPAL.idFromName(n.principal));
+      const stub = principalStub(env, n.principal);
       // Validated against the catalogue by the Principal, delivered once per (type, key).
       const out = await stub.emitEvent(n.type as EventType, JSON.parse(n.data), n.key);
       if (!out.ok) console.error(`settlement: ${n.type} for ${n.principal} refused: ${out.problem?.detail ?? "?"}`);

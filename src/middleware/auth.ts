@@ -4,9 +4,9 @@ import type { AgentCall } from "../contract/session-tree";
 import type { KeyProof } from "../contract/principal";
 import { sha256, timingSafeEqual } from "../core/encoding";
 import type { Env } from "../contract/env";
+import { principalStub, treeStub } from "../contract/stubs";
 import { problem, RemitError } from "../core/errors";
 import { issuer } from "../http";
-import { treeKey } from "../core/tree-ids";
 import { apiKeyChecksumKey, hashSecret, hasValidChecksum, parseApiKey } from "../core/auth/api-keys";
 import { needOfMethod, type Need } from "../core/auth/roles";
 import { dpopChallenge, invalidProof, tokenDigest, verifyProof } from "../core/auth/dpop";
@@ -64,14 +64,8 @@ export const agentAuth = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** The tree object of the authenticated agent. */
-export function treeOf(env: Env, anyIdInTree: string) {
-  return env.SESSION_TREE.get(env.SESSION_TREE.idFromName(treeKey(anyIdInTree)));
-}
-
-export function principalOf(env: Env, principalId: string) {
-  return env.PRINCIPAL.get(env.PRINCIPAL.idFromName(principalId));
-}
+/** The tree object of the authenticated agent, and a principal's object (src/contract/stubs.ts). */
+export { treeStub as treeOf, principalStub as principalOf };
 
 /**
  * What API key checksums are keyed by (src/core/auth/api-keys.ts): `REMIT_API_KEY_SECRET`,

@@ -11,6 +11,7 @@
  * count is at its limit too (the queue moves it), and by an explicit send otherwise.
  */
 import type { Env } from "../contract/env";
+import { principalStub } from "../contract/stubs";
 import type { DeliveryResult, FetchLike } from "./deliver";
 import { deliverOnce } from "./deliver";
 import { isWebhookMessage, WEBHOOK_DLQ, type WebhookMessage } from "../core/webhooks/queue";
@@ -30,10 +31,6 @@ export async function handleWebhookBatch(batch: MessageBatch<unknown>, env: Env,
   await Promise.all(batch.messages.map((m) => (dlq ? deadLetter(m, env) : attempt(m, env, deps))));
 }
 
-function principal(env: Env, id: string) {
-  return env.PRINCIPAL.get(env.PRINCIPAL.idFromName(id));
-}
-
 async function attempt(message: Message<unknown>, env: Env, deps: ConsumerDeps): Promise<void> {
   const body = message.body;
   if (!isWebhookMessage(body)) {
@@ -44,7 +41,7 @@ async function attempt(message: Message<unknown>, env: Env, deps: ConsumerDeps):
   const scale = retryScale(env.WEBHOOK_RETRY_SCALE);
   const random = deps.random ?? Math.random;
   try {
-    const stub = principal(env, body.principal);
+    const stub = principalStub(env, body.principal);
     const now = (deps.now ?? Date.now)();
     const job = await stub.webhookJob(body.delivery, now);
     // Gone, delivered, or already given up on (a duplicate message): nothing to do.
@@ -105,7 +102,7 @@ async function deadLetter(message: Message<unknown>, env: Env): Promise<void> {
     return;
   }
   try {
-    await principal(env, body.principal).webhookDeadLettered(body.delivery);
+    await principalStub(env, body.principal).webhookDeadLettered(body.delivery);
     message.ack();
   } catch (e) {
     console.error("webhooks: could not record a dead letter; retrying", e);
