@@ -50,19 +50,28 @@ export function leaseOf(sql: SqlStorage, child: string): LeaseRow | null {
 /** Records a child placed in its own object (in the delegation's transaction). */
 export function recordLease(sql: SqlStorage, child: string, object: string, now: number): void {
   sql.exec("INSERT INTO leases (child, object, created_at) VALUES (?, ?, ?)", child, object, now);
-  anyLease.set(sql, true);
+  leasedChildren(sql).add(child);
 }
 
-const anyLease = new WeakMap<SqlStorage, boolean>();
+const leased = new WeakMap<SqlStorage, Set<string>>();
 
-/** Whether this object ever placed a child in its own object (read once: a view of every other tree skips the lease lookup). */
-export function hasLeases(sql: SqlStorage): boolean {
-  let v = anyLease.get(sql);
-  if (v === undefined) {
-    v = sql.exec("SELECT 1 FROM leases LIMIT 1").toArray().length > 0;
-    anyLease.set(sql, v);
+/**
+ * The children this object placed in objects of their own, read once per object, so a view
+ * of any other session asks nothing more (an id left by a rolled-back delegation only costs
+ * a lookup that finds no lease).
+ */
+export function leasedChildren(sql: SqlStorage): Set<string> {
+  let set = leased.get(sql);
+  if (!set) {
+    set = new Set(
+      sql
+        .exec<{ child: string }>("SELECT child FROM leases")
+        .toArray()
+        .map((r) => r.child),
+    );
+    leased.set(sql, set);
   }
-  return v;
+  return set;
 }
 
 const placed = (s: SessionRow): PlacedSession => ({

@@ -4,7 +4,7 @@ import { rollover } from "../../src/core/policy/budgets";
 import { windowEnd } from "../../src/core/policy/periods";
 import { gcraPeek, type RateLimit } from "../../src/core/policy/rate";
 import { frozenBy } from "./governance";
-import { hasLeases, leaseView } from "./lease-grants";
+import { leasedChildren, leaseView } from "./lease-grants";
 import { readTat } from "./rate";
 import { readChain, readCounters, type SessionRow, type StoredCounter } from "./store";
 import type { Tree } from "./tree";
@@ -26,7 +26,7 @@ export function viewSession(tree: Tree, row: SessionRow, now: number, knownChain
     tat,
     now,
   );
-  const lease = hasLeases(tree.sql) ? leaseView(tree, row.id, now) : null;
+  const lease = leasedChildren(tree.sql).has(row.id) ? leaseView(tree, row.id, now) : null;
   const withLease = lease ? { ...view, lease } : view;
   return by.length > 0 ? { ...withLease, frozen_by: by } : withLease;
 }
